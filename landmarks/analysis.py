@@ -1,0 +1,76 @@
+"""The whole analysis of one photo: mesh, scale, pose, quality, expression, regions.
+
+``analyse`` is what ingestion calls once per photo; ``ANALYSIS_VERSION`` changes
+whenever its output would change, so stored analyses can be recomputed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from landmarks.anatomy import LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE, FaceFrame
+from landmarks.expression import ExpressionMeasures, expression_measures
+from landmarks.mesh import detect_faces
+from landmarks.pose import Pose, head_pose
+from landmarks.quality import Quality, QualityLimits, Warning, measure_quality, quality_warnings
+from landmarks.regions import Region, treatment_regions
+from landmarks.scale import iris_diameter_px, mm_per_px
+from landmarks.skin import skin_mask
+
+ANALYSIS_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything measured on one photo, in the analysed image's pixels.
+
+    ``landmarks`` is (478, 2) pixels when ``face_found``; otherwise most fields
+    are None and ``reason`` says why.
+    """
+
+    version: int
+    face_found: bool
+    width: int
+    height: int
+    reason: str | None = None
+    landmarks: npt.NDArray[np.float64] | None = None
+    mm_per_px: float | None = None
+    pose: Pose | None = None
+    quality: Quality | None = None
+    expression: ExpressionMeasures | None = None
+    regions: dict[str, Region] = field(default_factory=dict)
+    warnings: tuple[Warning, ...] = ()
+
+
+def analyse(rgb: npt.NDArray[np.uint8], *, limits: QualityLimits = QualityLimits()) -> Analysis:
+    """Analyse an (H, W, 3) uint8 RGB photo; never raises for a photo without a face."""
+    height, width = rgb.shape[:2]
+    faces = detect_faces(rgb).faces
+    if not faces:
+        return Analysis(version=ANALYSIS_VERSION, face_found=False, width=width, height=height,
+                        reason="No face was found in this photo.",
+                        warnings=(Warning("no_face", "No face was found in this photo."),))
+    warnings: list[Warning] = []
+    if len(faces) > 1:
+        warnings.append(Warning("several_faces",
+                                f"{len(faces)} faces were found; the largest was analysed."))
+    mesh = faces[0]
+    xy = mesh.xy
+    scale = mm_per_px(xy)
+    frame = FaceFrame.from_landmarks(xy, scale)
+    iod_px = float(np.linalg.norm(xy[LEFT_IRIS_CENTRE] - xy[RIGHT_IRIS_CENTRE]))
+    pose = head_pose(mesh.points)
+    quality = measure_quality(rgb, xy, iod_px, iris_diameter_px(xy))
+    warnings.extend(quality_warnings(quality, pose, limits))
+    regions = treatment_regions(frame, xy, skin_mask(rgb, xy, iod_px))
+    for region in regions.values():
+        if not region.polygon:
+            warnings.append(Warning(f"{region.name}_hidden",
+                                    f"The {region.name.replace('_', ' ')} region is not visible (hair or framing)."))
+    return Analysis(
+        version=ANALYSIS_VERSION, face_found=True, width=width, height=height,
+        landmarks=xy, mm_per_px=round(scale, 5), pose=pose, quality=quality,
+        expression=expression_measures(frame, xy), regions=regions, warnings=tuple(warnings),
+    )

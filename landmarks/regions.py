@@ -1,0 +1,158 @@
+"""Treatment regions as polygons in image pixels.
+
+Each region is first drawn in the face frame (mm, see ``FaceFrame``) from
+landmarks, so it follows the head's roll and the photo's scale; the forehead
+and crow's feet, which reach past the mesh, are then clipped to skin.
+Geometry follows where injectors look for each line:
+
+* ``forehead``: horizontal frontalis lines, from just above the brows to the
+  hairline, laterally to the brow tails (the temporal lines);
+* ``glabella``: vertical corrugator lines and the horizontal procerus line,
+  between the medial brow heads, from the nasal root to above the brows;
+* ``crows_feet_left`` / ``_right``: the lateral canthal fan, beyond the
+  orbital rim, opening laterally from the outer eye corner.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from landmarks.anatomy import (
+    LEFT_BROW_LOWER,
+    LEFT_BROW_UPPER,
+    LEFT_EYE_OUTER,
+    NASION,
+    RIGHT_BROW_LOWER,
+    RIGHT_BROW_UPPER,
+    RIGHT_EYE_OUTER,
+    FaceFrame,
+)
+
+REGION_NAMES = ("forehead", "glabella", "crows_feet_left", "crows_feet_right")
+
+FOREHEAD_ABOVE_BROW_MM = 3.0
+FOREHEAD_HEIGHT_MM = 70.0  # brow to hairline is 50-65 mm; skin clipping finds the real edge
+GLABELLA_ABOVE_BROW_MM = 12.0
+GLABELLA_BELOW_NASION_MM = 3.0
+CROWS_FEET_GAP_MM = 4.0     # from the outer canthus to the fan's apex (orbital rim)
+CROWS_FEET_RADIUS_MM = 24.0
+CROWS_FEET_HALF_ANGLE_DEG = 38.0
+
+
+@dataclass(frozen=True)
+class Region:
+    """A treatment region: ``polygon`` is (N, 2) image pixels, ``area_mm2`` its skin area."""
+
+    name: str
+    polygon: tuple[tuple[float, float], ...]
+    area_mm2: float
+
+
+def _forehead_mm(frame: FaceFrame, xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    right = frame.to_mm(xy[list(RIGHT_BROW_UPPER)])
+    left = frame.to_mm(xy[list(LEFT_BROW_UPPER)])[::-1]
+    bottom = np.vstack([right, left]) + (0.0, FOREHEAD_ABOVE_BROW_MM)
+    top = bottom[::-1] + (0.0, FOREHEAD_HEIGHT_MM)
+    return np.vstack([bottom, top])
+
+
+def _glabella_mm(frame: FaceFrame, xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    right_head = frame.to_mm(xy[[RIGHT_BROW_UPPER[-1], RIGHT_BROW_LOWER[-1]]])
+    left_head = frame.to_mm(xy[[LEFT_BROW_UPPER[-1], LEFT_BROW_LOWER[-1]]])
+    x_right = right_head[:, 0].mean()
+    x_left = left_head[:, 0].mean()
+    top = max(right_head[:, 1].max(), left_head[:, 1].max()) + GLABELLA_ABOVE_BROW_MM
+    brow_low = min(right_head[:, 1].min(), left_head[:, 1].min())
+    nasion = frame.to_mm(xy[[NASION]])[0]
+    bottom = nasion[1] - GLABELLA_BELOW_NASION_MM
+    narrow = 0.55  # the region narrows towards the nasal root
+    centre = nasion[0]
+    return np.array([
+        (x_right, top), (x_left, top), (x_left, brow_low),
+        (centre + narrow * (x_left - centre), bottom), (centre + narrow * (x_right - centre), bottom),
+        (x_right, brow_low),
+    ])
+
+
+def _crows_feet_mm(frame: FaceFrame, xy: npt.NDArray[np.float64], side: str) -> npt.NDArray[np.float64]:
+    index, lateral = (LEFT_EYE_OUTER, 1.0) if side == "left" else (RIGHT_EYE_OUTER, -1.0)
+    canthus = frame.to_mm(xy[[index]])[0]
+    apex = canthus + (lateral * CROWS_FEET_GAP_MM, 0.0)
+    angles = np.radians(np.linspace(-CROWS_FEET_HALF_ANGLE_DEG, CROWS_FEET_HALF_ANGLE_DEG, 15))
+    arc = apex + CROWS_FEET_RADIUS_MM * np.stack([lateral * np.cos(angles), np.sin(angles)], axis=1)
+    return np.vstack([apex, arc])
+
+
+def _clip_to_skin(polygon_px: npt.NDArray[np.float64], skin: npt.NDArray[np.bool_] | None,
+                  seed_px: npt.NDArray[np.float64] | None) -> npt.NDArray[np.float64]:
+    """Polygon ∩ skin ∩ image, keeping the part connected to ``seed_px`` (or the largest)."""
+    height, width = skin.shape if skin is not None else (0, 0)
+    mask = np.zeros((height, width), np.uint8)
+    cv2.fillPoly(mask, [np.round(polygon_px).astype(np.int32)], 1)
+    if skin is not None:
+        mask &= skin.astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        return np.empty((0, 2))
+    keep = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    if seed_px is not None:
+        seeds = np.round(seed_px).astype(int)
+        inside = (seeds[:, 0] >= 0) & (seeds[:, 0] < width) & (seeds[:, 1] >= 0) & (seeds[:, 1] < height)
+        hits = labels[seeds[inside, 1], seeds[inside, 0]]
+        hits = hits[hits > 0]
+        if len(hits):
+            keep = int(np.bincount(hits).argmax())
+    component = (labels == keep).astype(np.uint8)
+    contours, _ = cv2.findContours(component, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    contour = max(contours, key=cv2.contourArea)
+    contour = cv2.approxPolyDP(contour, 0.75, True)
+    return contour[:, 0, :].astype(np.float64)
+
+
+def _polygon_area_px(polygon: npt.NDArray[np.float64]) -> float:
+    if len(polygon) < 3:
+        return 0.0
+    x, y = polygon[:, 0], polygon[:, 1]
+    return float(abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))) / 2)
+
+
+def treatment_regions(frame: FaceFrame, xy: npt.NDArray[np.float64],
+                      skin: npt.NDArray[np.bool_]) -> dict[str, Region]:
+    """The four regions of one face.
+
+    Parameters
+    ----------
+    frame : the face frame of this face.
+    xy : (478, 2) landmarks in image pixels.
+    skin : (H, W) boolean skin mask of the whole image (see ``skin_mask``).
+
+    Returns
+    -------
+    dict
+        ``REGION_NAMES`` -> ``Region``; a region whose skin is not visible (hidden
+        by hair, outside the photo) has an empty polygon and zero area.
+    """
+    forehead_mm = _forehead_mm(frame, xy)
+    n_bottom = len(RIGHT_BROW_UPPER) + len(LEFT_BROW_UPPER)
+    nasion_px = xy[[NASION]]
+    shapes = {
+        # The forehead keeps the skin touching the brows: skin seen through a
+        # fringe, or a bald scalp beyond it, is not forehead.
+        "forehead": _clip_to_skin(frame.to_px(forehead_mm), skin,
+                                  seed_px=frame.to_px(forehead_mm[:n_bottom] + (0.0, 2.0))),
+        "glabella": _clip_to_skin(frame.to_px(_glabella_mm(frame, xy)), skin, seed_px=nasion_px),
+        "crows_feet_left": _clip_to_skin(frame.to_px(_crows_feet_mm(frame, xy, "left")), skin, None),
+        "crows_feet_right": _clip_to_skin(frame.to_px(_crows_feet_mm(frame, xy, "right")), skin, None),
+    }
+    mm2_per_px2 = frame.mm_per_px ** 2
+    return {
+        name: Region(
+            name=name,
+            polygon=tuple((round(float(x), 1), round(float(y), 1)) for x, y in polygon),
+            area_mm2=round(_polygon_area_px(polygon) * mm2_per_px2, 1),
+        )
+        for name, polygon in shapes.items()
+    }

@@ -1,0 +1,66 @@
+"""Which pixels are the patient's skin, from a colour model sampled on this face.
+
+Regions that reach past the mesh (the forehead up to the hairline, the crow's
+feet beyond the face outline) are clipped to skin so that hair, brows and the
+background never count as lines. The colour model is learnt per photo from
+places that are skin on every face (cheeks and nasal bridge), so it follows the
+patient's complexion and the photo's white balance.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from landmarks.anatomy import LEFT_CHEEK, NOSE_BRIDGE, RIGHT_CHEEK
+
+# Tolerances: Mahalanobis distance in rg chromaticity, and floors relative to
+# the sampled skin's median saturation and brightness (HSV).
+_CHROMA_DISTANCE = 3.0
+_MIN_CHROMA_SD = 0.004  # a floor under the sampled spread: JPEG noise, uneven light
+_MIN_SATURATION = 0.45
+_MIN_BRIGHTNESS = 0.35
+
+
+def _sample_mask(shape: tuple[int, int], xy: npt.NDArray[np.float64], iod_px: float) -> npt.NDArray[np.uint8]:
+    mask = np.zeros(shape, np.uint8)
+    for index, radius in ((RIGHT_CHEEK, 0.14), (LEFT_CHEEK, 0.14)) + tuple((i, 0.05) for i in NOSE_BRIDGE):
+        centre = tuple(int(round(v)) for v in xy[index])
+        cv2.circle(mask, centre, max(1, int(radius * iod_px)), 1, -1)
+    return mask
+
+
+def skin_mask(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: float) -> npt.NDArray[np.bool_]:
+    """Boolean (H, W) mask of skin-coloured pixels for the face with landmarks ``xy``.
+
+    Parameters
+    ----------
+    rgb : (H, W, 3) uint8
+    xy : (478, 2) landmarks in ``rgb``'s pixels.
+    iod_px : distance between the eye centres in pixels; sets the sample sizes.
+    """
+    # rg chromaticity (R and G over R+G+B) does not change with shading, so the
+    # shadowed side of a face matches its lit side; grey backgrounds and very
+    # dark hair, which can share that hue, fail the saturation and brightness floors.
+    rgb_f = rgb.astype(np.float32) + 1.0
+    chroma = rgb_f[..., :2] / rgb_f.sum(axis=-1, keepdims=True)
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV).astype(np.float32)
+    sampled = _sample_mask(rgb.shape[:2], xy, iod_px) > 0
+    if sampled.sum() < 10:
+        return np.zeros(rgb.shape[:2], bool)
+    samples = chroma[sampled]
+    centre = np.median(samples, axis=0)
+    inverse = np.linalg.inv(np.cov((samples - centre).T) + np.eye(2) * _MIN_CHROMA_SD ** 2)
+    d = chroma - centre
+    distance_sq = np.einsum("...i,ij,...j->...", d, inverse, d)
+    skin = (
+        (distance_sq < _CHROMA_DISTANCE ** 2)
+        & (hsv[..., 1] > _MIN_SATURATION * np.median(hsv[..., 1][sampled]))
+        & (hsv[..., 2] > _MIN_BRIGHTNESS * np.median(hsv[..., 2][sampled]))
+    )
+    # Close pores and fine lines (they are skin), then drop isolated specks.
+    size = max(3, int(0.04 * iod_px) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_CLOSE, kernel)
+    skin = cv2.morphologyEx(skin, cv2.MORPH_OPEN, kernel)
+    return skin.astype(bool)

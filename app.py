@@ -1,0 +1,50 @@
+"""Application factory: ``flask --app app run`` or ``gunicorn 'app:create_app()'``."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+
+from gallery import cli, db, errors, security
+from gallery.api.views import bp as api_bp
+from gallery.auth.setup import issue_setup_link
+from gallery.auth.views import bp as auth_bp
+from gallery.config import load_config
+from gallery.extensions import csrf, limiter
+from gallery.patients.views import bp as patients_bp
+from gallery.photos.views import bp as photos_bp
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """A new app: defaults < environment < ``config``; database migrated on start."""
+    settings = load_config(config)
+    app = Flask(__name__, instance_path=settings["GALLERY_DATA_DIR"])
+    app.config.update(settings)
+    app.config.update(
+        SECRET_KEY=settings["GALLERY_SECRET_KEY"],
+        # Whole multipart request: every file may reach the per-file limit.
+        MAX_CONTENT_LENGTH=int(settings["GALLERY_MAX_UPLOAD_MB"] * 1024 * 1024
+                               * settings["GALLERY_MAX_FILES_PER_UPLOAD"]) + 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings["GALLERY_COOKIE_SECURE"],
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        WTF_CSRF_TIME_LIMIT=None,  # tokens are tied to the session, which expires itself
+        RATELIMIT_STORAGE_URI=settings["GALLERY_RATE_LIMIT_STORAGE"],
+        RATELIMIT_ENABLED=settings.get("RATELIMIT_ENABLED", True),
+    )
+    logging.basicConfig(level=logging.INFO)
+    db.init_app(app)
+    db.migrate(app.extensions["gallery_engine"], settings["GALLERY_DATA_DIR"])
+    csrf.init_app(app)
+    limiter.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+    cli.init_app(app)
+    for blueprint in (auth_bp, patients_bp, photos_bp, api_bp):
+        app.register_blueprint(blueprint)
+    issue_setup_link(app)
+    return app

@@ -1,0 +1,1 @@
+"""The web application: models, blueprints, auth, the error handler, CLI commands."""

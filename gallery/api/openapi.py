@@ -1,0 +1,63 @@
+"""The OpenAPI 3.1 document of /api/v1 (a test fails when a route is missing here)."""
+from __future__ import annotations
+
+from typing import Any
+
+_ERROR = {"$ref": "#/components/responses/Error"}
+
+
+def _op(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"summary": summary, "responses": {**responses, "4XX": _ERROR}, **extra}
+
+
+def _id(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def openapi_document() -> dict[str, Any]:
+    json_ok = {"content": {"application/json": {"schema": {"type": "object"}}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Injector photo gallery API", "version": "1"},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": {"Error": {"description": "Error", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"error": {"type": "object", "properties": {
+                    "code": {"type": "string"}, "message": {"type": "string"}}}}}}}}},
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/api/v1/openapi.json": {"get": _op("This document", {"200": {"description": "OpenAPI"}}, security=[])},
+            "/api/v1/patients": {
+                "get": _op("List the clinic's patients", {"200": {"description": "Patients", **json_ok}}),
+                "post": _op("Create a patient", {"201": {"description": "Created", **json_ok}}, requestBody={
+                    "required": True, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["name"], "properties": {
+                            "name": {"type": "string"}, "date_of_birth": {"type": "string", "format": "date"},
+                            "external_id": {"type": "string"}}}}}}),
+            },
+            "/api/v1/patients/{patient_id}": {
+                "get": _op("A patient with visits and photo_ids", {"200": {"description": "Patient", **json_ok}},
+                           parameters=[_id("patient_id")]),
+            },
+            "/api/v1/patients/{patient_id}/photos": {
+                "post": _op("Upload a photo (the same bytes again: 200 with the existing photo)",
+                            {"201": {"description": "Stored", **json_ok}, "200": {"description": "Duplicate", **json_ok}},
+                            parameters=[_id("patient_id")], requestBody={"required": True, "content": {
+                                "multipart/form-data": {"schema": {"type": "object", "required": ["file", "expression"],
+                                    "properties": {"file": {"type": "string", "format": "binary"},
+                                                   "expression": {"enum": ["rest", "frown", "raise", "smile"]},
+                                                   "taken_at": {"type": "string", "format": "date-time"},
+                                                   "visit_id": {"type": "integer"}}}}}}),
+            },
+            "/api/v1/photos/{photo_id}": {
+                "get": _op("A photo with its analysis (coordinates in display pixels)",
+                           {"200": {"description": "Photo", **json_ok}}, parameters=[_id("photo_id")]),
+            },
+            "/api/v1/photos/{photo_id}/image": {
+                "get": _op("The display image or thumbnail (JPEG)", {"200": {"description": "JPEG", "content": {
+                    "image/jpeg": {}}}}, parameters=[_id("photo_id"), {
+                        "name": "variant", "in": "query", "schema": {"enum": ["display", "thumb"], "default": "display"}}]),
+            },
+        },
+    }

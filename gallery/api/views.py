@@ -1,0 +1,142 @@
+"""The JSON API under /api/v1 (bearer tokens; no cookies, hence no CSRF)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, request
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
+from gallery import audit
+from gallery.api.openapi import openapi_document
+from gallery.auth import user_for_bearer
+from gallery.db import get_db
+from gallery.errors import Conflict, InvalidInput, Unauthorized
+from gallery.extensions import csrf, limiter
+from gallery.models import Patient, Photo
+from gallery.photos.images import image_response
+from gallery.photos.serialize import photo_to_json
+from gallery.photos.service import add_photo, parse_taken_at
+from gallery.queries import clinic_get, clinic_select
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+# Failed authentications count against the caller's address: token guessing is throttled.
+limiter.limit(lambda: current_app.config["GALLERY_LOGIN_RATE_LIMIT"],
+              deduct_when=lambda response: response.status_code == 401)(bp)
+
+PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
+@bp.before_request
+def _authenticate() -> None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    user = user_for_bearer(request.headers.get("Authorization"))
+    if user is None:
+        raise Unauthorized("Send a valid API token: 'Authorization: Bearer <token>'.")
+    g.user = user
+
+
+def _json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("Send a JSON object with Content-Type: application/json.")
+    return body
+
+
+def _optional_str(body: dict[str, Any], key: str, max_length: int) -> str | None:
+    value = body.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > max_length:
+        raise InvalidInput(f"'{key}' must be a string of at most {max_length} characters.")
+    return value.strip()
+
+
+def patient_to_json(patient: Patient) -> dict[str, Any]:
+    return {
+        "id": patient.id,
+        "name": patient.name,
+        "date_of_birth": patient.date_of_birth.isoformat() if patient.date_of_birth else None,
+        "external_id": patient.external_id,
+        "visits": [{"id": v.id, "date": v.visit_date.isoformat(), "notes": v.notes} for v in patient.visits],
+        "photo_ids": [p.id for p in patient.photos],
+    }
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())
+
+
+@bp.post("/patients")
+def create_patient() -> tuple[Response, int]:
+    body = _json_body()
+    name = _optional_str(body, "name", 200)
+    if not name:
+        raise InvalidInput("'name' is required.")
+    birth = _optional_str(body, "date_of_birth", 10)
+    try:
+        date_of_birth = date.fromisoformat(birth) if birth else None
+    except ValueError:
+        raise InvalidInput("'date_of_birth' must be a date as YYYY-MM-DD.") from None
+    db = get_db()
+    patient = Patient(clinic_id=g.user.clinic_id, name=name, date_of_birth=date_of_birth,
+                      external_id=_optional_str(body, "external_id", 100))
+    db.add(patient)
+    try:
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        raise Conflict("Another patient already has this external_id.") from None
+    audit.record("create", "patient", patient.id)
+    db.commit()
+    return jsonify(patient_to_json(patient)), 201
+
+
+@bp.get("/patients")
+def list_patients() -> Response:
+    patients = get_db().scalars(clinic_select(Patient).order_by(Patient.id)).all()
+    return jsonify({"patients": [{"id": p.id, "name": p.name, "external_id": p.external_id} for p in patients]})
+
+
+@bp.get("/patients/<int:patient_id>")
+def get_patient(patient_id: int) -> Response:
+    patient = clinic_get(Patient, patient_id)
+    audit.record("view", "patient", patient.id)
+    get_db().commit()
+    return jsonify(patient_to_json(patient))
+
+
+@bp.post("/patients/<int:patient_id>/photos")
+def upload_photo(patient_id: int) -> tuple[Response, int]:
+    patient = clinic_get(Patient, patient_id)
+    file = request.files.get("file")
+    if file is None:
+        raise InvalidInput("Send the photo as multipart form field 'file'.")
+    visit = request.form.get("visit_id")
+    if visit is not None and not visit.isdigit():
+        raise InvalidInput("'visit_id' must be an integer.")
+    photo, created = add_photo(patient, file.read(), filename=file.filename or "",
+                               expression=request.form.get("expression"),
+                               taken_at=parse_taken_at(request.form.get("taken_at")),
+                               visit_id=int(visit) if visit else None)
+    return jsonify(photo_to_json(photo)), 201 if created else 200
+
+
+@bp.get("/photos/<int:photo_id>")
+def get_photo(photo_id: int) -> Response:
+    photo = clinic_get(Photo, photo_id)
+    audit.record("view", "photo", photo.id)
+    get_db().commit()
+    return jsonify(photo_to_json(photo))
+
+
+@bp.get("/photos/<int:photo_id>/image")
+def get_photo_image(photo_id: int) -> Response:
+    photo = clinic_get(Photo, photo_id)
+    audit.record("view", "photo", photo.id)
+    get_db().commit()
+    return image_response(photo, request.args.get("variant", "display"))

@@ -1,0 +1,90 @@
+"""Staff authentication: sessions for pages, bearer tokens for the API.
+
+``current_user()`` and ``current_clinic_id()`` are the one way code learns who
+is asking; ``login_required`` guards every staff page.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from flask import g, redirect, request, session, url_for
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from gallery.db import get_db
+from gallery.errors import Unauthorized
+from gallery.models import ApiToken, User
+
+# Computed once so that a login for an unknown email costs as much as a real one.
+_DUMMY_HASH = generate_password_hash("not a password")
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)  # werkzeug's scrypt
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = get_db().scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def login(user: User) -> None:
+    session.clear()  # a new session id against fixation
+    session["user_id"] = user.id
+    session.permanent = True
+
+
+def logout() -> None:
+    session.clear()
+
+
+def current_user() -> User | None:
+    """The staff member behind this request (session or bearer token), or None."""
+    if "user" not in g:
+        user_id = session.get("user_id")
+        g.user = get_db().get(User, user_id) if user_id else None
+    return g.user
+
+
+def current_clinic_id() -> int:
+    user = current_user()
+    if user is None:
+        raise Unauthorized("Sign in first.")
+    return user.clinic_id
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def token_sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_api_token(user: User) -> str:
+    """Create a token for ``user`` (caller commits); the plain token is shown once."""
+    token = "gt_" + secrets.token_urlsafe(32)
+    get_db().add(ApiToken(user_id=user.id, token_sha256=token_sha256(token)))
+    return token
+
+
+def user_for_bearer(header: str | None) -> User | None:
+    if not header or not header.startswith("Bearer "):
+        return None
+    row = get_db().scalar(select(ApiToken).where(
+        ApiToken.token_sha256 == token_sha256(header[len("Bearer "):].strip()),
+        ApiToken.revoked_at.is_(None)))
+    return row.user if row else None

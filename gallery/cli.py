@@ -1,0 +1,96 @@
+"""Operator commands: ``flask --app app init-db | create-user | create-token | reanalyze``."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from gallery.auth import hash_password, new_api_token
+from gallery.auth.forms import MIN_PASSWORD_LENGTH
+from gallery.db import get_db, migrate
+from gallery.models import ROLES, Clinic, Photo, User
+from gallery.photos.reanalyze import reanalyze_photo
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or migrate the database (also done at every start)."""
+    migrate(current_app.extensions["gallery_engine"], current_app.config["GALLERY_DATA_DIR"])
+    click.echo("Database is up to date.")
+
+
+@click.command("create-user")
+@with_appcontext
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--clinic", "clinic_name", help="Clinic name (created if new; default: the only clinic).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(email: str, role: str, clinic_name: str | None, password_stdin: bool) -> None:
+    """Create a staff account."""
+    db = get_db()
+    email = email.strip().lower()
+    if db.scalar(select(User).where(User.email == email)):
+        raise click.ClickException(f"A user with email {email} already exists.")
+    if clinic_name:
+        clinic = db.scalar(select(Clinic).where(Clinic.name == clinic_name))
+        if clinic is None:
+            clinic = Clinic(name=clinic_name)
+            db.add(clinic)
+            db.flush()
+    else:
+        clinics = db.scalars(select(Clinic)).all()
+        if len(clinics) != 1:
+            raise click.ClickException("Give --clinic NAME (there is not exactly one clinic).")
+        clinic = clinics[0]
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    db.add(User(clinic_id=clinic.id, email=email, password_hash=hash_password(password), role=role))
+    db.commit()
+    click.echo(f"Created {role} {email} in clinic {clinic.name!r}.")
+
+
+@click.command("create-token")
+@with_appcontext
+@click.argument("email")
+def create_token_command(email: str) -> None:
+    """Create an API token for a user; the token is printed on the last line."""
+    db = get_db()
+    user = db.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No user with email {email}.")
+    token = new_api_token(user)
+    db.commit()
+    click.echo(f"API token for {user.email} (shown once; send as 'Authorization: Bearer <token>'):")
+    click.echo(token)
+
+
+@click.command("reanalyze")
+@with_appcontext
+@click.option("--all", "everything", is_flag=True, help="Also photos already at the current analysis version.")
+def reanalyze_command(everything: bool) -> None:
+    """Recompute the analysis (and derivatives) of stored photos after an algorithm change."""
+    from landmarks import ANALYSIS_VERSION
+
+    db = get_db()
+    statement = select(Photo).order_by(Photo.id)
+    if not everything:
+        statement = statement.where(Photo.analysis_version != ANALYSIS_VERSION)
+    count = 0
+    for photo in db.scalars(statement).all():
+        reanalyze_photo(photo)
+        db.commit()
+        count += 1
+    click.echo(f"Reanalysed {count} photo(s).")
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_db_command, create_user_command, create_token_command, reanalyze_command):
+        app.cli.add_command(command)

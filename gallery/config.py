@@ -1,0 +1,78 @@
+"""Configuration: defaults, then the environment, then the mapping a test passes.
+
+Read once, in ``create_app``; code reads ``current_app.config`` afterwards.
+Every ``GALLERY_*`` key here is documented in the README (a test checks).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "GALLERY_DATA_DIR": "instance",
+    "DATABASE_URL": "",
+    "GALLERY_SECRET_KEY": "",
+    "GALLERY_MAX_UPLOAD_MB": 40,
+    "GALLERY_MAX_PIXELS": 100_000_000,
+    "GALLERY_MAX_FILES_PER_UPLOAD": 20,
+    "GALLERY_LOGIN_RATE_LIMIT": "10 per minute",
+    "GALLERY_RATE_LIMIT_STORAGE": "memory://",
+    "GALLERY_COOKIE_SECURE": False,
+    "GALLERY_MAX_YAW_DEG": 12.0,
+    "GALLERY_MAX_PITCH_DEG": 15.0,
+    "GALLERY_MAX_ROLL_DEG": 10.0,
+}
+
+
+def _coerce(key: str, raw: str) -> Any:
+    default = DEFAULTS[key]
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def _secret_key(data_dir: Path) -> str:
+    """The key kept in the data directory, created once.
+
+    Written to a temporary file and hard-linked into place, so two processes
+    starting together agree on one key and never read a half-written one.
+    """
+    path = data_dir / "secret_key"
+    if not path.exists():
+        fd, temp = tempfile.mkstemp(dir=data_dir, prefix=".secret-")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.link(temp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temp)
+    return path.read_text().strip()
+
+
+def load_config(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """The settings of one app: defaults < environment < ``overrides``."""
+    config = dict(DEFAULTS)
+    for key in DEFAULTS:
+        if environ.get(key):
+            config[key] = _coerce(key, environ[key])
+    config.update(overrides or {})
+    data_dir = Path(config["GALLERY_DATA_DIR"]).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config["GALLERY_DATA_DIR"] = str(data_dir)
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{data_dir / 'gallery.sqlite3'}"
+    if not config["GALLERY_SECRET_KEY"]:
+        config["GALLERY_SECRET_KEY"] = _secret_key(data_dir)
+    return config

@@ -1,0 +1,70 @@
+"""The database: one engine per app, one session per request, migrations at start.
+
+``get_db()`` is the only way views reach the database (as ``get_db`` in
+flaskr); the session is closed when the request ends.
+"""
+from __future__ import annotations
+
+import fcntl
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers and one writer work at once (two app processes on one
+    # data directory); busy_timeout makes a writer wait instead of failing.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def get_db() -> Session:
+    """The request's session (created on first use, closed at teardown)."""
+    if "db" not in g:
+        g.db = current_app.extensions["gallery_sessionmaker"]()
+    return g.db
+
+
+def _close_db(_exc: BaseException | None = None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
+
+
+def migrate(engine: Engine, data_dir: str) -> None:
+    """Create or upgrade the schema to the newest migration.
+
+    A file lock in the data directory keeps two processes starting together
+    from migrating at the same time.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with open(Path(data_dir) / ".migrate.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["gallery_engine"] = engine
+    app.extensions["gallery_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(_close_db)

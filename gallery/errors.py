@@ -1,0 +1,135 @@
+"""Domain errors and the one place that turns any error into an HTTP response.
+
+Deep code raises a ``GalleryError`` subclass (or an ``uploads`` error); the
+handler here finds the status by class and renders JSON under ``/api/v1`` and
+the error page elsewhere. Nothing else in the app builds an error response.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from uploads.errors import (
+    CorruptImage,
+    EmptyFile,
+    FileTooLarge,
+    SuspiciousContent,
+    TooManyPixels,
+    UnsupportedImage,
+    UploadError,
+)
+
+log = logging.getLogger(__name__)
+
+
+class GalleryError(Exception):
+    """An expected failure caused by the request; ``str(error)`` is shown to the user."""
+
+    code = "bad_request"
+    status = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(GalleryError):
+    """Missing, or belonging to another clinic: the two are never told apart."""
+
+    code = "not_found"
+    status = 404
+
+
+class InvalidInput(GalleryError):
+    code = "invalid_input"
+    status = 422
+
+
+class Conflict(GalleryError):
+    code = "conflict"
+    status = 409
+
+
+class Unauthorized(GalleryError):
+    code = "unauthorized"
+    status = 401
+
+
+class Unavailable(GalleryError):
+    """A dependency (database, storage) failed; the request changed nothing."""
+
+    code = "unavailable"
+    status = 503
+
+
+class Forbidden(GalleryError):
+    code = "forbidden"
+    status = 403
+
+
+UPLOAD_STATUS: dict[type[UploadError], int] = {
+    EmptyFile: 400,
+    FileTooLarge: 413,
+    TooManyPixels: 413,
+    UnsupportedImage: 415,
+    SuspiciousContent: 415,
+    CorruptImage: 422,
+}
+
+
+def upload_status(error: UploadError) -> int:
+    return next((status for cls, status in UPLOAD_STATUS.items() if isinstance(error, cls)), 400)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    if wants_json():
+        response = jsonify({"error": {"code": code, "message": message}})
+    else:
+        response = Response(render_template("error.html", status=status, message=message), mimetype="text/html")
+    response.status_code = status
+    return response
+
+
+def _handle_gallery(error: GalleryError) -> Response:
+    return error_response(error.status, error.code, error.message)
+
+
+def _handle_upload(error: UploadError) -> Response:
+    return error_response(upload_status(error), error.code, str(error))
+
+
+def _handle_csrf(error: CSRFError) -> Response:
+    return error_response(400, "csrf_failed",
+                          "The form expired or was sent from elsewhere. Reload the page and try again.")
+
+
+def _handle_http(error: HTTPException) -> Response:
+    messages = {
+        404: "This page does not exist.",
+        405: "This action is not allowed here.",
+        413: "The upload is larger than the configured limit.",
+        429: "Too many attempts. Wait a minute and try again.",
+    }
+    status = error.code or 500
+    message = messages.get(status, error.description or "The request could not be handled.")
+    return error_response(status, (error.name or "error").lower().replace(" ", "_"), message)
+
+
+def _handle_unexpected(error: Exception) -> Response:
+    log.exception("unhandled error on %s", request.path)
+    return error_response(500, "internal_error", "Something went wrong on our side. The error has been logged.")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(GalleryError, _handle_gallery)
+    app.register_error_handler(UploadError, _handle_upload)
+    app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(Exception, _handle_unexpected)

@@ -1,0 +1,7 @@
+"""Flask extensions, made once here and bound to each app in ``create_app``."""
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,0 +1,128 @@
+"""Staff pages: patient list with search, new patient, timeline, visits, upload."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, or_
+from werkzeug.wrappers import Response
+
+from gallery import audit
+from gallery.auth import current_clinic_id, login_required
+from gallery.db import get_db
+from gallery.errors import GalleryError, InvalidInput, upload_status
+from gallery.models import Patient, Visit
+from gallery.patients.forms import EXPRESSION_LABELS, PatientForm, UploadForm, VisitForm
+from gallery.photos.service import add_photo
+from gallery.queries import clinic_get, clinic_select
+from uploads.errors import UploadError
+
+bp = Blueprint("patients", __name__)
+
+
+@bp.get("/")
+@login_required
+def home() -> Response:
+    return redirect(url_for("patients.index"))
+
+
+@bp.get("/patients")
+@login_required
+def index() -> str:
+    query = request.args.get("q", "").strip()
+    statement = clinic_select(Patient).order_by(func.lower(Patient.name))
+    if query:
+        like = f"%{query.lower()}%"
+        statement = statement.where(or_(func.lower(Patient.name).like(like), func.lower(Patient.external_id).like(like)))
+    patients = get_db().scalars(statement.limit(500)).all()
+    return render_template("patients/index.html", patients=patients, query=query)
+
+
+@bp.route("/patients/new", methods=["GET", "POST"])
+@login_required
+def new() -> Response | tuple[str, int] | str:
+    form = PatientForm()
+    if form.validate_on_submit():
+        db = get_db()
+        external_id = (form.external_id.data or "").strip() or None
+        if external_id and db.scalar(clinic_select(Patient).where(Patient.external_id == external_id)):
+            form.external_id.errors.append("Another patient already has this external id.")
+            return render_template("patients/new.html", form=form), 409
+        patient = Patient(clinic_id=current_clinic_id(), name=form.name.data.strip(),
+                          date_of_birth=form.date_of_birth.data, external_id=external_id)
+        db.add(patient)
+        db.flush()
+        audit.record("create", "patient", patient.id)
+        db.commit()
+        return redirect(url_for("patients.timeline", patient_id=patient.id))
+    return render_template("patients/new.html", form=form), 422 if request.method == "POST" else 200
+
+
+@bp.get("/patients/<int:patient_id>")
+@login_required
+def timeline(patient_id: int) -> str:
+    patient = clinic_get(Patient, patient_id)
+    audit.record("view", "patient", patient.id)
+    get_db().commit()
+    return render_template("patients/timeline.html", patient=patient, visit_form=VisitForm(),
+                           expression_labels=EXPRESSION_LABELS)
+
+
+@bp.post("/patients/<int:patient_id>/visits")
+@login_required
+def add_visit(patient_id: int) -> Response | tuple[str, int]:
+    patient = clinic_get(Patient, patient_id)
+    form = VisitForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("Give the visit a valid date.")
+    db = get_db()
+    visit = Visit(clinic_id=patient.clinic_id, patient_id=patient.id, visit_date=form.visit_date.data,
+                  notes=form.notes.data or "")
+    db.add(visit)
+    db.flush()
+    audit.record("create", "visit", visit.id)
+    db.commit()
+    return redirect(url_for("patients.timeline", patient_id=patient.id))
+
+
+def _upload_form(patient: Patient) -> UploadForm:
+    form = UploadForm()
+    form.visit_id.choices = [("", "Visit on the photo's date (created if needed)")] + [
+        (str(v.id), v.visit_date.strftime("%d %b %Y")) for v in patient.visits]
+    return form
+
+
+@bp.route("/patients/<int:patient_id>/upload", methods=["GET", "POST"])
+@login_required
+def upload(patient_id: int) -> Response | str | tuple[str, int]:
+    """Several files at once; each is stored or refused on its own, with its reason."""
+    patient = clinic_get(Patient, patient_id)
+    form = _upload_form(patient)
+    if request.method == "GET":
+        return render_template("patients/upload.html", patient=patient, form=form)
+    if not form.validate_on_submit():
+        raise InvalidInput("The upload form was incomplete.")
+    files = [f for f in request.files.getlist("photos") if f and f.filename]
+    if not files:
+        return render_template("patients/upload.html", patient=patient, form=form,
+                               results=[], error="Choose at least one photo."), 400
+    if len(files) > current_app.config["GALLERY_MAX_FILES_PER_UPLOAD"]:
+        raise InvalidInput(f"At most {current_app.config['GALLERY_MAX_FILES_PER_UPLOAD']} photos per upload.")
+    visit_id = int(form.visit_id.data) if form.visit_id.data else None
+    results, statuses = [], []
+    for file in files:
+        try:
+            photo, created = add_photo(patient, file.read(), filename=file.filename,
+                                       expression=form.expression.data, visit_id=visit_id)
+        except UploadError as error:
+            results.append((file.filename, False, str(error)))
+            statuses.append(upload_status(error))
+        except GalleryError as error:
+            results.append((file.filename, False, error.message))
+            statuses.append(error.status)
+        else:
+            results.append((file.filename, True, "Stored." if created else "Already in the record."))
+    if not statuses:
+        flash(f"{len(files)} photo(s) added.")
+        return redirect(url_for("patients.timeline", patient_id=patient.id))
+    # Some or all refused: say which and why, with the status of the first refusal.
+    return render_template("patients/upload.html", patient=patient, form=_upload_form(patient),
+                           results=results), statuses[0]

@@ -1,0 +1,35 @@
+"""Image responses: private caching, ETags, re-encoded derivatives only.
+
+Every route that sends photo bytes builds its response here, so the headers
+(cache policy, ETag, nosniff, attachment for originals) are the same everywhere.
+"""
+from __future__ import annotations
+
+from flask import Response, request
+
+from gallery.errors import NotFound
+from gallery.models import Photo
+from gallery.photos.service import blob_store
+
+VARIANTS = ("display", "thumb")
+
+
+def image_response(photo: Photo, variant: str, *, cache: str = "private, max-age=3600") -> Response:
+    """The display image or thumbnail of ``photo`` (caller has checked access)."""
+    if variant not in VARIANTS:
+        raise NotFound(f"Unknown image variant {variant!r}: use display or thumb.")
+    data = blob_store().read(photo.sha256, variant)
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = cache
+    response.set_etag(f"{photo.sha256[:32]}-{variant}")
+    return response.make_conditional(request)
+
+
+def original_response(photo: Photo) -> Response:
+    """The original bytes, as a download for staff (never rendered inline)."""
+    data = blob_store().read(photo.sha256, "original")
+    response = Response(data, mimetype=photo.content_type)
+    extension = photo.content_type.split("/")[1].replace("jpeg", "jpg")
+    response.headers["Content-Disposition"] = f'attachment; filename="photo-{photo.id}-original.{extension}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,118 @@
+"""Adding a photo to a patient's record: the one path used by pages and the API."""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from gallery import audit
+from gallery.auth import current_user
+from gallery.db import get_db
+from gallery.errors import Conflict, InvalidInput, Unavailable
+from gallery.models import EXPRESSIONS, Patient, Photo, Visit, utcnow
+from gallery.photos.serialize import analysis_to_json
+from gallery.queries import clinic_get
+from landmarks.quality import QualityLimits
+from uploads.ingest import UploadLimits, prepare, store_prepared
+from uploads.store import BlobStore
+
+log = logging.getLogger(__name__)
+
+
+def blob_store() -> BlobStore:
+    return BlobStore(current_app.config["GALLERY_DATA_DIR"] + "/blobs")
+
+
+def upload_limits() -> UploadLimits:
+    config = current_app.config
+    return UploadLimits(max_bytes=int(config["GALLERY_MAX_UPLOAD_MB"] * 1024 * 1024),
+                        max_pixels=int(config["GALLERY_MAX_PIXELS"]))
+
+
+def quality_limits() -> QualityLimits:
+    config = current_app.config
+    return QualityLimits(max_yaw_deg=config["GALLERY_MAX_YAW_DEG"], max_pitch_deg=config["GALLERY_MAX_PITCH_DEG"],
+                         max_roll_deg=config["GALLERY_MAX_ROLL_DEG"])
+
+
+def parse_expression(value: str | None) -> str:
+    if value not in EXPRESSIONS:
+        raise InvalidInput(f"Choose the expression: one of {', '.join(EXPRESSIONS)}.")
+    return value
+
+
+def parse_taken_at(value: str | None) -> datetime | None:
+    """An ISO date or date-time from a form or the API; None when absent."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"taken_at must be an ISO date or date-time, not {value!r}.") from None
+    return parsed.replace(tzinfo=None)
+
+
+def visit_for(patient: Patient, day: date, visit_id: int | None) -> Visit:
+    """The given visit (checked to be this patient's), else the one on ``day``, created if absent."""
+    db = get_db()
+    if visit_id is not None:
+        visit = clinic_get(Visit, visit_id)
+        if visit.patient_id != patient.id:
+            raise InvalidInput("That visit belongs to another patient.")
+        return visit
+    visit = db.scalar(select(Visit).where(Visit.patient_id == patient.id, Visit.visit_date == day))
+    if visit is None:
+        visit = Visit(clinic_id=patient.clinic_id, patient_id=patient.id, visit_date=day)
+        db.add(visit)
+        db.flush()
+    return visit
+
+
+def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,
+              taken_at: datetime | None = None, visit_id: int | None = None) -> tuple[Photo, bool]:
+    """Ingest one upload for ``patient``; return (photo, created).
+
+    The same bytes for the same patient return the existing photo (created is
+    False); the same bytes for another patient of the clinic are refused, as
+    that is almost always the wrong patient chosen.
+    """
+    db = get_db()
+    expression = parse_expression(expression)
+    prepared = prepare(data, upload_limits(), quality_limits())
+    existing = db.scalar(select(Photo).where(Photo.clinic_id == patient.clinic_id, Photo.sha256 == prepared.sha256))
+    if existing is not None:
+        if existing.patient_id == patient.id:
+            return existing, False
+        raise Conflict("This exact photo is already in another patient's record. Check the patient.")
+    when = taken_at or prepared.taken_at or utcnow()
+    visit = visit_for(patient, when.date(), visit_id)
+    store = blob_store()
+    created = store_prepared(store, prepared)
+    user = current_user()
+    photo = Photo(
+        clinic_id=patient.clinic_id, patient_id=patient.id, visit_id=visit.id, sha256=prepared.sha256,
+        content_type=prepared.content_type, original_size=len(data), original_filename=filename[:255],
+        width=prepared.width, height=prepared.height, taken_at=when, expression=expression,
+        analysis=analysis_to_json(prepared.analysis), analysis_version=prepared.analysis.version,
+        uploaded_by_id=user.id if user else None)
+    db.add(photo)
+    try:
+        db.flush()
+        audit.record("upload", "photo", photo.id)
+        db.commit()
+    except BaseException as error:
+        db.rollback()
+        for sha256, variant in created:
+            store.delete(sha256, variant)
+        if isinstance(error, IntegrityError):
+            raise Conflict("This photo was uploaded at the same moment by someone else; reload the page.") from None
+        if isinstance(error, SQLAlchemyError):
+            log.exception("photo for patient %s not saved", patient.id)
+            raise Unavailable("The photo could not be saved (database unavailable); nothing was stored. "
+                              "Try again in a moment.") from None
+        raise
+    log.info("photo %s stored for patient %s", photo.id, patient.id)
+    return photo, True

@@ -1,0 +1,14 @@
+// Photo page: toggle region outlines and mesh points (checkboxes: mouse, touch, keyboard).
+for (const box of document.querySelectorAll(".region-toggle")) {
+  box.addEventListener("change", () => {
+    for (const shape of document.querySelectorAll(`.region[data-region="${box.dataset.region}"]`)) {
+      shape.classList.toggle("hidden", !box.checked);
+    }
+  });
+}
+const meshToggle = document.getElementById("mesh-toggle");
+if (meshToggle) {
+  meshToggle.addEventListener("change", () => {
+    document.getElementById("mesh").classList.toggle("hidden", !meshToggle.checked);
+  });
+}

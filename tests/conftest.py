@@ -1,0 +1,99 @@
+"""Fixtures: a new app and database per test (SQLite in tmp_path, or PostgreSQL).
+
+Set GALLERY_TEST_DATABASE_URL to run the suite against a PostgreSQL server:
+each test then starts from an empty schema in that database.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from gallery.auth import hash_password, new_api_token
+from gallery.db import get_db
+from gallery.models import Base, Clinic, User
+
+PASSWORD = "correct horse battery"
+
+
+def _empty_database(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """Build an app with extra settings; the database is fresh for each test."""
+    database_url = os.environ.get("GALLERY_TEST_DATABASE_URL", "")
+    if database_url:
+        _empty_database(database_url)
+    apps = []
+
+    def factory(**settings):
+        config = {"TESTING": True, "GALLERY_DATA_DIR": str(tmp_path / "data"), "WTF_CSRF_ENABLED": False,
+                  "RATELIMIT_ENABLED": False, "DATABASE_URL": database_url, **settings}
+        app = create_app(config)
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        app.extensions["gallery_engine"].dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Staff:
+    """Creates clinics and staff, logs a client in, mints API tokens."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def create(self, email: str = "nurse@clinic-a.test", clinic: str = "Clinic A", role: str = "injector") -> int:
+        with self.app.app_context():
+            db = get_db()
+            row = db.query(Clinic).filter_by(name=clinic).one_or_none()
+            if row is None:
+                row = Clinic(name=clinic)
+                db.add(row)
+                db.flush()
+            user = User(clinic_id=row.id, email=email, password_hash=hash_password(PASSWORD), role=role)
+            db.add(user)
+            db.commit()
+            return user.id
+
+    def login(self, client, email: str = "nurse@clinic-a.test"):
+        response = client.post("/login", data={"email": email, "password": PASSWORD})
+        assert response.status_code == 302, response.data
+        return client
+
+    def token(self, email: str = "nurse@clinic-a.test") -> str:
+        with self.app.app_context():
+            db = get_db()
+            token = new_api_token(db.query(User).filter_by(email=email).one())
+            db.commit()
+            return token
+
+
+@pytest.fixture
+def staff(app):
+    return Staff(app)
+
+
+@pytest.fixture
+def logged_in(client, staff):
+    staff.create()
+    return staff.login(client)

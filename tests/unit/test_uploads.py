@@ -1,0 +1,177 @@
+"""Ingestion on real images, and refusal of every kind of bad input."""
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pillow_heif
+import pytest
+from PIL import Image
+
+from tests.images import astronaut, encode
+from uploads.decode import decode
+from uploads.derive import display_pixels, encode_derivatives
+from uploads.errors import (
+    CorruptImage,
+    EmptyFile,
+    FileTooLarge,
+    SuspiciousContent,
+    TooManyPixels,
+    UnsupportedImage,
+)
+from uploads.store import BlobStore, sha256_hex
+from uploads.validate import validate_bytes
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 50_000_000
+
+
+def _ingest(data: bytes):
+    kind = validate_bytes(data, max_bytes=MAX_BYTES)
+    return decode(data, kind, max_pixels=MAX_PIXELS)
+
+
+# The pixels a viewer sees for each EXIF orientation, as a function of the stored array.
+_STORED_FOR_ORIENTATION = {
+    1: lambda a: a,
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1, :],
+    5: lambda a: np.transpose(a, (1, 0, 2)),
+    6: lambda a: np.rot90(a, 1),     # stored rotated 90 deg counter-clockwise: view rotates it back
+    7: lambda a: np.transpose(a, (1, 0, 2))[::-1, ::-1],
+    8: lambda a: np.rot90(a, -1),
+}
+
+
+def _oriented_jpeg(upright: np.ndarray, orientation: int) -> bytes:
+    stored = np.ascontiguousarray(_STORED_FOR_ORIENTATION[orientation](upright))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return encode(stored, "JPEG", quality=95, exif=exif.tobytes())
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_comes_out_upright(orientation):
+    upright = astronaut(0.5)[:, :200]  # not square: a wrong rotation changes the shape
+    decoded = _ingest(_oriented_jpeg(upright, orientation)).pixels
+    assert decoded.shape == upright.shape
+    error = np.abs(decoded.astype(int) - upright.astype(int)).mean()
+    assert error < 6, f"orientation {orientation}: mean error {error:.1f}"
+
+
+@pytest.mark.parametrize("fmt, params", [("PNG", {}), ("WEBP", {"quality": 90}), ("JPEG", {"quality": 90})])
+def test_common_formats_decode(fmt, params):
+    upright = astronaut(0.5)
+    decoded = _ingest(encode(upright, fmt, **params)).pixels
+    assert decoded.shape == upright.shape
+    assert np.abs(decoded.astype(int) - upright.astype(int)).mean() < 6
+
+
+def test_heic_from_a_phone_decodes():
+    upright = astronaut(0.5)
+    heif = pillow_heif.from_bytes(mode="RGB", size=(upright.shape[1], upright.shape[0]), data=upright.tobytes())
+    buffer = io.BytesIO()
+    heif.save(buffer, quality=90)
+    data = buffer.getvalue()
+    assert validate_bytes(data, max_bytes=MAX_BYTES) == "heif"
+    decoded = _ingest(data).pixels
+    assert decoded.shape == upright.shape
+    assert np.abs(decoded.astype(int) - upright.astype(int)).mean() < 8
+
+
+def test_exif_capture_time_is_read():
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = "2026:03:14 09:26:53"
+    data = encode(astronaut(0.25), "JPEG", exif=exif.tobytes())
+    assert _ingest(data).taken_at.isoformat() == "2026-03-14T09:26:53"
+
+
+def test_derivatives_carry_no_metadata_and_are_bounded():
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif.get_ifd(0x8825)[2] = (48.0, 51.0, 30.0)  # GPS latitude
+    data = encode(astronaut(1), "JPEG", exif=exif.tobytes())
+    assert b"PhoneMaker" in data
+    display = display_pixels(_ingest(data).pixels, long_side_px=300)
+    assert max(display.shape[:2]) == 300
+    derivatives = encode_derivatives(display, thumb_long_side_px=100)
+    for blob in derivatives.values():
+        assert b"PhoneMaker" not in blob and b"Exif" not in blob
+        assert not Image.open(io.BytesIO(blob)).getexif()
+    assert max(Image.open(io.BytesIO(derivatives["thumb"])).size) == 100
+
+
+def _png_bomb(width: int = 30000, height: int = 30000) -> bytes:
+    """A small PNG (1-bit, all black) that would decode to width x height pixels."""
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    compressor = zlib.compressobj(9)
+    row = b"\x00" * (1 + (width + 7) // 8)
+    body = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("name, data, error", [
+    ("zero bytes", b"", EmptyFile),
+    ("text named .jpg", b"This is not a photo, just text.\n" * 10, UnsupportedImage),
+    ("gif", b"GIF89a" + b"\x00" * 100, UnsupportedImage),
+    ("svg", b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", UnsupportedImage),
+    ("pdf", b"%PDF-1.7\n" + b"0" * 100, UnsupportedImage),
+])
+def test_non_images_are_refused(name, data, error):
+    with pytest.raises(error):
+        validate_bytes(data, max_bytes=MAX_BYTES)
+
+
+def test_polyglots_are_refused():
+    jpeg = encode(astronaut(0.25), "JPEG")
+    html_in_comment = jpeg[:2] + b"\xff\xfe\x00\x20<script>alert(1)</script>      " + jpeg[2:]
+    with pytest.raises(SuspiciousContent):
+        validate_bytes(html_in_comment, max_bytes=MAX_BYTES)
+    zip_buffer = io.BytesIO()
+    import zipfile
+    with zipfile.ZipFile(zip_buffer, "w") as archive:
+        archive.writestr("payload.txt", "hidden")
+    with pytest.raises(SuspiciousContent):
+        validate_bytes(jpeg + zip_buffer.getvalue(), max_bytes=MAX_BYTES)
+
+
+def test_truncated_jpeg_is_refused():
+    data = encode(astronaut(0.5), "JPEG")
+    with pytest.raises(CorruptImage):
+        _ingest(data[: len(data) // 2])
+
+
+def test_header_only_is_refused():
+    data = encode(astronaut(0.5), "PNG")
+    with pytest.raises(CorruptImage):
+        _ingest(data[:60])
+
+
+def test_decompression_bomb_is_refused_before_decoding():
+    bomb = _png_bomb()
+    assert len(bomb) < 1_000_000
+    with pytest.raises(TooManyPixels, match="30000 x 30000"):
+        _ingest(bomb)
+
+
+def test_over_the_byte_limit_is_refused():
+    with pytest.raises(FileTooLarge):
+        validate_bytes(encode(astronaut(1), "PNG"), max_bytes=100_000)
+
+
+def test_store_is_content_addressed_and_idempotent(tmp_path):
+    store = BlobStore(tmp_path)
+    data = b"photo bytes"
+    digest = sha256_hex(data)
+    assert store.put(digest, "original", data) is True
+    assert store.put(digest, "original", data) is False
+    assert store.read(digest, "original") == data
+    assert not list(tmp_path.glob("**/.tmp-*"))
+    with pytest.raises(ValueError):
+        store.put("../../etc/passwd", "original", data)

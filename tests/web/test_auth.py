@@ -1,0 +1,114 @@
+"""Staff authentication, CSRF, rate limits and the first-admin setup link."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gallery.auth.setup import issue_setup_link
+from tests.conftest import PASSWORD
+
+
+def _staff_get_routes(app):
+    """Every GET route a staff member uses, with ids filled in."""
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static" or rule.rule.startswith("/api/"):
+            continue
+        if rule.endpoint.startswith("auth."):
+            continue
+        yield re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "display" if m.group(1) == "variant" else "1", rule.rule)
+
+
+def test_every_staff_page_requires_login(app, client):
+    routes = list(_staff_get_routes(app))
+    assert "/patients" in routes and "/photos/1/image/display" in routes
+    for path in routes:
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response.headers["Location"].startswith("/login"), path
+
+
+def test_login_with_wrong_password_is_refused(client, staff):
+    staff.create()
+    response = client.post("/login", data={"email": "nurse@clinic-a.test", "password": "wrong password"})
+    assert response.status_code == 401
+    assert b"Wrong email or password" in response.data
+    assert client.get("/patients").status_code == 302
+
+
+def test_login_then_logout(client, staff):
+    staff.create()
+    staff.login(client)
+    assert client.get("/patients").status_code == 200
+    client.post("/logout")
+    assert client.get("/patients").status_code == 302
+
+
+def test_login_does_not_redirect_off_site(client, staff):
+    staff.create()
+    response = client.post("/login?next=//evil.example/x", data={"email": "nurse@clinic-a.test", "password": PASSWORD})
+    assert response.headers["Location"] == "/patients"
+
+
+def test_csrf_is_enforced_on_forms(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    from tests.conftest import Staff
+    Staff(app).create()
+    response = client.post("/login", data={"email": "nurse@clinic-a.test", "password": PASSWORD})
+    assert response.status_code == 400
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"email": "nurse@clinic-a.test", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    response = client.post("/patients/new", data={"name": "No Token"})
+    assert response.status_code == 400
+    assert b"form expired" in response.data
+
+
+def test_login_is_rate_limited(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, GALLERY_LOGIN_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    statuses = [client.post("/login", data={"email": "x@y.test", "password": "guess"}).status_code for _ in range(5)]
+    assert statuses[:3] == [401, 401, 401]
+    assert statuses[3:] == [429, 429]
+
+
+def test_api_token_guessing_is_rate_limited(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, GALLERY_LOGIN_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    headers = {"Authorization": "Bearer gt_guess"}
+    statuses = [client.get("/api/v1/patients", headers=headers).status_code for _ in range(5)]
+    assert statuses == [401, 401, 401, 429, 429]
+
+
+def test_setup_link_creates_first_admin_once(app, client):
+    token = issue_setup_link(app)
+    assert token
+    form = {"clinic": "Skin Clinic", "email": "Admin@Clinic.test", "password": PASSWORD, "confirm": PASSWORD}
+    response = client.post(f"/setup/{token}", data=form)
+    assert response.status_code == 302
+    assert client.get("/patients").status_code == 200
+    assert app.test_client().post(f"/setup/{token}", data=form).status_code == 404
+    assert issue_setup_link(app) is None  # an admin exists: no new link
+
+
+def test_setup_rejects_short_password(app, client):
+    token = issue_setup_link(app)
+    form = {"clinic": "C", "email": "a@b.test", "password": "short", "confirm": "short"}
+    assert client.post(f"/setup/{token}", data=form).status_code == 422
+
+
+def test_session_cookie_is_httponly_and_samesite(client, staff):
+    staff.create()
+    response = client.post("/login", data={"email": "nurse@clinic-a.test", "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+@pytest.mark.parametrize("path", ["/login", "/api/v1/openapi.json", "/nowhere"])
+def test_security_headers_on_every_response(client, path):
+    response = client.get(path)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]

@@ -1,0 +1,32 @@
+"""Operator commands as the README gives them."""
+from __future__ import annotations
+
+from gallery.auth.setup import issue_setup_link
+
+
+def test_create_user_then_token_then_api(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "Doc@Clinic.test", "--role", "admin", "--clinic", "North Clinic",
+                                 "--password-stdin"], input="a long enough password\n")
+    assert result.exit_code == 0, result.output
+    assert issue_setup_link(app) is None
+    result = runner.invoke(args=["create-token", "doc@clinic.test"])
+    assert result.exit_code == 0
+    token = result.output.strip().splitlines()[-1]
+    response = app.test_client().get("/api/v1/patients", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+def test_create_user_refuses_short_password_and_duplicates(app):
+    runner = app.test_cli_runner()
+    args = ["create-user", "a@b.test", "--role", "injector", "--clinic", "C", "--password-stdin"]
+    assert runner.invoke(args=args, input="short\n").exit_code != 0
+    assert runner.invoke(args=args, input="long enough password\n").exit_code == 0
+    result = runner.invoke(args=args, input="long enough password\n")
+    assert result.exit_code != 0 and "already exists" in result.output
+
+
+def test_init_db_is_idempotent(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    assert runner.invoke(args=["init-db"]).exit_code == 0

@@ -1,0 +1,144 @@
+"""Uploading photos through the pages: stored, shown, and bad input refused cleanly."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from gallery.db import get_db
+from gallery.models import Photo, Visit
+from tests.images import astronaut_jpeg, encode, astronaut
+from tests.unit.test_uploads import _png_bomb
+from tests.web.helpers import create_patient, stored_files, upload
+
+
+def _photo_count(app) -> int:
+    with app.app_context():
+        return get_db().scalar(select(func.count()).select_from(Photo))
+
+
+def test_upload_shows_thumbnail_on_timeline(app, logged_in):
+    patient_id = create_patient(logged_in)
+    response = upload(logged_in, patient_id, (astronaut_jpeg(), "front.jpg"))
+    assert response.status_code == 302
+    page = logged_in.get(f"/patients/{patient_id}").get_data(as_text=True)
+    thumb = re.search(r'src="(/photos/\d+/image/thumb)"', page).group(1)
+    image = logged_in.get(thumb)
+    assert image.status_code == 200 and image.mimetype == "image/jpeg"
+    assert image.headers["Cache-Control"].startswith("private")
+    assert logged_in.get(thumb, headers={"If-None-Match": image.headers["ETag"]}).status_code == 304
+    assert len(stored_files(app)) == 3  # original, display, thumb
+
+
+def test_several_files_at_once_make_one_visit(app, logged_in):
+    patient_id = create_patient(logged_in)
+    files = [(astronaut_jpeg(2.0), "a.jpg"), (encode(astronaut(2.0), "PNG"), "b.png"),
+             (encode(astronaut(2.0), "WEBP", quality=90), "c.webp")]
+    assert upload(logged_in, patient_id, *files).status_code == 302
+    with app.app_context():
+        assert get_db().scalar(select(func.count()).select_from(Visit)) == 1
+    assert _photo_count(app) == 3
+
+
+def test_original_is_kept_byte_identical_and_downloaded_as_attachment(app, logged_in):
+    patient_id = create_patient(logged_in)
+    data = astronaut_jpeg()
+    upload(logged_in, patient_id, (data, "front.jpg"))
+    response = logged_in.get("/photos/1/original")
+    assert response.data == data
+    assert response.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_duplicate_upload_is_recognised(app, logged_in):
+    patient_id = create_patient(logged_in)
+    data = astronaut_jpeg()
+    upload(logged_in, patient_id, (data, "a.jpg"))
+    response = upload(logged_in, patient_id, (data, "again.jpg"))
+    assert response.status_code == 302
+    assert _photo_count(app) == 1
+
+
+def test_same_photo_for_another_patient_is_refused(app, logged_in):
+    data = astronaut_jpeg()
+    upload(logged_in, create_patient(logged_in, "First"), (data, "a.jpg"))
+    response = upload(logged_in, create_patient(logged_in, "Second"), (data, "a.jpg"))
+    assert response.status_code == 409
+    assert b"another patient" in response.data
+    assert _photo_count(app) == 1
+
+
+def _truncated():
+    data = astronaut_jpeg()
+    return data[: len(data) // 2]
+
+
+def _polyglot():
+    data = astronaut_jpeg(1.0)
+    return data + b"<html><script>alert(document.cookie)</script></html>"
+
+
+BAD_INPUTS = [
+    ("zero bytes", lambda: b"", 400, "empty"),
+    ("truncated jpeg", _truncated, 422, "damaged or incomplete"),
+    ("text named .jpg", lambda: b"just some text, not a photo\n" * 20, 415, "not a JPEG"),
+    ("polyglot", _polyglot, 415, "more than a photo"),
+    ("30000x30000 bomb", _png_bomb, 413, "megapixels"),
+    ("gif (unsupported type)", lambda: encode(astronaut(0.5), "GIF"), 415, "not a JPEG"),
+]
+
+
+@pytest.mark.parametrize("name, make, status, message", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_input_is_refused_and_nothing_stored(app, logged_in, name, make, status, message):
+    patient_id = create_patient(logged_in)
+    response = upload(logged_in, patient_id, (make(), "photo.jpg"))
+    assert response.status_code == status
+    assert message in response.get_data(as_text=True)
+    assert _photo_count(app) == 0
+    assert stored_files(app) == []
+
+
+def test_file_over_the_byte_limit_is_refused(make_app, staff):
+    app = make_app(GALLERY_MAX_UPLOAD_MB=0.05)
+    client = app.test_client()
+    from tests.conftest import Staff
+    Staff(app).create()
+    Staff(app).login(client)
+    patient_id = create_patient(client)
+    response = upload(client, patient_id, (astronaut_jpeg(), "big.jpg"))
+    assert response.status_code == 413
+    assert "limit" in response.get_data(as_text=True)
+    assert stored_files(app) == []
+
+
+def test_one_bad_file_does_not_block_the_good_ones(app, logged_in):
+    patient_id = create_patient(logged_in)
+    response = upload(logged_in, patient_id, (astronaut_jpeg(), "good.jpg"), (b"nope", "bad.jpg"))
+    assert response.status_code == 415
+    page = response.get_data(as_text=True)
+    assert "good.jpg" in page and "Stored." in page and "bad.jpg" in page
+    assert _photo_count(app) == 1
+
+
+def test_failed_database_commit_leaves_no_files(app, logged_in, monkeypatch):
+    patient_id = create_patient(logged_in)
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    def broken(self):
+        raise OperationalError("COMMIT", {}, Exception("database went away"))
+
+    monkeypatch.setattr(Session, "commit", broken)
+    response = upload(logged_in, patient_id, (astronaut_jpeg(), "a.jpg"))
+    monkeypatch.undo()
+    assert response.status_code == 503
+    assert "nothing was stored" in response.get_data(as_text=True)
+    assert _photo_count(app) == 0
+    assert stored_files(app) == []
+
+
+def test_missing_expression_is_a_clear_error(app, logged_in):
+    patient_id = create_patient(logged_in)
+    response = upload(logged_in, patient_id, (astronaut_jpeg(), "a.jpg"), expression="grin")
+    assert response.status_code in (400, 422)
+    assert _photo_count(app) == 0

@@ -1,0 +1,73 @@
+"""Decode a validated photo to upright RGB pixels, with its capture time.
+
+The pixel count is read from the header and checked before any pixel is
+decoded, so a decompression bomb costs nothing. EXIF orientation is applied
+here, once: everything downstream sees the photo the way it was taken.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageOps
+from pillow_heif import register_heif_opener
+
+from uploads.errors import CorruptImage, TooManyPixels, UnsupportedImage
+
+register_heif_opener()
+# Our own limit (``max_pixels``, checked from the header before decoding) replaces
+# Pillow's global one, which would otherwise refuse configured sizes above ~89 MP
+# and report bombs without their dimensions.
+Image.MAX_IMAGE_PIXELS = None
+
+_PIL_FORMATS = {"jpeg": {"JPEG", "MPO"}, "png": {"PNG"}, "webp": {"WEBP"}, "heif": {"HEIF"}}
+_EXIF_DATETIME_ORIGINAL = 0x9003
+_EXIF_IFD = 0x8769
+
+
+@dataclass(frozen=True)
+class DecodedPhoto:
+    """``pixels``: (H, W, 3) uint8 RGB, upright. ``taken_at``: EXIF capture time (naive local) or None."""
+
+    pixels: npt.NDArray[np.uint8]
+    taken_at: datetime | None
+
+
+def _taken_at(image: Image.Image) -> datetime | None:
+    raw = image.getexif().get_ifd(_EXIF_IFD).get(_EXIF_DATETIME_ORIGINAL)
+    if not isinstance(raw, str):
+        return None
+    try:
+        return datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
+def decode(data: bytes, kind: str, *, max_pixels: int) -> DecodedPhoto:
+    """Decode ``data`` (already sniffed as ``kind``) into upright RGB.
+
+    Raises
+    ------
+    TooManyPixels, CorruptImage, UnsupportedImage
+    """
+    try:
+        image = Image.open(io.BytesIO(data))
+    except (OSError, ValueError, SyntaxError) as error:
+        raise CorruptImage("The photo could not be read: the file is damaged or incomplete.") from error
+    if image.format not in _PIL_FORMATS[kind]:
+        raise UnsupportedImage("The file's content does not match its image type.")
+    width, height = image.size
+    if width * height > max_pixels:
+        raise TooManyPixels(
+            f"The photo is {width} x {height} pixels ({width * height / 1e6:.0f} megapixels); "
+            f"the limit is {max_pixels / 1e6:.0f} megapixels.")
+    try:
+        image.load()
+        taken_at = _taken_at(image)
+        rgb = ImageOps.exif_transpose(image).convert("RGB")
+    except (OSError, ValueError, SyntaxError, EOFError) as error:
+        raise CorruptImage("The photo could not be read: the file is damaged or incomplete.") from error
+    return DecodedPhoto(pixels=np.asarray(rgb), taken_at=taken_at)

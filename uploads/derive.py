@@ -1,0 +1,46 @@
+"""Display image and thumbnail, re-encoded from pixels so no metadata survives.
+
+Both are new JPEG files written from the decoded pixels: nothing of the
+original container (EXIF with GPS and device, XMP, ICC names, trailing data)
+can reach them. They can always be regenerated from the original.
+"""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+DISPLAY_LONG_SIDE_PX = 2048
+THUMB_LONG_SIDE_PX = 360
+_JPEG_QUALITY = {"display": 90, "thumb": 82}
+
+
+def _bounded(image: Image.Image, long_side_px: int) -> Image.Image:
+    factor = long_side_px / max(image.size)
+    if factor >= 1:
+        return image
+    size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+    # reducing_gap: decode-time style reduction first, then an exact Lanczos pass.
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _jpeg(image: Image.Image, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality, optimize=True)
+    return buffer.getvalue()
+
+
+def display_pixels(pixels: npt.NDArray[np.uint8], *, long_side_px: int = DISPLAY_LONG_SIDE_PX) -> npt.NDArray[np.uint8]:
+    """The display image's pixels: (H, W, 3) uint8, long side at most ``long_side_px``."""
+    return np.asarray(_bounded(Image.fromarray(pixels), long_side_px))
+
+
+def encode_derivatives(display: npt.NDArray[np.uint8], *, thumb_long_side_px: int = THUMB_LONG_SIDE_PX) -> dict[str, bytes]:
+    """JPEG bytes of the display image and its thumbnail: {"display": ..., "thumb": ...}."""
+    image = Image.fromarray(display)
+    return {
+        "display": _jpeg(image, _JPEG_QUALITY["display"]),
+        "thumb": _jpeg(_bounded(image, thumb_long_side_px), _JPEG_QUALITY["thumb"]),
+    }

@@ -4,14 +4,15 @@ MediaPipe gives every landmark a depth in the same units as x, so a face frame
 can be built from the points alone, with no camera model:
 
 * X: from the patient's right outer eye corner to the left one;
-* Y: from the chin to the top of the forehead, made orthogonal to X;
+* Y: from the chin to the midpoint of the outer eye corners, made orthogonal to X
+  (eyes and chin lie close to one frontal plane; the forehead slopes back);
 * Z = X x Y: the face's normal, pointing out of the face towards the camera.
 
 Sign conventions (the patient's left and right):
 
 * ``yaw_deg`` > 0: head turned towards the patient's own left (nose points to the
   image's right in a non-mirrored photo);
-* ``pitch_deg`` > 0: chin up; 0 when forehead top and chin are equally far from
+* ``pitch_deg`` > 0: chin up; 0 when the eyes and the chin are equally far from
   the camera;
 * ``roll_deg`` > 0: head tilted towards the patient's left shoulder (their
   left eye lower in the image).
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from landmarks.anatomy import CHIN, FOREHEAD_TOP, LEFT_EYE_OUTER, RIGHT_EYE_OUTER
+from landmarks.anatomy import CHIN, LEFT_EYE_OUTER, RIGHT_EYE_OUTER
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def head_pose(points: npt.NDArray[np.float64]) -> Pose:
     """Pose from (478, 3) landmarks in pixels (x right, y down, z away from camera)."""
     x = points[LEFT_EYE_OUTER] - points[RIGHT_EYE_OUTER]
     x = x / np.linalg.norm(x)
-    y = points[FOREHEAD_TOP] - points[CHIN]
+    y = (points[LEFT_EYE_OUTER] + points[RIGHT_EYE_OUTER]) / 2 - points[CHIN]
     y = y - (y @ x) * x
     y = y / np.linalg.norm(y)
     z = np.cross(x, y)  # towards the camera: negative camera z for a frontal face

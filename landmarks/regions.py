@@ -10,7 +10,10 @@ Geometry follows where injectors look for each line:
 * ``glabella``: vertical corrugator lines and the horizontal procerus line,
   between the medial brow heads, from the nasal root to above the brows;
 * ``crows_feet_left`` / ``_right``: the lateral canthal fan, beyond the
-  orbital rim, opening laterally from the outer eye corner.
+  orbital rim, opening laterally from the outer eye corner. It is bounded by
+  the face outline (pushed out past the mesh's edge), not by skin colour: an
+  injector draws the fan where the orbicularis is, even when hair falls over
+  part of it, and the line measurement leaves out non-skin pixels itself.
 """
 from __future__ import annotations
 
@@ -23,11 +26,12 @@ import numpy.typing as npt
 from landmarks.anatomy import (
     LEFT_BROW_LOWER,
     LEFT_BROW_UPPER,
-    LEFT_EYE_OUTER,
+    LEFT_IRIS_CENTRE,
     NASION,
     RIGHT_BROW_LOWER,
     RIGHT_BROW_UPPER,
-    RIGHT_EYE_OUTER,
+    RIGHT_IRIS_CENTRE,
+    FACE_OVAL,
     FaceFrame,
 )
 
@@ -38,8 +42,12 @@ FOREHEAD_HEIGHT_MM = 70.0  # brow to hairline is 50-65 mm; skin clipping finds t
 GLABELLA_ABOVE_BROW_MM = 12.0
 GLABELLA_BELOW_NASION_MM = 3.0
 CROWS_FEET_GAP_MM = 4.0     # from the outer canthus to the fan's apex (orbital rim)
-CROWS_FEET_RADIUS_MM = 24.0
-CROWS_FEET_HALF_ANGLE_DEG = 38.0
+# Adult outer canthi lie ~13.5 mm lateral of the pupils at a ~63 mm inter-pupillary
+# distance (Farkas, Anthropometry of the Head and Face, 1994): 0.21 of it.
+CANTHUS_FROM_PUPIL_IOD = 0.21
+CROWS_FEET_RADIUS_MM = 28.0
+CROWS_FEET_HALF_ANGLE_DEG = 45.0
+FACE_OUTLINE_MARGIN_MM = 10.0  # the mesh outline stops short of the face's visible edge
 
 
 @dataclass(frozen=True)
@@ -78,22 +86,38 @@ def _glabella_mm(frame: FaceFrame, xy: npt.NDArray[np.float64]) -> npt.NDArray[n
 
 
 def _crows_feet_mm(frame: FaceFrame, xy: npt.NDArray[np.float64], side: str) -> npt.NDArray[np.float64]:
-    index, lateral = (LEFT_EYE_OUTER, 1.0) if side == "left" else (RIGHT_EYE_OUTER, -1.0)
-    canthus = frame.to_mm(xy[[index]])[0]
-    apex = canthus + (lateral * CROWS_FEET_GAP_MM, 0.0)
+    """The fan opens from a point ``CROWS_FEET_GAP_MM`` beyond the outer canthus.
+
+    The canthus is placed from the pupil, the mesh's steadiest point, at
+    ``CANTHUS_FROM_PUPIL_IOD`` inter-pupillary distances: a single eye-corner
+    landmark wanders by 1-2 mm between photos of the same face (more under
+    shadow or hair), which would move the whole fan with it.
+    """
+    pupils = frame.to_mm(xy[[RIGHT_IRIS_CENTRE, LEFT_IRIS_CENTRE]])
+    reach = CANTHUS_FROM_PUPIL_IOD * float(np.linalg.norm(pupils[1] - pupils[0]))
+    pupil, lateral = (pupils[1], 1.0) if side == "left" else (pupils[0], -1.0)
+    apex = pupil + (lateral * (reach + CROWS_FEET_GAP_MM), 0.0)
     angles = np.radians(np.linspace(-CROWS_FEET_HALF_ANGLE_DEG, CROWS_FEET_HALF_ANGLE_DEG, 15))
     arc = apex + CROWS_FEET_RADIUS_MM * np.stack([lateral * np.cos(angles), np.sin(angles)], axis=1)
     return np.vstack([apex, arc])
 
 
-def _clip_to_skin(polygon_px: npt.NDArray[np.float64], skin: npt.NDArray[np.bool_] | None,
-                  seed_px: npt.NDArray[np.float64] | None) -> npt.NDArray[np.float64]:
-    """Polygon ∩ skin ∩ image, keeping the part connected to ``seed_px`` (or the largest)."""
-    height, width = skin.shape if skin is not None else (0, 0)
+def _face_outline_mask(frame: FaceFrame, xy: npt.NDArray[np.float64], shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
+    """The mesh's face outline grown outwards by ``FACE_OUTLINE_MARGIN_MM``."""
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask, [np.round(xy[list(FACE_OVAL)]).astype(np.int32)], 1)
+    radius = max(1, round(FACE_OUTLINE_MARGIN_MM / frame.mm_per_px))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    return cv2.dilate(mask, kernel).astype(bool)
+
+
+def _clip(polygon_px: npt.NDArray[np.float64], allowed: npt.NDArray[np.bool_],
+          seed_px: npt.NDArray[np.float64] | None) -> npt.NDArray[np.float64]:
+    """Polygon ∩ ``allowed`` ∩ image, keeping the part connected to ``seed_px`` (or the largest)."""
+    height, width = allowed.shape
     mask = np.zeros((height, width), np.uint8)
     cv2.fillPoly(mask, [np.round(polygon_px).astype(np.int32)], 1)
-    if skin is not None:
-        mask &= skin.astype(np.uint8)
+    mask &= allowed.astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
         return np.empty((0, 2))
@@ -138,14 +162,14 @@ def treatment_regions(frame: FaceFrame, xy: npt.NDArray[np.float64],
     forehead_mm = _forehead_mm(frame, xy)
     n_bottom = len(RIGHT_BROW_UPPER) + len(LEFT_BROW_UPPER)
     nasion_px = xy[[NASION]]
+    outline = _face_outline_mask(frame, xy, skin.shape)
     shapes = {
         # The forehead keeps the skin touching the brows: skin seen through a
         # fringe, or a bald scalp beyond it, is not forehead.
-        "forehead": _clip_to_skin(frame.to_px(forehead_mm), skin,
-                                  seed_px=frame.to_px(forehead_mm[:n_bottom] + (0.0, 2.0))),
-        "glabella": _clip_to_skin(frame.to_px(_glabella_mm(frame, xy)), skin, seed_px=nasion_px),
-        "crows_feet_left": _clip_to_skin(frame.to_px(_crows_feet_mm(frame, xy, "left")), skin, None),
-        "crows_feet_right": _clip_to_skin(frame.to_px(_crows_feet_mm(frame, xy, "right")), skin, None),
+        "forehead": _clip(frame.to_px(forehead_mm), skin, seed_px=frame.to_px(forehead_mm[:n_bottom] + (0.0, 2.0))),
+        "glabella": _clip(frame.to_px(_glabella_mm(frame, xy)), skin, seed_px=nasion_px),
+        "crows_feet_left": _clip(frame.to_px(_crows_feet_mm(frame, xy, "left")), outline, None),
+        "crows_feet_right": _clip(frame.to_px(_crows_feet_mm(frame, xy, "right")), outline, None),
     }
     mm2_per_px2 = frame.mm_per_px ** 2
     return {

@@ -1,0 +1,74 @@
+"""A live server and headless Chromium (Debian's package) driven by Playwright.
+
+Without Chromium the browser tests are skipped, unless GALLERY_REQUIRE_BROWSER=1
+(CI), where a missing browser is a failure.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _chromium_path() -> str | None:
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+@pytest.fixture
+def browser():
+    path = _chromium_path()
+    if path is None:
+        if os.environ.get("GALLERY_REQUIRE_BROWSER") == "1":
+            pytest.fail("Chromium is required (GALLERY_REQUIRE_BROWSER=1) but not installed")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def live_app(make_app):
+    return make_app(WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture
+def live_server(live_app):
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    yield page
+    context.close()
+    assert not errors, f"browser errors: {errors}"
+
+
+def screenshot(page, name: str) -> None:
+    """Keep a screenshot for a human to look at when GALLERY_SCREENSHOTS names a folder."""
+    folder = os.environ.get("GALLERY_SCREENSHOTS")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)

@@ -30,6 +30,16 @@ def _sample_mask(shape: tuple[int, int], xy: npt.NDArray[np.float64], iod_px: fl
     return mask
 
 
+def _face_window(shape: tuple[int, int], xy: npt.NDArray[np.float64], iod_px: float) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) around the face, with room above it for the
+    forehead up to the hairline; skin beyond it is never part of a region."""
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    margin = 1.5 * iod_px
+    left, top = np.floor(lo - margin).astype(int)
+    right, bottom = np.ceil(hi + margin).astype(int)
+    return max(0, left), max(0, top), min(shape[1], right), min(shape[0], bottom)
+
+
 def skin_mask(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: float) -> npt.NDArray[np.bool_]:
     """Boolean (H, W) mask of skin-coloured pixels for the face with landmarks ``xy``.
 
@@ -42,12 +52,15 @@ def skin_mask(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: f
     # rg chromaticity (R and G over R+G+B) does not change with shading, so the
     # shadowed side of a face matches its lit side; grey backgrounds and very
     # dark hair, which can share that hue, fail the saturation and brightness floors.
+    full_shape = rgb.shape[:2]
+    left, top, right, bottom = _face_window(full_shape, xy, iod_px)
+    rgb, xy = rgb[top:bottom, left:right], xy - (left, top)
     rgb_f = rgb.astype(np.float32) + 1.0
     chroma = rgb_f[..., :2] / rgb_f.sum(axis=-1, keepdims=True)
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV).astype(np.float32)
     sampled = _sample_mask(rgb.shape[:2], xy, iod_px) > 0
     if sampled.sum() < 10:
-        return np.zeros(rgb.shape[:2], bool)
+        return np.zeros(full_shape, bool)
     samples = chroma[sampled]
     centre = np.median(samples, axis=0)
     inverse = np.linalg.inv(np.cov((samples - centre).T) + np.eye(2) * _MIN_CHROMA_SD ** 2)
@@ -63,4 +76,6 @@ def skin_mask(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: f
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_CLOSE, kernel)
     skin = cv2.morphologyEx(skin, cv2.MORPH_OPEN, kernel)
-    return skin.astype(bool)
+    mask = np.zeros(full_shape, bool)
+    mask[top:bottom, left:right] = skin.astype(bool)
+    return mask

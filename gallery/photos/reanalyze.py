@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from gallery.models import Photo
-from gallery.photos.serialize import analysis_to_json
+from landmarks.export import analysis_dict
 from gallery.photos.service import blob_store, quality_limits, upload_limits
 from uploads.ingest import prepare
 
@@ -14,5 +14,5 @@ def reanalyze_photo(photo: Photo) -> None:
     for variant, data in prepared.derivatives.items():
         store.replace(photo.sha256, variant, data)
     photo.width, photo.height = prepared.width, prepared.height
-    photo.analysis = analysis_to_json(prepared.analysis)
+    photo.analysis = analysis_dict(prepared.analysis)
     photo.analysis_version = prepared.analysis.version

@@ -13,8 +13,9 @@ from gallery.auth import current_user
 from gallery.db import get_db
 from gallery.errors import Conflict, InvalidInput, Unavailable
 from gallery.models import EXPRESSIONS, Patient, Photo, Visit, utcnow
-from gallery.photos.serialize import analysis_to_json
+from landmarks.export import analysis_dict
 from gallery.queries import clinic_get
+from landmarks.expression import ExpressionMeasures, expression_mismatch
 from landmarks.quality import QualityLimits
 from uploads.ingest import UploadLimits, prepare, store_prepared
 from uploads.store import BlobStore
@@ -71,6 +72,21 @@ def visit_for(patient: Patient, day: date, visit_id: int | None) -> Visit:
     return visit
 
 
+def expression_warning(patient: Patient, expression: str, analysis: dict) -> dict | None:
+    """A warning when a ``frown``/``raise`` photo does not differ from the patient's
+    latest ``rest`` photo the way that expression should (None otherwise)."""
+    measures = analysis.get("expression_measures")
+    if expression not in ("frown", "raise") or not measures:
+        return None
+    rest = get_db().scalars(select(Photo).where(Photo.patient_id == patient.id, Photo.expression == "rest")
+                            .order_by(Photo.taken_at.desc())).all()
+    reference = next((p.analysis["expression_measures"] for p in rest if p.analysis.get("expression_measures")), None)
+    if reference is None:
+        return None
+    message = expression_mismatch(expression, ExpressionMeasures(**measures), ExpressionMeasures(**reference))
+    return {"code": "expression_mismatch", "message": message} if message else None
+
+
 def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,
               taken_at: datetime | None = None, visit_id: int | None = None) -> tuple[Photo, bool]:
     """Ingest one upload for ``patient``; return (photo, created).
@@ -87,6 +103,10 @@ def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,
         if existing.patient_id == patient.id:
             return existing, False
         raise Conflict("This exact photo is already in another patient's record. Check the patient.")
+    analysis = analysis_dict(prepared.analysis)
+    mismatch = expression_warning(patient, expression, analysis)
+    if mismatch:
+        analysis["warnings"].append(mismatch)
     when = taken_at or prepared.taken_at or utcnow()
     visit = visit_for(patient, when.date(), visit_id)
     store = blob_store()
@@ -96,7 +116,7 @@ def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,
         clinic_id=patient.clinic_id, patient_id=patient.id, visit_id=visit.id, sha256=prepared.sha256,
         content_type=prepared.content_type, original_size=len(data), original_filename=filename[:255],
         width=prepared.width, height=prepared.height, taken_at=when, expression=expression,
-        analysis=analysis_to_json(prepared.analysis), analysis_version=prepared.analysis.version,
+        analysis=analysis, analysis_version=prepared.analysis.version,
         uploaded_by_id=user.id if user else None)
     db.add(photo)
     try:

@@ -1,0 +1,30 @@
+"""Regions drawn onto the photo, for the command line and printed reports."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from landmarks.analysis import Analysis
+
+# RGB, the same colours as the web overlay.
+REGION_COLOURS = {
+    "forehead": (242, 183, 5),
+    "glabella": (214, 51, 108),
+    "crows_feet_left": (47, 158, 68),
+    "crows_feet_right": (28, 126, 214),
+}
+
+
+def draw_regions(rgb: npt.NDArray[np.uint8], analysis: Analysis, *, mesh: bool = False) -> npt.NDArray[np.uint8]:
+    """A copy of ``rgb`` (H, W, 3) with region outlines (and optionally mesh points)."""
+    out = rgb.copy()
+    thickness = max(2, round(max(rgb.shape[:2]) / 600))
+    if mesh and analysis.landmarks is not None:
+        for x, y in np.round(analysis.landmarks).astype(int):
+            cv2.circle(out, (int(x), int(y)), max(1, thickness // 2), (125, 249, 255), -1)
+    for name, region in analysis.regions.items():
+        if region.polygon:
+            points = np.round(np.asarray(region.polygon)).astype(np.int32)
+            cv2.polylines(out, [points], True, REGION_COLOURS[name], thickness, cv2.LINE_AA)
+    return out

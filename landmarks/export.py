@@ -1,0 +1,29 @@
+"""An ``Analysis`` as plain JSON-safe values (for storage, the API and the CLI)."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from landmarks.analysis import Analysis
+
+
+def analysis_dict(analysis: Analysis) -> dict[str, Any]:
+    """JSON-safe dict; coordinates in the analysed image's pixels, rounded to 0.01 px."""
+    return {
+        "version": analysis.version,
+        "face_found": analysis.face_found,
+        "reason": analysis.reason,
+        "landmarks": None if analysis.landmarks is None else [[round(float(x), 2), round(float(y), 2)]
+                                                            for x, y in analysis.landmarks],
+        "mm_per_px": analysis.mm_per_px,
+        "pose": None if analysis.pose is None else {
+            "yaw": analysis.pose.yaw_deg, "pitch": analysis.pose.pitch_deg, "roll": analysis.pose.roll_deg},
+        "quality": None if analysis.quality is None else asdict(analysis.quality),
+        "expression_measures": None if analysis.expression is None else asdict(analysis.expression),
+        "regions": {
+            name: {"polygon": [list(point) for point in region.polygon], "area_mm2": region.area_mm2,
+                   "wrinkle_index": None, "line_depth": None}
+            for name, region in analysis.regions.items()
+        },
+        "warnings": [{"code": w.code, "message": w.message} for w in analysis.warnings],
+    }

@@ -1,0 +1,81 @@
+"""The analysis stored with each photo: shown in the API, recomputed on demand."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from sqlalchemy import select
+
+from gallery.db import get_db
+from gallery.models import Photo
+from tests.images import astronaut_jpeg
+from tests.web.helpers import create_patient, upload
+
+
+def _analysis(app, photo_id: int) -> dict:
+    with app.app_context():
+        return get_db().get(Photo, photo_id).analysis
+
+
+def test_frown_tag_on_a_resting_face_is_warned(app, logged_in):
+    patient_id = create_patient(logged_in)
+    upload(logged_in, patient_id, (astronaut_jpeg(3.0, quality=95), "rest.jpg"), expression="rest")
+    upload(logged_in, patient_id, (astronaut_jpeg(3.0, quality=90), "frown.jpg"), expression="frown")
+    codes = [w["code"] for w in _analysis(app, 2)["warnings"]]
+    assert "expression_mismatch" in codes
+    page = logged_in.get("/photos/2").get_data(as_text=True)
+    assert "Tagged as frown" in page
+
+
+def test_reanalyze_updates_old_versions(app, logged_in):
+    patient_id = create_patient(logged_in)
+    upload(logged_in, patient_id, (astronaut_jpeg(), "a.jpg"))
+    with app.app_context():
+        db = get_db()
+        photo = db.scalar(select(Photo))
+        photo.analysis_version = 0
+        photo.analysis = {"face_found": False, "warnings": [], "regions": {}}
+        db.commit()
+    result = app.test_cli_runner().invoke(args=["reanalyze"])
+    assert "Reanalysed 1 photo" in result.output
+    analysis = _analysis(app, 1)
+    assert analysis["face_found"] and len(analysis["landmarks"]) == 478
+    result = app.test_cli_runner().invoke(args=["reanalyze"])
+    assert "Reanalysed 0 photo" in result.output
+
+
+def test_photo_page_shows_regions_pose_and_scale(app, logged_in):
+    patient_id = create_patient(logged_in)
+    upload(logged_in, patient_id, (astronaut_jpeg(3.0), "a.jpg"))
+    page = logged_in.get("/photos/1").get_data(as_text=True)
+    for name in ("forehead", "glabella", "crows_feet_left", "crows_feet_right"):
+        assert f'class="region region-{name}"' in page
+    assert "mm/px" in page and "Yaw" in page
+
+
+def test_photo_without_a_face_says_so(app, logged_in):
+    import numpy as np
+    from tests.images import encode
+
+    patient_id = create_patient(logged_in)
+    wall = np.full((600, 800, 3), 190, np.uint8)
+    assert upload(logged_in, patient_id, (encode(wall, "JPEG"), "wall.jpg")).status_code == 302
+    analysis = _analysis(app, 1)
+    assert analysis["face_found"] is False and analysis["landmarks"] is None
+    assert "No face was found" in logged_in.get("/photos/1").get_data(as_text=True)
+
+
+def test_command_line_annotate(tmp_path):
+    photo = tmp_path / "face.jpg"
+    photo.write_bytes(astronaut_jpeg(3.0))
+    out, out_json = tmp_path / "out.png", tmp_path / "out.json"
+    result = subprocess.run([sys.executable, "-m", "landmarks", "annotate", str(photo), "-o", str(out),
+                             "--json", str(out_json)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert out.stat().st_size > 10_000
+    analysis = json.loads(out_json.read_text())
+    assert analysis["face_found"] and len(analysis["regions"]) == 4
+    missing = subprocess.run([sys.executable, "-m", "landmarks", "annotate", str(tmp_path / "nope.jpg"), "-o", str(out)],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2 and "cannot read" in missing.stderr

@@ -41,7 +41,19 @@ class Analysis:
     quality: Quality | None = None
     expression: ExpressionMeasures | None = None
     regions: dict[str, Region] = field(default_factory=dict)
+    face_box: tuple[int, int, int, int] | None = None
     warnings: tuple[Warning, ...] = ()
+
+
+def _face_box(xy: npt.NDArray[np.float64], regions: dict[str, Region], width: int, height: int,
+              margin: float = 0.08) -> tuple[int, int, int, int]:
+    """(x, y, w, h) pixels framing the face and its regions, for a zoomed view."""
+    points = np.vstack([xy] + [np.asarray(r.polygon) for r in regions.values() if r.polygon])
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    pad = margin * (hi - lo)
+    x0, y0 = np.maximum(np.floor(lo - pad), 0).astype(int)
+    x1, y1 = np.minimum(np.ceil(hi + pad), (width, height)).astype(int)
+    return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
 
 
 def analyse(rgb: npt.NDArray[np.uint8], *, limits: QualityLimits = QualityLimits()) -> Analysis:
@@ -72,5 +84,6 @@ def analyse(rgb: npt.NDArray[np.uint8], *, limits: QualityLimits = QualityLimits
     return Analysis(
         version=ANALYSIS_VERSION, face_found=True, width=width, height=height,
         landmarks=xy, mm_per_px=round(scale, 5), pose=pose, quality=quality,
-        expression=expression_measures(frame, xy), regions=regions, warnings=tuple(warnings),
+        expression=expression_measures(frame, xy), regions=regions,
+        face_box=_face_box(xy, regions, width, height), warnings=tuple(warnings),
     )

@@ -25,5 +25,6 @@ def analysis_dict(analysis: Analysis) -> dict[str, Any]:
                    "wrinkle_index": None, "line_depth": None}
             for name, region in analysis.regions.items()
         },
+        "face_box": None if analysis.face_box is None else list(analysis.face_box),
         "warnings": [{"code": w.code, "message": w.message} for w in analysis.warnings],
     }

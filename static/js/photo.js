@@ -12,3 +12,10 @@ if (meshToggle) {
     document.getElementById("mesh").classList.toggle("hidden", !meshToggle.checked);
   });
 }
+const wholeToggle = document.getElementById("whole-toggle");
+if (wholeToggle) {
+  const stage = document.getElementById("stage");
+  wholeToggle.addEventListener("change", () => {
+    stage.setAttribute("viewBox", wholeToggle.checked ? stage.dataset.full : stage.dataset.face);
+  });
+}

@@ -42,8 +42,14 @@ def test_login_create_patient_upload_and_see_regions(live_app, live_server, page
 
     page.locator(".photo-card").first.click()
     page.wait_for_url(f"{live_server}/photos/*")
-    page.locator("#annotated img").wait_for()
-    page.wait_for_function("document.querySelector('#annotated img').naturalWidth > 0")
+    page.locator("#stage image").wait_for()
+    # The photo itself was fetched and decoded (an SVG <image> has no naturalWidth).
+    assert page.evaluate("""async () => {
+        const url = document.querySelector('#stage image').getAttribute('href');
+        const response = await fetch(url);
+        const bitmap = await createImageBitmap(await response.blob());
+        return bitmap.width;
+    }""") > 100
     for name in ("forehead", "glabella", "crows_feet_right"):
         outline = page.locator(f".region-{name}")
         assert outline.count() == 1 and outline.is_visible(), name
@@ -56,3 +62,8 @@ def test_login_create_patient_upload_and_see_regions(live_app, live_server, page
     page.check("#mesh-toggle")
     assert page.locator("#mesh").is_visible()
     screenshot(page, "photo-mesh")
+    zoomed = page.get_attribute("#stage", "viewBox")
+    page.check("#whole-toggle")
+    assert page.get_attribute("#stage", "viewBox") != zoomed
+    assert page.get_attribute("#stage", "viewBox").startswith("0 0 ")
+    screenshot(page, "photo-whole")

@@ -18,8 +18,10 @@ from landmarks.quality import Quality, QualityLimits, Warning, measure_quality, 
 from landmarks.regions import Region, treatment_regions
 from landmarks.scale import iris_diameter_px, mm_per_px
 from landmarks.skin import skin_mask
+from landmarks.wrinkle_regions import measure_regions
+from landmarks.wrinkles import LineMeasure
 
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,10 @@ class Analysis:
     """Everything measured on one photo, in the analysed image's pixels.
 
     ``landmarks`` is (478, 2) pixels when ``face_found``; otherwise most fields
-    are None and ``reason`` says why.
+    are None and ``reason`` says why. ``lines`` holds each visible region's
+    wrinkle measures; ``line_map`` (H, W) uint8 labels line pixels with 1 + the
+    region's index in ``regions``; ``measured_map`` (H, W) bool is the skin
+    whose lines were measured.
     """
 
     version: int
@@ -42,6 +47,9 @@ class Analysis:
     expression: ExpressionMeasures | None = None
     regions: dict[str, Region] = field(default_factory=dict)
     face_box: tuple[int, int, int, int] | None = None
+    lines: dict[str, LineMeasure] = field(default_factory=dict)
+    line_map: npt.NDArray[np.uint8] | None = None
+    measured_map: npt.NDArray[np.bool_] | None = None
     warnings: tuple[Warning, ...] = ()
 
 
@@ -76,14 +84,21 @@ def analyse(rgb: npt.NDArray[np.uint8], *, limits: QualityLimits = QualityLimits
     pose = head_pose(mesh.points)
     quality = measure_quality(rgb, xy, iod_px, iris_diameter_px(xy))
     warnings.extend(quality_warnings(quality, pose, limits))
-    regions = treatment_regions(frame, xy, skin_mask(rgb, xy, iod_px))
+    skin = skin_mask(rgb, xy, iod_px)
+    regions = treatment_regions(frame, xy, skin)
+    lines = measure_regions(rgb, frame, xy, regions, skin)
     for region in regions.values():
+        label = region.name.replace("_", " ").replace("crows", "crow's")
         if not region.polygon:
-            warnings.append(Warning(f"{region.name}_hidden",
-                                    f"The {region.name.replace('_', ' ')} region is not visible (hair or framing)."))
+            warnings.append(Warning(f"{region.name}_hidden", f"The {label} region is not visible (hair or framing)."))
+        elif region.name not in lines.measures:
+            warnings.append(Warning(f"{region.name}_not_measured",
+                                    f"Too little skin of the {label} region is visible to measure its lines."))
     return Analysis(
         version=ANALYSIS_VERSION, face_found=True, width=width, height=height,
         landmarks=xy, mm_per_px=round(scale, 5), pose=pose, quality=quality,
         expression=expression_measures(frame, xy), regions=regions,
-        face_box=_face_box(xy, regions, width, height), warnings=tuple(warnings),
+        face_box=_face_box(xy, regions, width, height), lines=lines.measures, line_map=lines.label_map,
+        measured_map=lines.measured,
+        warnings=tuple(warnings),
     )

@@ -5,6 +5,13 @@ from dataclasses import asdict
 from typing import Any
 
 from landmarks.analysis import Analysis
+from landmarks.wrinkles import LineMeasure
+
+
+def _line_fields(measure: LineMeasure | None) -> dict[str, float | None]:
+    if measure is None:
+        return {"wrinkle_index": None, "line_depth": None, "line_length_mm": None, "skin_area_cm2": None}
+    return asdict(measure)
 
 
 def analysis_dict(analysis: Analysis) -> dict[str, Any]:
@@ -22,7 +29,7 @@ def analysis_dict(analysis: Analysis) -> dict[str, Any]:
         "expression_measures": None if analysis.expression is None else asdict(analysis.expression),
         "regions": {
             name: {"polygon": [list(point) for point in region.polygon], "area_mm2": region.area_mm2,
-                   "wrinkle_index": None, "line_depth": None}
+                   **_line_fields(analysis.lines.get(name))}
             for name, region in analysis.regions.items()
         },
         "face_box": None if analysis.face_box is None else list(analysis.face_box),

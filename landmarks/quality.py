@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from landmarks.anatomy import FACE_OVAL
+from landmarks.masks import polygon_mask
 from landmarks.pose import Pose
 
 
@@ -49,9 +50,7 @@ _NORMALISED_IOD_PX = 64
 
 
 def _face_mask(shape: tuple[int, int], xy: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
-    mask = np.zeros(shape, np.uint8)
-    cv2.fillPoly(mask, [np.round(xy[list(FACE_OVAL)]).astype(np.int32)], 1)
-    return mask.astype(bool)
+    return polygon_mask(shape, xy[list(FACE_OVAL)])
 
 
 def sharpness(gray: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: float) -> float:

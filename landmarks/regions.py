@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from landmarks.masks import dilate, polygon_mask
 from landmarks.anatomy import (
     LEFT_BROW_LOWER,
     LEFT_BROW_UPPER,
@@ -104,20 +105,14 @@ def _crows_feet_mm(frame: FaceFrame, xy: npt.NDArray[np.float64], side: str) -> 
 
 def _face_outline_mask(frame: FaceFrame, xy: npt.NDArray[np.float64], shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
     """The mesh's face outline grown outwards by ``FACE_OUTLINE_MARGIN_MM``."""
-    mask = np.zeros(shape, np.uint8)
-    cv2.fillPoly(mask, [np.round(xy[list(FACE_OVAL)]).astype(np.int32)], 1)
-    radius = max(1, round(FACE_OUTLINE_MARGIN_MM / frame.mm_per_px))
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    return cv2.dilate(mask, kernel).astype(bool)
+    return dilate(polygon_mask(shape, xy[list(FACE_OVAL)]), FACE_OUTLINE_MARGIN_MM / frame.mm_per_px)
 
 
 def _clip(polygon_px: npt.NDArray[np.float64], allowed: npt.NDArray[np.bool_],
           seed_px: npt.NDArray[np.float64] | None) -> npt.NDArray[np.float64]:
     """Polygon ∩ ``allowed`` ∩ image, keeping the part connected to ``seed_px`` (or the largest)."""
     height, width = allowed.shape
-    mask = np.zeros((height, width), np.uint8)
-    cv2.fillPoly(mask, [np.round(polygon_px).astype(np.int32)], 1)
-    mask &= allowed.astype(np.uint8)
+    mask = (polygon_mask(allowed.shape, polygon_px) & allowed).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
         return np.empty((0, 2))

@@ -20,6 +20,8 @@ _CHROMA_DISTANCE = 3.0
 _MIN_CHROMA_SD = 0.004  # a floor under the sampled spread: JPEG noise, uneven light
 _MIN_SATURATION = 0.45
 _MIN_BRIGHTNESS = 0.35
+_MAX_HOLE_IOD = 0.25  # enclosed non-skin up to (this x inter-ocular distance)² is filled
+_NEAR_CLIPPING = 235  # a channel this bright may have been cut off by the sensor or JPEG
 
 
 def _sample_mask(shape: tuple[int, int], xy: npt.NDArray[np.float64], iod_px: float) -> npt.NDArray[np.uint8]:
@@ -28,6 +30,18 @@ def _sample_mask(shape: tuple[int, int], xy: npt.NDArray[np.float64], iod_px: fl
         centre = tuple(int(round(v)) for v in xy[index])
         cv2.circle(mask, centre, max(1, int(radius * iod_px)), 1, -1)
     return mask
+
+
+def _fill_small_holes(skin: npt.NDArray[np.bool_], max_area_px: float) -> npt.NDArray[np.bool_]:
+    """Skin with enclosed non-skin specks filled: specular highlights (white, so
+    colourless) and moles or freckles inside skin are still skin."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((~skin).astype(np.uint8), connectivity=4)
+    height, width = skin.shape
+    left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    right, bottom = left + stats[:, cv2.CC_STAT_WIDTH], top + stats[:, cv2.CC_STAT_HEIGHT]
+    enclosed = (left > 0) & (top > 0) & (right < width) & (bottom < height)
+    fill = enclosed & (stats[:, cv2.CC_STAT_AREA] <= max_area_px)
+    return skin | fill[labels]
 
 
 def _face_window(shape: tuple[int, int], xy: npt.NDArray[np.float64], iod_px: float) -> tuple[int, int, int, int]:
@@ -66,16 +80,22 @@ def skin_mask(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: f
     inverse = np.linalg.inv(np.cov((samples - centre).T) + np.eye(2) * _MIN_CHROMA_SD ** 2)
     d = chroma - centre
     distance_sq = np.einsum("...i,ij,...j->...", d, inverse, d)
-    skin = (
-        (distance_sq < _CHROMA_DISTANCE ** 2)
-        & (hsv[..., 1] > _MIN_SATURATION * np.median(hsv[..., 1][sampled]))
-        & (hsv[..., 2] > _MIN_BRIGHTNESS * np.median(hsv[..., 2][sampled]))
-    )
+    saturation, brightness = hsv[..., 1], hsv[..., 2]
+    median_saturation = np.median(saturation[sampled])
+    bright_enough = brightness > _MIN_BRIGHTNESS * np.median(brightness[sampled])
+    # A highlight clips a channel, which shifts the chromaticity and lowers the
+    # saturation: near-clipped pixels get twice the colour tolerance and half
+    # the saturation floor (white highlights are filled as holes below).
+    clipped = (rgb.max(axis=-1) >= _NEAR_CLIPPING) & (distance_sq < (2 * _CHROMA_DISTANCE) ** 2) \
+        & (saturation > 0.5 * _MIN_SATURATION * median_saturation)
+    skin = bright_enough & (
+        clipped | ((distance_sq < _CHROMA_DISTANCE ** 2) & (saturation > _MIN_SATURATION * median_saturation)))
     # Close pores and fine lines (they are skin), then drop isolated specks.
     size = max(3, int(0.04 * iod_px) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_CLOSE, kernel)
     skin = cv2.morphologyEx(skin, cv2.MORPH_OPEN, kernel)
+    skin = _fill_small_holes(skin.astype(bool), max_area_px=(_MAX_HOLE_IOD * iod_px) ** 2)
     mask = np.zeros(full_shape, bool)
     mask[top:bottom, left:right] = skin.astype(bool)
     return mask

@@ -53,7 +53,11 @@ def test_upload_then_duplicate_then_read_analysis(api):
     assert 0.05 < analysis["mm_per_px"] < 1.0
     for name in ("forehead", "glabella", "crows_feet_left", "crows_feet_right"):
         region = analysis["regions"][name]
-        assert region["wrinkle_index"] is None and region["line_depth"] is None
+        assert len(region["polygon"]) >= 3
+        assert region["wrinkle_index"] is None or region["wrinkle_index"] >= 0
+    for name in ("forehead", "glabella", "crows_feet_right"):  # her visible skin
+        assert isinstance(analysis["regions"][name]["wrinkle_index"], float)
+        assert 0 <= analysis["regions"][name]["line_depth"] < 1
     for x, y in analysis["landmarks"]:
         assert 0 <= x < photo["width"] and 0 <= y < photo["height"]
     patient = api("GET", f"/api/v1/patients/{patient_id}").get_json()

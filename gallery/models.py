@@ -126,3 +126,19 @@ class AuditEvent(Base):
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class RegionGrade(Base):
+    """An injector's Facial Wrinkle Scale grade (0-3) of one region on one photo.
+
+    Append-only: a re-grade is a new row; the newest row is the grade.
+    """
+
+    __tablename__ = "region_grades"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id"), index=True)
+    region: Mapped[str] = mapped_column(String(30))
+    grade: Mapped[int] = mapped_column(Integer)
+    graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    graded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -44,3 +44,14 @@ def encode_derivatives(display: npt.NDArray[np.uint8], *, thumb_long_side_px: in
         "display": _jpeg(image, _JPEG_QUALITY["display"]),
         "thumb": _jpeg(_bounded(image, thumb_long_side_px), _JPEG_QUALITY["thumb"]),
     }
+
+
+def encode_line_overlay(label_map: npt.NDArray[np.uint8], colours: list[tuple[int, int, int]]) -> bytes:
+    """A transparent PNG the size of the display image with each region's lines in
+    its colour: ``label_map`` (H, W) holds 0 or 1 + an index into ``colours``."""
+    palette = np.zeros((len(colours) + 1, 4), np.uint8)
+    palette[1:, :3] = colours
+    palette[1:, 3] = 235
+    buffer = io.BytesIO()
+    Image.fromarray(palette[label_map], "RGBA").save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()

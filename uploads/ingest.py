@@ -14,7 +14,8 @@ from datetime import datetime
 from landmarks import Analysis, analyse
 from landmarks.quality import QualityLimits
 from uploads.decode import decode
-from uploads.derive import display_pixels, encode_derivatives
+from landmarks.draw import REGION_COLOURS
+from uploads.derive import display_pixels, encode_derivatives, encode_line_overlay
 from uploads.store import BlobStore, sha256_hex
 from uploads.validate import MIME_TYPES, validate_bytes
 
@@ -40,19 +41,28 @@ class PreparedPhoto:
 
 
 def prepare(data: bytes, limits: UploadLimits, quality_limits: QualityLimits = QualityLimits()) -> PreparedPhoto:
-    """Validate, decode, derive and analyse; raises ``UploadError`` on bad input."""
+    """Validate, decode, derive and analyse; raises ``UploadError`` on bad input.
+
+    Derivatives: ``display`` and ``thumb`` (JPEG), and ``lines`` (PNG overlay
+    of the wrinkle map) when a face was found.
+    """
     kind = validate_bytes(data, max_bytes=limits.max_bytes)
     decoded = decode(data, kind, max_pixels=limits.max_pixels)
     display = display_pixels(decoded.pixels)
+    analysis = analyse(display, limits=quality_limits)
+    derivatives = encode_derivatives(display)
+    if analysis.line_map is not None:
+        colours = [REGION_COLOURS[name] for name in analysis.regions]
+        derivatives["lines"] = encode_line_overlay(analysis.line_map, colours)
     return PreparedPhoto(
         sha256=sha256_hex(data),
         content_type=MIME_TYPES[kind],
         original=data,
-        derivatives=encode_derivatives(display),
+        derivatives=derivatives,
         width=display.shape[1],
         height=display.shape[0],
         taken_at=decoded.taken_at,
-        analysis=analyse(display, limits=quality_limits),
+        analysis=analysis,
     )
 
 

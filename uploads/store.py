@@ -43,6 +43,17 @@ class BlobStore:
         path = self._path(sha256, variant)
         if path.exists():
             return False
+        self._write(path, data)
+        return True
+
+    def replace(self, sha256: str, variant: str, data: bytes) -> None:
+        """Overwrite a derivative atomically (regeneration after an algorithm change)."""
+        if variant == "original":
+            raise ValueError("originals are never replaced")
+        self._write(self._path(sha256, variant), data)
+
+    @staticmethod
+    def _write(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
@@ -59,14 +70,6 @@ class BlobStore:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-        return True
-
-    def replace(self, sha256: str, variant: str, data: bytes) -> None:
-        """Overwrite a derivative atomically (regeneration after an algorithm change)."""
-        if variant == "original":
-            raise ValueError("originals are never replaced")
-        self.delete(sha256, variant)
-        self.put(sha256, variant, data)
 
     def delete(self, sha256: str, variant: str) -> None:
         self._path(sha256, variant).unlink(missing_ok=True)

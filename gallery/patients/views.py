@@ -11,7 +11,10 @@ from gallery.db import get_db
 from gallery.errors import GalleryError, InvalidInput, upload_status
 from gallery.models import Patient, Visit
 from gallery.patients.forms import EXPRESSION_LABELS, PatientForm, UploadForm, VisitForm
+from gallery.grading import GRADES
+from gallery.photos.grades import patient_progress
 from gallery.photos.service import add_photo
+from gallery.photos.views import REGION_LABELS
 from gallery.queries import clinic_get, clinic_select
 from uploads.errors import UploadError
 
@@ -63,7 +66,8 @@ def timeline(patient_id: int) -> str:
     audit.record("view", "patient", patient.id)
     get_db().commit()
     return render_template("patients/timeline.html", patient=patient, visit_form=VisitForm(),
-                           expression_labels=EXPRESSION_LABELS)
+                           expression_labels=EXPRESSION_LABELS, progress=patient_progress(patient),
+                           region_labels=REGION_LABELS, grades=GRADES)
 
 
 @bp.post("/patients/<int:patient_id>/visits")

@@ -11,17 +11,20 @@ from gallery.errors import NotFound
 from gallery.models import Photo
 from gallery.photos.service import blob_store
 
-VARIANTS = ("display", "thumb")
+VARIANTS = {"display": "image/jpeg", "thumb": "image/jpeg", "lines": "image/png"}
 
 
 def image_response(photo: Photo, variant: str, *, cache: str = "private, max-age=3600") -> Response:
-    """The display image or thumbnail of ``photo`` (caller has checked access)."""
-    if variant not in VARIANTS:
-        raise NotFound(f"Unknown image variant {variant!r}: use display or thumb.")
-    data = blob_store().read(photo.sha256, variant)
-    response = Response(data, mimetype="image/jpeg")
+    """A derivative of ``photo`` (caller has checked access): display image,
+    thumbnail, or the line-map overlay (staff views only)."""
+    store = blob_store()
+    if variant not in VARIANTS or not store.exists(photo.sha256, variant):
+        raise NotFound(f"No {variant!r} image for this photo: use one of {', '.join(VARIANTS)}.")
+    data = store.read(photo.sha256, variant)
+    response = Response(data, mimetype=VARIANTS[variant])
     response.headers["Cache-Control"] = cache
-    response.set_etag(f"{photo.sha256[:32]}-{variant}")
+    # The analysis version is part of the tag: a reanalysis redraws the overlay.
+    response.set_etag(f"{photo.sha256[:32]}-{variant}-{photo.analysis_version}")
     return response.make_conditional(request)
 
 

@@ -1,15 +1,17 @@
 """Staff photo pages and image routes."""
 from __future__ import annotations
 
-import json
-
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from gallery import audit
-from gallery.auth import login_required
+from gallery.auth import current_user, login_required
 from gallery.db import get_db
-from gallery.models import Photo
+from gallery.errors import InvalidInput
+from gallery.grading import ASSESSED_EXPRESSION, GRADES, SUGGESTION_THRESHOLDS, suggest_grade
+from gallery.models import Photo, RegionGrade
+from gallery.photos.grades import latest_grades
+from gallery.photos.service import blob_store
 from gallery.patients.forms import EXPRESSION_LABELS
 from gallery.photos.images import image_response, original_response
 from gallery.queries import clinic_get
@@ -22,6 +24,8 @@ REGION_LABELS = {
     "crows_feet_right": "Crow's feet, patient's right",
     "crows_feet_left": "Crow's feet, patient's left",
 }
+SHORT_LABELS = {"forehead": "Forehead", "glabella": "Glabella", "crows_feet_right": "Crow's feet R",
+                "crows_feet_left": "Crow's feet L"}
 
 
 @bp.get("/photos/<int:photo_id>")
@@ -30,14 +34,45 @@ def detail(photo_id: int) -> str:
     photo = clinic_get(Photo, photo_id)
     audit.record("view", "photo", photo.id)
     get_db().commit()
-    overlay = {
-        "width": photo.width, "height": photo.height,
-        "regions": {name: region["polygon"] for name, region in (photo.analysis.get("regions") or {}).items()},
-        "landmarks": photo.analysis.get("landmarks") or [],
-    }
-    return render_template("photos/detail.html", photo=photo, analysis=photo.analysis,
-                           overlay_json=json.dumps(overlay), region_labels=REGION_LABELS,
-                           expression_labels=EXPRESSION_LABELS)
+    regions = photo.analysis.get("regions") or {}
+    grades = latest_grades([photo.id])
+    figures = [
+        {
+            "name": name, "label": label, "short": SHORT_LABELS[name], "region": regions.get(name),
+            "suggested": suggest_grade((regions.get(name) or {}).get("wrinkle_index")),
+            "grade": grades.get((photo.id, name)),
+            "assessed": ASSESSED_EXPRESSION[name] == photo.expression,
+        }
+        for name, label in REGION_LABELS.items()
+    ]
+    return render_template("photos/detail.html", photo=photo, analysis=photo.analysis, figures=figures,
+                           region_labels=REGION_LABELS, expression_labels=EXPRESSION_LABELS,
+                           grades=GRADES, thresholds=SUGGESTION_THRESHOLDS,
+                           assessed_expression=ASSESSED_EXPRESSION,
+                           has_lines=blob_store().exists(photo.sha256, "lines"))
+
+
+@bp.post("/photos/<int:photo_id>/grades")
+@login_required
+def grade(photo_id: int) -> Response:
+    """Record the injector's Facial Wrinkle Scale grades (blank fields are skipped)."""
+    photo = clinic_get(Photo, photo_id)
+    db = get_db()
+    recorded = 0
+    for name in REGION_LABELS:
+        value = request.form.get(f"grade_{name}", "")
+        if value == "":
+            continue
+        if value not in {"0", "1", "2", "3"}:
+            raise InvalidInput("A grade is 0 (none), 1 (mild), 2 (moderate) or 3 (severe).")
+        db.add(RegionGrade(clinic_id=photo.clinic_id, photo_id=photo.id, region=name, grade=int(value),
+                           graded_by_id=current_user().id))
+        recorded += 1
+    if recorded:
+        audit.record("grade", "photo", photo.id)
+        db.commit()
+        flash(f"{recorded} grade(s) recorded.")
+    return redirect(url_for("photos.detail", photo_id=photo.id))
 
 
 @bp.get("/photos/<int:photo_id>/image/<variant>")

@@ -19,3 +19,9 @@ if (wholeToggle) {
     stage.setAttribute("viewBox", wholeToggle.checked ? stage.dataset.full : stage.dataset.face);
   });
 }
+const linesToggle = document.getElementById("lines-toggle");
+if (linesToggle) {
+  linesToggle.addEventListener("change", () => {
+    document.getElementById("line-layer").classList.toggle("hidden", !linesToggle.checked);
+  });
+}

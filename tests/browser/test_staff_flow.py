@@ -42,10 +42,10 @@ def test_login_create_patient_upload_and_see_regions(live_app, live_server, page
 
     page.locator(".photo-card").first.click()
     page.wait_for_url(f"{live_server}/photos/*")
-    page.locator("#stage image").wait_for()
+    page.locator("#photo-layer").wait_for()
     # The photo itself was fetched and decoded (an SVG <image> has no naturalWidth).
     assert page.evaluate("""async () => {
-        const url = document.querySelector('#stage image').getAttribute('href');
+        const url = document.querySelector('#photo-layer').getAttribute('href');
         const response = await fetch(url);
         const bitmap = await createImageBitmap(await response.blob());
         return bitmap.width;
@@ -57,6 +57,11 @@ def test_login_create_patient_upload_and_see_regions(live_app, live_server, page
         assert box["width"] > 10 and box["height"] > 5, name
     screenshot(page, "photo")
 
+    assert page.locator("#line-layer").is_visible()
+    assert page.locator("tr[data-region=forehead] .index").count() == 1
+    page.uncheck("#lines-toggle")
+    assert not page.locator("#line-layer").is_visible()
+    page.check("#lines-toggle")
     page.uncheck(".region-toggle[data-region=glabella]")
     assert not page.locator(".region-glabella").is_visible()
     page.check("#mesh-toggle")

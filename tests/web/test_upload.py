@@ -28,7 +28,7 @@ def test_upload_shows_thumbnail_on_timeline(app, logged_in):
     assert image.status_code == 200 and image.mimetype == "image/jpeg"
     assert image.headers["Cache-Control"].startswith("private")
     assert logged_in.get(thumb, headers={"If-None-Match": image.headers["ETag"]}).status_code == 304
-    assert len(stored_files(app)) == 3  # original, display, thumb
+    assert len(stored_files(app)) == 4  # original, display, thumb, line-map overlay
 
 
 def test_several_files_at_once_make_one_visit(app, logged_in):

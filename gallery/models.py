@@ -75,6 +75,7 @@ class Patient(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     visits: Mapped[list[Visit]] = relationship(back_populates="patient", order_by="Visit.visit_date.desc()")
     photos: Mapped[list[Photo]] = relationship(back_populates="patient", order_by="Photo.taken_at")
+    comparisons: Mapped[list[Comparison]] = relationship(order_by="Comparison.created_at.desc()")
 
 
 class Visit(Base):
@@ -84,6 +85,7 @@ class Visit(Base):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
     visit_date: Mapped[date] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
+    treated: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     patient: Mapped[Patient] = relationship(back_populates="visits")
     photos: Mapped[list[Photo]] = relationship(back_populates="visit", order_by="Photo.taken_at")
@@ -142,3 +144,26 @@ class RegionGrade(Base):
     grade: Mapped[int] = mapped_column(Integer)
     graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     graded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Comparison(Base):
+    """A before/after pair of one patient's photos, aligned when created.
+
+    ``result`` holds the alignment (both transforms into the canonical frame),
+    the residual, per-region wrinkle figures, region outlines in the canonical
+    frame and warnings, as computed at creation.
+    """
+
+    __tablename__ = "comparisons"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    before_photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id"))
+    after_photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id"))
+    crop: Mapped[str] = mapped_column(String(10))
+    exposure_matched: Mapped[bool] = mapped_column(default=False)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    before: Mapped[Photo] = relationship(foreign_keys=[before_photo_id])
+    after: Mapped[Photo] = relationship(foreign_keys=[after_photo_id])

@@ -55,3 +55,15 @@ def encode_line_overlay(label_map: npt.NDArray[np.uint8], colours: list[tuple[in
     buffer = io.BytesIO()
     Image.fromarray(palette[label_map], "RGBA").save(buffer, "PNG", optimize=True)
     return buffer.getvalue()
+
+
+def read_derivative(data: bytes) -> npt.NDArray[np.uint8]:
+    """Pixels of a stored derivative (our own JPEG or PNG), as (H, W, 3) RGB."""
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+def encode_png(rgb: npt.NDArray[np.uint8]) -> bytes:
+    """A PNG with no metadata."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, "PNG", optimize=False, compress_level=6)
+    return buffer.getvalue()

@@ -54,6 +54,24 @@ def openapi_document() -> dict[str, Any]:
                 "get": _op("A photo with its analysis (coordinates in display pixels)",
                            {"200": {"description": "Photo", **json_ok}}, parameters=[_id("photo_id")]),
             },
+            "/api/v1/comparisons": {
+                "post": _op("Align two photos of one patient and measure the change",
+                            {"201": {"description": "Comparison", **json_ok}}, requestBody={
+                                "required": True, "content": {"application/json": {"schema": {
+                                    "type": "object", "required": ["before", "after"], "properties": {
+                                        "before": {"type": "integer"}, "after": {"type": "integer"},
+                                        "crop": {"enum": ["upper", "face"], "default": "upper"},
+                                        "match_exposure": {"type": "boolean", "default": False}}}}}}),
+            },
+            "/api/v1/comparisons/{comparison_id}": {
+                "get": _op("The comparison as created", {"200": {"description": "Comparison", **json_ok}},
+                           parameters=[_id("comparison_id")]),
+            },
+            "/api/v1/comparisons/{comparison_id}/image": {
+                "get": _op("The aligned image (PNG)", {"200": {"description": "PNG", "content": {"image/png": {}}}},
+                           parameters=[_id("comparison_id"), {"name": "layout", "in": "query", "schema": {
+                               "enum": ["side", "before", "after"], "default": "side"}}]),
+            },
             "/api/v1/photos/{photo_id}/image": {
                 "get": _op("The display image or thumbnail (JPEG)", {"200": {"description": "JPEG", "content": {
                     "image/jpeg": {}}}}, parameters=[_id("photo_id"), {

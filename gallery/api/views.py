@@ -14,7 +14,8 @@ from gallery.auth import user_for_bearer
 from gallery.db import get_db
 from gallery.errors import Conflict, InvalidInput, Unauthorized
 from gallery.extensions import csrf, limiter
-from gallery.models import Patient, Photo
+from gallery.compare.service import comparison_to_json, create_comparison, parse_photo_id, render
+from gallery.models import Comparison, Patient, Photo
 from gallery.photos.images import image_response
 from gallery.photos.serialize import photo_to_json
 from gallery.photos.service import add_photo, parse_taken_at
@@ -132,6 +133,36 @@ def get_photo(photo_id: int) -> Response:
     audit.record("view", "photo", photo.id)
     get_db().commit()
     return jsonify(photo_to_json(photo))
+
+
+@bp.post("/comparisons")
+def create_comparison_api() -> tuple[Response, int]:
+    body = _json_body()
+    crop = body.get("crop", "upper")
+    if not isinstance(crop, str):
+        raise InvalidInput("'crop' must be 'upper' or 'face'.")
+    comparison = create_comparison(parse_photo_id(body.get("before"), "before"),
+                                   parse_photo_id(body.get("after"), "after"),
+                                   crop=crop, exposure_matched=body.get("match_exposure") is True)
+    return jsonify(comparison_to_json(comparison)), 201
+
+
+@bp.get("/comparisons/<int:comparison_id>")
+def get_comparison(comparison_id: int) -> Response:
+    comparison = clinic_get(Comparison, comparison_id)
+    audit.record("view", "comparison", comparison.id)
+    get_db().commit()
+    return jsonify(comparison_to_json(comparison))
+
+
+@bp.get("/comparisons/<int:comparison_id>/image")
+def get_comparison_image(comparison_id: int) -> Response:
+    comparison = clinic_get(Comparison, comparison_id)
+    audit.record("view", "comparison", comparison.id)
+    get_db().commit()
+    response = Response(render(comparison, request.args.get("layout", "side")), mimetype="image/png")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/photos/<int:photo_id>/image")

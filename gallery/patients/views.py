@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 
 from gallery import audit
@@ -12,6 +12,7 @@ from gallery.errors import GalleryError, InvalidInput, upload_status
 from gallery.models import Patient, Visit
 from gallery.patients.forms import EXPRESSION_LABELS, PatientForm, UploadForm, VisitForm
 from gallery.grading import GRADES
+from gallery.patients.chart import progress_chart
 from gallery.photos.grades import patient_progress
 from gallery.photos.service import add_photo
 from gallery.photos.views import REGION_LABELS
@@ -67,7 +68,7 @@ def timeline(patient_id: int) -> str:
     get_db().commit()
     return render_template("patients/timeline.html", patient=patient, visit_form=VisitForm(),
                            expression_labels=EXPRESSION_LABELS, progress=patient_progress(patient),
-                           region_labels=REGION_LABELS, grades=GRADES)
+                           region_labels=REGION_LABELS, grades=GRADES, chart=progress_chart(patient))
 
 
 @bp.post("/patients/<int:patient_id>/visits")
@@ -78,9 +79,13 @@ def add_visit(patient_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         raise InvalidInput("Give the visit a valid date.")
     db = get_db()
-    visit = Visit(clinic_id=patient.clinic_id, patient_id=patient.id, visit_date=form.visit_date.data,
-                  notes=form.notes.data or "")
-    db.add(visit)
+    # One visit per day: a second entry for the same date adds to it.
+    visit = db.scalar(select(Visit).where(Visit.patient_id == patient.id, Visit.visit_date == form.visit_date.data))
+    if visit is None:
+        visit = Visit(clinic_id=patient.clinic_id, patient_id=patient.id, visit_date=form.visit_date.data, notes="")
+        db.add(visit)
+    visit.notes = "\n".join(n for n in (visit.notes, (form.notes.data or "").strip()) if n)
+    visit.treated = visit.treated or bool(form.treated.data)
     db.flush()
     audit.record("create", "visit", visit.id)
     db.commit()

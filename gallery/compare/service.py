@@ -1,0 +1,175 @@
+"""Creating comparisons and rendering their images."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from flask import current_app
+
+from gallery import audit
+from gallery.auth import current_user
+from gallery.db import get_db
+from gallery.errors import InvalidInput
+from gallery.models import Comparison, Photo, Visit
+from gallery.photos.service import blob_store
+from gallery.queries import clinic_get
+from landmarks.align import CROPS, Similarity, align_photos, match_exposure, stable_mask, warp
+from landmarks.compare import PairTolerance, pair_warnings
+from landmarks.compose import side_by_side, single
+from landmarks.expression import ExpressionMeasures
+from landmarks.pose import Pose
+from landmarks.quality import Warning
+from uploads.derive import encode_png, read_derivative
+
+LAYOUTS = ("side", "before", "after")
+
+
+def _pose(photo: Photo) -> Pose:
+    pose = photo.analysis["pose"]
+    return Pose(yaw_deg=pose["yaw"], pitch_deg=pose["pitch"], roll_deg=pose["roll"])
+
+
+def _pixels(photo: Photo) -> np.ndarray:
+    return read_derivative(blob_store().read(photo.sha256, "display"))
+
+
+def _change_pct(before: float | None, after: float | None) -> float | None:
+    if before is None or after is None or before == 0:
+        return None
+    return round((after - before) / before * 100, 1)
+
+
+def _tolerance() -> PairTolerance:
+    return PairTolerance(pose_deg=current_app.config["GALLERY_PAIR_POSE_TOLERANCE_DEG"])
+
+
+def compare_photos(before: Photo, after: Photo, crop: str) -> dict[str, Any]:
+    """Align two analysed photos and measure the change; the ``result`` of a Comparison."""
+    if crop not in CROPS:
+        raise InvalidInput(f"crop must be one of {', '.join(CROPS)}.")
+    for photo in (before, after):
+        if not photo.analysis.get("face_found"):
+            raise InvalidInput(f"Photo {photo.id} has no face found: it cannot be aligned.")
+    before_xy = np.asarray(before.analysis["landmarks"])
+    after_xy = np.asarray(after.analysis["landmarks"])
+    alignment = align_photos(_pixels(before), _pixels(after), before_xy, after_xy,
+                             before.analysis["mm_per_px"], crop)
+    warnings: list[Warning] = pair_warnings(
+        before.expression, after.expression, _pose(before), _pose(after),
+        ExpressionMeasures(**before.analysis["expression_measures"]),
+        ExpressionMeasures(**after.analysis["expression_measures"]), alignment.residual_mm, _tolerance())
+    regions = {}
+    outlines: dict[str, dict[str, list]] = {"before": {}, "after": {}}
+    for name in before.analysis["regions"]:
+        b = before.analysis["regions"][name]
+        a = after.analysis["regions"].get(name, {})
+        regions[name] = {"before": b.get("wrinkle_index"), "after": a.get("wrinkle_index"),
+                         "change_pct": _change_pct(b.get("wrinkle_index"), a.get("wrinkle_index"))}
+        for side, transform, region in (("before", alignment.before, b), ("after", alignment.after, a)):
+            if region.get("polygon"):
+                outlines[side][name] = np.round(transform.apply(region["polygon"]), 1).tolist()
+    return {
+        "crop": crop,
+        "size": list(CROPS[crop]["size"]),
+        "before_transform": alignment.before.matrix.tolist(),
+        "after_transform": alignment.after.matrix.tolist(),
+        "residual_mm": alignment.residual_mm,
+        "residual_px": alignment.residual_px,
+        "regions": regions,
+        "outlines": outlines,
+        "warnings": [{"code": w.code, "message": w.message} for w in warnings],
+    }
+
+
+def create_comparison(before_id: int, after_id: int, *, crop: str = "upper",
+                      exposure_matched: bool = False) -> Comparison:
+    before, after = clinic_get(Photo, before_id), clinic_get(Photo, after_id)
+    if before.patient_id != after.patient_id:
+        raise InvalidInput("Both photos must be of the same patient.")
+    if before.id == after.id:
+        raise InvalidInput("Choose two different photos.")
+    db = get_db()
+    user = current_user()
+    comparison = Comparison(clinic_id=before.clinic_id, patient_id=before.patient_id, before_photo_id=before.id,
+                            after_photo_id=after.id, crop=crop, exposure_matched=exposure_matched,
+                            result=compare_photos(before, after, crop),
+                            created_by_id=user.id if user else None)
+    db.add(comparison)
+    db.flush()
+    audit.record("create", "comparison", comparison.id)
+    db.commit()
+    return comparison
+
+
+def days_since_treatment(comparison: Comparison) -> int | None:
+    """Days from the latest treated visit on or before the before photo to the after photo."""
+    visits = [v for v in comparison.before.patient.visits
+              if v.treated and v.visit_date <= comparison.before.taken_at.date()]
+    if not visits:
+        return None
+    treated_on = max(v.visit_date for v in visits)
+    return (comparison.after.taken_at.date() - treated_on).days
+
+
+def aligned_pair(comparison: Comparison) -> tuple[np.ndarray, np.ndarray]:
+    """Both photos in the canonical frame (the after photo exposure-matched if asked)."""
+    crop = comparison.result["crop"]
+    before = warp(_pixels(comparison.before), Similarity(np.asarray(comparison.result["before_transform"])), crop)
+    after = warp(_pixels(comparison.after), Similarity(np.asarray(comparison.result["after_transform"])), crop)
+    if comparison.exposure_matched:
+        mask = stable_mask(np.asarray(comparison.before.analysis["landmarks"]),
+                           Similarity(np.asarray(comparison.result["before_transform"])), crop)
+        after = match_exposure(after, before, mask)
+    return before, after
+
+
+def _caption(photo: Photo, role: str, month_only: bool) -> tuple[str, str]:
+    when = photo.taken_at.strftime("%B %Y" if month_only else "%d %b %Y")
+    return f"{role}", f"{when} - {photo.expression}"
+
+
+def render(comparison: Comparison, layout: str, *, mark: str | None = None, month_only: bool = False,
+           plain: bool = False) -> bytes:
+    """PNG of the aligned comparison: both side by side, or one of them, labelled
+    (``plain``: one photo without its label bar, for the page's slider)."""
+    if layout not in LAYOUTS:
+        raise InvalidInput(f"layout must be one of {', '.join(LAYOUTS)}.")
+    before, after = aligned_pair(comparison)
+    if plain and layout != "side":
+        return encode_png(before if layout == "before" else after)
+    after_role = "After (exposure matched)" if comparison.exposure_matched else "After"
+    days = days_since_treatment(comparison)
+    if days is not None:
+        after_role += f", day {days}"
+    labels = {"before": _caption(comparison.before, "Before", month_only),
+              "after": _caption(comparison.after, after_role, month_only)}
+    if layout == "side":
+        image = side_by_side(before, after, labels["before"], labels["after"], mark=mark)
+    else:
+        image = single(before if layout == "before" else after, labels[layout], mark=mark)
+    return encode_png(image)
+
+
+def comparison_to_json(comparison: Comparison) -> dict[str, Any]:
+    result = comparison.result
+    return {
+        "id": comparison.id,
+        "patient_id": comparison.patient_id,
+        "before": comparison.before_photo_id,
+        "after": comparison.after_photo_id,
+        "crop": comparison.crop,
+        "exposure_matched": comparison.exposure_matched,
+        "residual_mm": result["residual_mm"],
+        "regions": result["regions"],
+        "warnings": result["warnings"],
+        "created_at": comparison.created_at.isoformat(),
+        "days_since_treatment": days_since_treatment(comparison),
+    }
+
+
+def parse_photo_id(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise InvalidInput(f"'{field}' must be a photo id (an integer).")
+    return int(value)
+
+

@@ -1,0 +1,57 @@
+"""The comparison slider in real Chromium: keyboard, drag, figures."""
+from __future__ import annotations
+
+import io
+
+from tests.browser.conftest import screenshot
+from tests.conftest import PASSWORD, Staff
+from tests.web.test_compare import _moved
+from tests.images import astronaut, encode
+
+
+def test_slider_moves_with_keyboard_and_drag(live_app, live_server, page):
+    staff = Staff(live_app)
+    staff.create()
+    client = live_app.test_client()
+    headers = {"Authorization": f"Bearer {staff.token()}"}
+    patient_id = client.post("/api/v1/patients", json={"name": "Slider"}, headers=headers).get_json()["id"]
+    for day, data in (("2026-03-01", encode(astronaut(3.0), "JPEG")), ("2026-03-15", _moved())):
+        client.post(f"/api/v1/patients/{patient_id}/photos", headers=headers, content_type="multipart/form-data",
+                    data={"file": (io.BytesIO(data), "p.jpg"), "expression": "rest", "taken_at": day})
+    comparison = client.post("/api/v1/comparisons", json={"before": 1, "after": 2}, headers=headers).get_json()
+
+    page.goto(f"{live_server}/login")
+    page.fill("#email", "nurse@clinic-a.test")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}/comparisons/{comparison['id']}")
+    page.wait_for_function("[...document.querySelectorAll('#slider img')].every(i => i.complete && i.naturalWidth > 0)")
+    handle = page.locator("#handle")
+    assert handle.get_attribute("aria-valuenow") == "50"
+
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert handle.get_attribute("aria-valuenow") == "54"
+    page.keyboard.press("Home")
+    assert handle.get_attribute("aria-valuenow") == "0"
+    page.keyboard.press("End")
+    assert handle.get_attribute("aria-valuenow") == "100"
+
+    box = page.locator("#slider").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.25, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    assert abs(int(handle.get_attribute("aria-valuenow")) - 25) <= 2
+    clip = page.evaluate("getComputedStyle(document.getElementById('after-layer')).clipPath")
+    assert "inset" in clip
+
+    figures = page.inner_text("#figures")
+    assert "Forehead" in figures and "%" in figures
+    page.check("#outline-toggle")
+    assert page.locator("#slider .outlines").first.is_visible()
+    screenshot(page, "comparison-slider")
+    page.check("input[name=view][value=side]")
+    assert page.locator("#side").is_visible() and not page.locator("#slider").is_visible()
+    screenshot(page, "comparison-side")

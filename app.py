@@ -11,12 +11,16 @@ from flask import Flask
 from gallery import cli, db, errors, security
 from gallery.api.views import bp as api_bp
 from gallery.auth.setup import issue_setup_link
+from gallery.auditlog.views import bp as auditlog_bp
 from gallery.auth.views import bp as auth_bp
 from gallery.compare.views import bp as compare_bp
+from gallery.consent.views import bp as consent_bp
 from gallery.config import load_config
 from gallery.extensions import csrf, limiter
 from gallery.patients.views import bp as patients_bp
 from gallery.photos.views import bp as photos_bp
+from gallery.portal.views import bp as portal_bp
+from gallery.public.views import bp as public_bp
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -45,7 +49,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     cli.init_app(app)
-    for blueprint in (auth_bp, patients_bp, photos_bp, compare_bp, api_bp):
+    for blueprint in (auth_bp, patients_bp, photos_bp, compare_bp, consent_bp, portal_bp, public_bp,
+                      auditlog_bp, api_bp):
         app.register_blueprint(blueprint)
     issue_setup_link(app)
     return app

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gallery.models import SCOPES
+
 _ERROR = {"$ref": "#/components/responses/Error"}
 
 
@@ -71,6 +73,39 @@ def openapi_document() -> dict[str, Any]:
                 "get": _op("The aligned image (PNG)", {"200": {"description": "PNG", "content": {"image/png": {}}}},
                            parameters=[_id("comparison_id"), {"name": "layout", "in": "query", "schema": {
                                "enum": ["side", "before", "after"], "default": "side"}}]),
+            },
+            "/api/v1/consent-texts": {
+                "get": _op("The published consent texts", {"200": {"description": "Texts", "content": {
+                    "application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}}}),
+            },
+            "/api/v1/patients/{patient_id}/consents": {
+                "get": _op("Effective scopes and the full history", {"200": {"description": "Consents", **json_ok}},
+                           parameters=[_id("patient_id")]),
+                "post": _op("Record a grant", {"201": {"description": "Recorded", **json_ok}},
+                            parameters=[_id("patient_id")], requestBody={"required": True, "content": {
+                                "application/json": {"schema": {"type": "object",
+                                    "required": ["scopes", "signed_name", "text_version"], "properties": {
+                                        "scopes": {"type": "array", "items": {"enum": list(SCOPES)}},
+                                        "marketing_identifiable": {"type": "boolean"},
+                                        "signed_name": {"type": "string"}, "text_version": {"type": "string"},
+                                        "signature": {"type": "string", "description": "PNG data URL"}}}}}}),
+            },
+            "/api/v1/patients/{patient_id}/consents/withdraw": {
+                "post": _op("Record a withdrawal (effective on the next request)",
+                            {"201": {"description": "Recorded", **json_ok}}, parameters=[_id("patient_id")],
+                            requestBody={"required": True, "content": {"application/json": {"schema": {
+                                "type": "object", "required": ["scopes"], "properties": {
+                                    "scopes": {"type": "array", "items": {"enum": list(SCOPES)}}}}}}}),
+            },
+            "/api/v1/comparisons/{comparison_id}/publish": {
+                "post": _op("Publish in the public gallery (409 without marketing consent)",
+                            {"200": {"description": "Published", **json_ok}}, parameters=[_id("comparison_id")]),
+            },
+            "/api/v1/comparisons/{comparison_id}/share-links": {
+                "post": _op("A share link for the patient (409 without portal consent)",
+                            {"201": {"description": "Link", **json_ok}}, parameters=[_id("comparison_id")],
+                            requestBody={"content": {"application/json": {"schema": {"type": "object", "properties": {
+                                "expires_in_days": {"type": "integer", "minimum": 1, "maximum": 90}}}}}}),
             },
             "/api/v1/photos/{photo_id}/image": {
                 "get": _op("The display image or thumbnail (JPEG)", {"200": {"description": "JPEG", "content": {

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
@@ -15,7 +15,18 @@ from gallery.db import get_db
 from gallery.errors import Conflict, InvalidInput, Unauthorized
 from gallery.extensions import csrf, limiter
 from gallery.compare.service import comparison_to_json, create_comparison, parse_photo_id, render
-from gallery.models import Comparison, Patient, Photo
+from gallery.consent.records import (
+    effective_consent,
+    grant,
+    history,
+    parse_scopes,
+    parse_signature,
+    published_texts,
+    record_to_json,
+    withdraw,
+)
+from gallery.consent.views import new_share_link, publish_comparison
+from gallery.models import SCOPES, Comparison, Patient, Photo
 from gallery.photos.images import image_response
 from gallery.photos.serialize import photo_to_json
 from gallery.photos.service import add_photo, parse_taken_at
@@ -163,6 +174,73 @@ def get_comparison_image(comparison_id: int) -> Response:
     response = Response(render(comparison, request.args.get("layout", "side")), mimetype="image/png")
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.get("/consent-texts")
+def consent_texts() -> Response:
+    return jsonify([{"version": t.version, "title": t.title, "published_at": t.published_at.isoformat()}
+                    for t in published_texts(g.user.clinic_id)])
+
+
+def _consents_json(patient: Patient) -> dict[str, Any]:
+    consent = effective_consent(patient.id)
+    return {"patient_id": patient.id, "scopes": sorted(consent.scopes, key=SCOPES.index),
+            "marketing_identifiable": consent.marketing_identifiable,
+            "history": [record_to_json(r) for r in history(patient.id)]}
+
+
+@bp.get("/patients/<int:patient_id>/consents")
+def get_consents(patient_id: int) -> Response:
+    return jsonify(_consents_json(clinic_get(Patient, patient_id)))
+
+
+@bp.post("/patients/<int:patient_id>/consents")
+def grant_consent(patient_id: int) -> tuple[Response, int]:
+    patient = clinic_get(Patient, patient_id)
+    body = _json_body()
+    identifiable = body.get("marketing_identifiable", False)
+    if not isinstance(identifiable, bool):
+        raise InvalidInput("'marketing_identifiable' must be true or false.")
+    signed_name, version = body.get("signed_name"), body.get("text_version")
+    if not isinstance(signed_name, str) or not isinstance(version, str | int):
+        raise InvalidInput("'signed_name' (the patient's typed name) and 'text_version' are required.")
+    signature = body.get("signature")
+    if signature is not None and not isinstance(signature, str):
+        raise InvalidInput("'signature' must be a PNG data URL.")
+    record = grant(patient.clinic_id, patient.id, parse_scopes(body.get("scopes")), text_version=str(version),
+                   signed_name=signed_name, marketing_identifiable=identifiable,
+                   signature_png=parse_signature(signature), recorded_by_id=g.user.id)
+    get_db().flush()
+    audit.record("grant_consent", "consent", record.id)
+    get_db().commit()
+    return jsonify(_consents_json(patient)), 201
+
+
+@bp.post("/patients/<int:patient_id>/consents/withdraw")
+def withdraw_consent(patient_id: int) -> tuple[Response, int]:
+    patient = clinic_get(Patient, patient_id)
+    record = withdraw(patient.clinic_id, patient.id, parse_scopes(_json_body().get("scopes")),
+                      recorded_by_id=g.user.id)
+    get_db().flush()
+    audit.record("withdraw_consent", "consent", record.id)
+    get_db().commit()
+    return jsonify(_consents_json(patient)), 201
+
+
+@bp.post("/comparisons/<int:comparison_id>/publish")
+def publish(comparison_id: int) -> Response:
+    comparison = clinic_get(Comparison, comparison_id)
+    publish_comparison(comparison)
+    return jsonify({**comparison_to_json(comparison), "published_at": comparison.published_at.isoformat(),
+                    "url": url_for("public.case", comparison_id=comparison.id, _external=True)})
+
+
+@bp.post("/comparisons/<int:comparison_id>/share-links")
+def share(comparison_id: int) -> tuple[Response, int]:
+    comparison = clinic_get(Comparison, comparison_id)
+    token, link = new_share_link(comparison, _json_body().get("expires_in_days", 14))
+    return jsonify({"id": link.id, "url": url_for("public.shared", token=token, _external=True),
+                    "expires_at": link.expires_at.isoformat()}), 201
 
 
 @bp.get("/photos/<int:photo_id>/image")

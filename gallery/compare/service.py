@@ -10,12 +10,13 @@ from gallery import audit
 from gallery.auth import current_user
 from gallery.db import get_db
 from gallery.errors import InvalidInput
-from gallery.models import Comparison, Photo, Visit
+from gallery.models import Comparison, Photo
 from gallery.photos.service import blob_store
 from gallery.queries import clinic_get
 from landmarks.align import CROPS, Similarity, align_photos, match_exposure, stable_mask, warp
 from landmarks.compare import PairTolerance, pair_warnings
-from landmarks.compose import side_by_side, single
+from landmarks.anatomy import LEFT_EYE_CONTOUR, RIGHT_EYE_CONTOUR
+from landmarks.compose import mask_eyes, side_by_side, single
 from landmarks.expression import ExpressionMeasures
 from landmarks.pose import Pose
 from landmarks.quality import Warning
@@ -128,18 +129,32 @@ def _caption(photo: Photo, role: str, month_only: bool) -> tuple[str, str]:
     return f"{role}", f"{when} - {photo.expression}"
 
 
+def deidentified_pair(comparison: Comparison, before: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both aligned photos with the eyes masked."""
+    masked = []
+    for photo, key, image in ((comparison.before, "before_transform", before),
+                              (comparison.after, "after_transform", after)):
+        xy = np.asarray(photo.analysis["landmarks"])
+        eyes = Similarity(np.asarray(comparison.result[key])).apply(xy[list(RIGHT_EYE_CONTOUR + LEFT_EYE_CONTOUR)])
+        masked.append(mask_eyes(image, eyes))
+    return masked[0], masked[1]
+
+
 def render(comparison: Comparison, layout: str, *, mark: str | None = None, month_only: bool = False,
-           plain: bool = False) -> bytes:
+           plain: bool = False, deidentify: bool = False) -> bytes:
     """PNG of the aligned comparison: both side by side, or one of them, labelled
-    (``plain``: one photo without its label bar, for the page's slider)."""
+    (``plain``: one photo without its label bar, for the page's slider;
+    ``deidentify``: eyes masked; ``month_only``: dates no finer than the month)."""
     if layout not in LAYOUTS:
         raise InvalidInput(f"layout must be one of {', '.join(LAYOUTS)}.")
     before, after = aligned_pair(comparison)
+    if deidentify:
+        before, after = deidentified_pair(comparison, before, after)
     if plain and layout != "side":
         return encode_png(before if layout == "before" else after)
     after_role = "After (exposure matched)" if comparison.exposure_matched else "After"
     days = days_since_treatment(comparison)
-    if days is not None:
+    if days is not None and not month_only:
         after_role += f", day {days}"
     labels = {"before": _caption(comparison.before, "Before", month_only),
               "after": _caption(comparison.after, after_role, month_only)}

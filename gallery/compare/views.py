@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from gallery import audit
 from gallery.auth import login_required
 from gallery.compare.service import create_comparison, days_since_treatment, parse_photo_id, render
+from gallery.consent.records import effective_consent
 from gallery.db import get_db
 from gallery.errors import InvalidInput
-from gallery.models import Comparison, Patient
+from gallery.models import Comparison, Patient, ShareLink, utcnow
 from gallery.patients.forms import EXPRESSION_LABELS
 from gallery.photos.views import REGION_LABELS, SHORT_LABELS
 from gallery.queries import clinic_get
@@ -36,9 +38,12 @@ def detail(comparison_id: int) -> str:
     comparison = clinic_get(Comparison, comparison_id)
     audit.record("view", "comparison", comparison.id)
     get_db().commit()
+    links = get_db().scalars(select(ShareLink).where(ShareLink.comparison_id == comparison.id)
+                             .order_by(ShareLink.created_at.desc())).all()
     return render_template("compare/detail.html", comparison=comparison, result=comparison.result,
                            days=days_since_treatment(comparison), region_labels=REGION_LABELS,
-                           short_labels=SHORT_LABELS, expression_labels=EXPRESSION_LABELS)
+                           short_labels=SHORT_LABELS, expression_labels=EXPRESSION_LABELS,
+                           consent=effective_consent(comparison.patient_id), links=links, now=utcnow())
 
 
 @bp.get("/comparisons/<int:comparison_id>/image")

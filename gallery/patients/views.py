@@ -11,6 +11,7 @@ from gallery.db import get_db
 from gallery.errors import GalleryError, InvalidInput, upload_status
 from gallery.models import Patient, Visit
 from gallery.patients.forms import EXPRESSION_LABELS, PatientForm, UploadForm, VisitForm
+from gallery.consent.records import effective_consent, history
 from gallery.grading import GRADES
 from gallery.patients.chart import progress_chart
 from gallery.photos.grades import patient_progress
@@ -68,7 +69,8 @@ def timeline(patient_id: int) -> str:
     get_db().commit()
     return render_template("patients/timeline.html", patient=patient, visit_form=VisitForm(),
                            expression_labels=EXPRESSION_LABELS, progress=patient_progress(patient),
-                           region_labels=REGION_LABELS, grades=GRADES, chart=progress_chart(patient))
+                           region_labels=REGION_LABELS, grades=GRADES, chart=progress_chart(patient),
+                           consent=effective_consent(patient.id), consent_records=history(patient.id))
 
 
 @bp.post("/patients/<int:patient_id>/visits")

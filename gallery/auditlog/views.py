@@ -1,0 +1,61 @@
+"""The audit log page for admins: filters and CSV export."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+
+from flask import Blueprint, Response, render_template, request
+from sqlalchemy import select
+
+from gallery.auth import current_user, login_required
+from gallery.db import get_db
+from gallery.errors import Forbidden, InvalidInput
+from gallery.models import AuditEvent
+
+bp = Blueprint("auditlog", __name__)
+PAGE_SIZE = 500
+
+
+def _events() -> list[AuditEvent]:
+    user = current_user()
+    if user.role != "admin":
+        raise Forbidden("Only an admin reads the audit log.")
+    statement = select(AuditEvent).where(AuditEvent.clinic_id == user.clinic_id)
+    for field in ("action", "object_type", "actor"):
+        value = request.args.get(field, "").strip()
+        if value:
+            statement = statement.where(getattr(AuditEvent, field) == value)
+    object_id = request.args.get("object_id", "").strip()
+    if object_id:
+        if not object_id.isdigit():
+            raise InvalidInput("object_id must be a number.")
+        statement = statement.where(AuditEvent.object_id == int(object_id))
+    for field, op in (("since", "ge"), ("until", "lt")):
+        value = request.args.get(field, "").strip()
+        if value:
+            try:
+                day = datetime.fromisoformat(value)
+            except ValueError:
+                raise InvalidInput(f"{field} must be a date as YYYY-MM-DD.") from None
+            statement = statement.where(AuditEvent.at >= day if op == "ge" else AuditEvent.at < day + timedelta(days=1))
+    return list(get_db().scalars(statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(PAGE_SIZE)))
+
+
+@bp.get("/audit")
+@login_required
+def index() -> str:
+    return render_template("audit/index.html", events=_events(), args=request.args)
+
+
+@bp.get("/audit.csv")
+@login_required
+def export() -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["at", "actor", "action", "object_type", "object_id"])
+    for event in _events():
+        writer.writerow([event.at.isoformat(), event.actor, event.action, event.object_type, event.object_id])
+    response = Response(buffer.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="audit.csv"'
+    return response

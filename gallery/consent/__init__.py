@@ -1,0 +1,1 @@
+"""Consent: append-only records, the effective consent, and the gate."""

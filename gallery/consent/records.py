@@ -1,0 +1,147 @@
+"""Consent records and texts: recording, folding into the effective consent.
+
+Records are only ever added. The effective consent is recomputed from all of
+a patient's records on every request that needs it: nothing is cached, so a
+withdrawal counts from the very next request.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from gallery.db import get_db
+from gallery.errors import InvalidInput
+from gallery.models import SCOPES, ConsentRecord, ConsentText
+
+DEFAULT_TEXT = {
+    "version": "1",
+    "title": "Consent to clinical photography and its uses",
+    "body": (
+        "I agree that the clinic takes photographs of my face before, during and after treatment.\n\n"
+        "Clinical record (clinical): the photographs are part of my medical record and are seen by the "
+        "clinic's care team only.\n"
+        "Patient portal (portal): I can see my own photographs and comparisons online, with my own login "
+        "or a link sent to me.\n"
+        "Education (education): the photographs may be shown to health professionals for teaching, "
+        "de-identified (my eyes masked or the image cropped, no name, dates by month only).\n"
+        "Marketing (marketing): the photographs may appear in the clinic's public before/after gallery, "
+        "either de-identified or, only if I tick it, in a way that may let people recognise me.\n\n"
+        "Each use is separate and optional. I can withdraw any of them at any time, in the portal or by "
+        "asking the clinic; withdrawal applies from then on."
+    ),
+}
+MAX_SIGNATURE_BYTES = 200_000
+
+
+@dataclass(frozen=True)
+class EffectiveConsent:
+    scopes: frozenset[str]
+    marketing_identifiable: bool
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+def fold(records: Iterable[ConsentRecord]) -> EffectiveConsent:
+    """The consent in force after ``records``, applied in the order they were made."""
+    scopes: set[str] = set()
+    identifiable = False
+    for record in sorted(records, key=lambda r: (r.created_at, r.id or 0)):
+        if record.action == "grant":
+            scopes |= set(record.scopes)
+            if "marketing" in record.scopes:
+                identifiable = bool(record.marketing_identifiable)
+        else:
+            scopes -= set(record.scopes)
+    return EffectiveConsent(frozenset(scopes), identifiable and "marketing" in scopes)
+
+
+def history(patient_id: int) -> list[ConsentRecord]:
+    return list(get_db().scalars(select(ConsentRecord).where(ConsentRecord.patient_id == patient_id)
+                                 .order_by(ConsentRecord.created_at, ConsentRecord.id)))
+
+
+def effective_consent(patient_id: int) -> EffectiveConsent:
+    return fold(history(patient_id))
+
+
+def published_texts(clinic_id: int) -> list[ConsentText]:
+    """The clinic's consent texts, newest first; a clinic starts with the default version 1."""
+    db = get_db()
+    texts = list(db.scalars(select(ConsentText).where(ConsentText.clinic_id == clinic_id)
+                            .order_by(ConsentText.published_at.desc(), ConsentText.id.desc())))
+    if not texts:
+        texts = [ConsentText(clinic_id=clinic_id, **DEFAULT_TEXT)]
+        db.add(texts[0])
+        db.commit()
+    return texts
+
+
+def parse_scopes(value: object) -> list[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(s, str) for s in value):
+        raise InvalidInput(f"'scopes' must be a non-empty list of: {', '.join(SCOPES)}.")
+    unknown = sorted(set(value) - set(SCOPES))
+    if unknown:
+        raise InvalidInput(f"Unknown consent scope(s): {', '.join(unknown)}. Use {', '.join(SCOPES)}.")
+    return sorted(set(value), key=SCOPES.index)
+
+
+def parse_signature(data_url: str | None) -> bytes | None:
+    """A PNG drawn on the signature canvas, sent as a data URL; None when empty."""
+    if not data_url:
+        return None
+    prefix = "data:image/png;base64,"
+    if not data_url.startswith(prefix):
+        raise InvalidInput("The signature must be a PNG image.")
+    try:
+        png = base64.b64decode(data_url[len(prefix):], validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("The signature could not be read.") from None
+    if not png.startswith(b"\x89PNG\r\n\x1a\n") or len(png) > MAX_SIGNATURE_BYTES:
+        raise InvalidInput("The signature must be a PNG image under 200 kB.")
+    return png
+
+
+def grant(patient_clinic_id: int, patient_id: int, scopes: list[str], *, text_version: str, signed_name: str,
+          marketing_identifiable: bool | None, signature_png: bytes | None, recorded_by_id: int) -> ConsentRecord:
+    """Add a grant record (the caller commits)."""
+    versions = {t.version for t in published_texts(patient_clinic_id)}
+    if text_version not in versions:
+        raise InvalidInput(f"Unknown consent text version {text_version!r}; published: {', '.join(sorted(versions))}.")
+    if not signed_name.strip():
+        raise InvalidInput("The patient's typed name is required.")
+    record = ConsentRecord(
+        clinic_id=patient_clinic_id, patient_id=patient_id, action="grant", scopes=scopes,
+        marketing_identifiable=bool(marketing_identifiable) if "marketing" in scopes else None,
+        text_version=text_version, signed_name=signed_name.strip()[:200], signature_png=signature_png,
+        recorded_by_id=recorded_by_id)
+    get_db().add(record)
+    return record
+
+
+def withdraw(patient_clinic_id: int, patient_id: int, scopes: list[str], *, recorded_by_id: int | None,
+             by_patient: bool = False, signed_name: str = "") -> ConsentRecord:
+    """Add a withdrawal record (the caller commits)."""
+    record = ConsentRecord(clinic_id=patient_clinic_id, patient_id=patient_id, action="withdraw", scopes=scopes,
+                           signed_name=signed_name[:200], recorded_by_id=recorded_by_id,
+                           recorded_by_patient=by_patient)
+    get_db().add(record)
+    return record
+
+
+def record_to_json(record: ConsentRecord) -> dict:
+    return {
+        "id": record.id,
+        "action": record.action,
+        "scopes": record.scopes,
+        "marketing_identifiable": record.marketing_identifiable,
+        "text_version": record.text_version,
+        "signed_name": record.signed_name,
+        "signature": record.signature_png is not None,
+        "recorded_by": "patient" if record.recorded_by_patient else record.recorded_by_id,
+        "at": record.created_at.isoformat(),
+    }

@@ -1,0 +1,177 @@
+"""Staff pages for consent, portal invitations, publishing and share links."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from gallery import audit
+from gallery.auth import current_user, login_required
+from gallery.consent.records import (
+    effective_consent,
+    grant,
+    parse_scopes,
+    parse_signature,
+    published_texts,
+    withdraw,
+)
+from gallery.db import get_db
+from gallery.errors import Conflict, Forbidden, InvalidInput
+from gallery.models import SCOPES, Comparison, ConsentRecord, ConsentText, Patient, ShareLink, utcnow
+from gallery.portal.views import INVITATION_DAYS, new_invitation
+from gallery.queries import clinic_get
+
+bp = Blueprint("consent", __name__)
+MAX_SHARE_DAYS = 90
+
+
+@bp.route("/patients/<int:patient_id>/consents/new", methods=["GET", "POST"])
+@login_required
+def record(patient_id: int) -> Response | str:
+    patient = clinic_get(Patient, patient_id)
+    texts = published_texts(patient.clinic_id)
+    if request.method == "GET":
+        return render_template("consent/new.html", patient=patient, texts=texts, scopes=SCOPES)
+    entry = grant(patient.clinic_id, patient.id, parse_scopes(request.form.getlist("scopes")),
+                  text_version=request.form.get("text_version", ""), signed_name=request.form.get("signed_name", ""),
+                  marketing_identifiable=request.form.get("marketing_identifiable") == "1",
+                  signature_png=parse_signature(request.form.get("signature")), recorded_by_id=current_user().id)
+    get_db().flush()
+    audit.record("grant_consent", "consent", entry.id)
+    get_db().commit()
+    return redirect(url_for("consent.receipt", record_id=entry.id))
+
+
+@bp.post("/patients/<int:patient_id>/consents/withdraw")
+@login_required
+def withdraw_page(patient_id: int) -> Response:
+    patient = clinic_get(Patient, patient_id)
+    entry = withdraw(patient.clinic_id, patient.id, parse_scopes(request.form.getlist("scopes")),
+                     recorded_by_id=current_user().id, signed_name=request.form.get("signed_name", ""))
+    get_db().flush()
+    audit.record("withdraw_consent", "consent", entry.id)
+    get_db().commit()
+    flash("Withdrawal recorded; it applies from now on.")
+    return redirect(url_for("patients.timeline", patient_id=patient.id))
+
+
+@bp.get("/consents/<int:record_id>/receipt")
+@login_required
+def receipt(record_id: int) -> str:
+    entry = clinic_get(ConsentRecord, record_id)
+    patient = clinic_get(Patient, entry.patient_id)
+    text = next((t for t in published_texts(patient.clinic_id) if t.version == entry.text_version), None)
+    signature = ("data:image/png;base64," + base64.b64encode(entry.signature_png).decode()
+                 if entry.signature_png else None)
+    return render_template("consent/receipt.html", record=entry, patient=patient, text=text, signature=signature,
+                           consent=effective_consent(patient.id))
+
+
+@bp.post("/patients/<int:patient_id>/invitation")
+@login_required
+def invite(patient_id: int) -> str:
+    patient = clinic_get(Patient, patient_id)
+    token = new_invitation(patient, current_user().id)
+    audit.record("invite", "patient", patient.id)
+    get_db().commit()
+    return render_template("consent/invitation.html", patient=patient, days=INVITATION_DAYS,
+                           link=url_for("portal.accept", token=token, _external=True),
+                           portal=effective_consent(patient.id).allows("portal"))
+
+
+def publish_comparison(comparison: Comparison) -> None:
+    """Into the public gallery; needs marketing consent now (409 otherwise)."""
+    if not effective_consent(comparison.patient_id).allows("marketing"):
+        raise Conflict("The patient has not given marketing consent: this case cannot be published.")
+    comparison.published_at = comparison.published_at or utcnow()
+    comparison.published_by_id = current_user().id
+    audit.record("publish", "comparison", comparison.id)
+    get_db().commit()
+
+
+def new_share_link(comparison: Comparison, expires_in_days: object) -> tuple[str, ShareLink]:
+    """A share link for the patient; needs portal consent now (409 otherwise)."""
+    if isinstance(expires_in_days, bool) or not isinstance(expires_in_days, int) \
+            or not 1 <= expires_in_days <= MAX_SHARE_DAYS:
+        raise InvalidInput(f"'expires_in_days' must be a whole number from 1 to {MAX_SHARE_DAYS}.")
+    if not effective_consent(comparison.patient_id).allows("portal"):
+        raise Conflict("The patient has not agreed to see photos online (portal consent): no link can be shared.")
+    token = secrets.token_urlsafe(32)
+    link = ShareLink(clinic_id=comparison.clinic_id, comparison_id=comparison.id,
+                     token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+                     expires_at=utcnow() + timedelta(days=expires_in_days), created_by_id=current_user().id)
+    get_db().add(link)
+    get_db().flush()
+    audit.record("share", "comparison", comparison.id)
+    get_db().commit()
+    return token, link
+
+
+@bp.post("/comparisons/<int:comparison_id>/publish")
+@login_required
+def publish(comparison_id: int) -> Response:
+    publish_comparison(clinic_get(Comparison, comparison_id))
+    flash("Published in the gallery.")
+    return redirect(url_for("compare.detail", comparison_id=comparison_id))
+
+
+@bp.post("/comparisons/<int:comparison_id>/unpublish")
+@login_required
+def unpublish(comparison_id: int) -> Response:
+    comparison = clinic_get(Comparison, comparison_id)
+    comparison.published_at = None
+    audit.record("unpublish", "comparison", comparison.id)
+    get_db().commit()
+    flash("Removed from the gallery.")
+    return redirect(url_for("compare.detail", comparison_id=comparison_id))
+
+
+@bp.post("/comparisons/<int:comparison_id>/share-links")
+@login_required
+def share(comparison_id: int) -> str:
+    comparison = clinic_get(Comparison, comparison_id)
+    days = request.form.get("expires_in_days", "14")
+    token, link = new_share_link(comparison, int(days) if days.isdigit() else days)
+    return render_template("consent/share.html", comparison=comparison, link=link,
+                           url=url_for("public.shared", token=token, _external=True))
+
+
+@bp.post("/share-links/<int:link_id>/revoke")
+@login_required
+def revoke(link_id: int) -> Response:
+    link = clinic_get(ShareLink, link_id)
+    link.revoked_at = link.revoked_at or utcnow()
+    audit.record("revoke_share", "comparison", link.comparison_id)
+    get_db().commit()
+    flash("The link no longer works.")
+    return redirect(url_for("compare.detail", comparison_id=link.comparison_id))
+
+
+@bp.route("/admin/consent-texts", methods=["GET", "POST"])
+@login_required
+def texts() -> Response | str:
+    user = current_user()
+    if user.role != "admin":
+        raise Forbidden("Only an admin manages consent texts.")
+    existing = published_texts(user.clinic_id)
+    if request.method == "POST":
+        version = request.form.get("version", "").strip()
+        title, body = request.form.get("title", "").strip(), request.form.get("body", "").strip()
+        if not version or not title or not body or len(version) > 20 or len(title) > 200:
+            raise InvalidInput("A new version needs a version label (up to 20 characters), a title and a text.")
+        if any(t.version == version for t in existing):
+            raise Conflict(f"Version {version} is published already; published texts never change. Use a new label.")
+        text = ConsentText(clinic_id=user.clinic_id, version=version, title=title, body=body,
+                           published_by_id=user.id)
+        get_db().add(text)
+        get_db().flush()
+        audit.record("publish_text", "consent_text", text.id)
+        get_db().commit()
+        return redirect(url_for("consent.texts"))
+    return render_template("consent/texts.html", texts=existing)
+
+

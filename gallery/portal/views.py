@@ -1,0 +1,205 @@
+"""The patient portal: invitation, login, own photos and progress, own consents.
+
+A patient account sees one patient's records only, and photos only while the
+``portal`` scope is in force (checked by the gate on every request).
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.wrappers import Response
+
+from gallery import audit
+from gallery.auth.forms import MIN_PASSWORD_LENGTH
+from gallery.compare.service import render
+from gallery.consent.gate import private_image, require
+from gallery.consent.records import effective_consent, history, parse_scopes, withdraw
+from gallery.db import get_db
+from gallery.errors import InvalidInput, NotFound
+from gallery.extensions import limiter
+from gallery.models import SCOPES, Comparison, Invitation, PatientAccount, Photo, utcnow
+from gallery.patients.chart import progress_chart
+from gallery.photos.images import image_response
+from gallery.photos.views import REGION_LABELS
+
+bp = Blueprint("portal", __name__, url_prefix="/portal")
+INVITATION_DAYS = 7
+_DUMMY_HASH = generate_password_hash("not a password")
+
+
+def new_invitation(patient, created_by_id: int) -> str:
+    """A single-use link token valid for ``INVITATION_DAYS`` (the caller commits)."""
+    token = secrets.token_urlsafe(32)
+    get_db().add(Invitation(clinic_id=patient.clinic_id, patient_id=patient.id,
+                            token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+                            expires_at=utcnow() + timedelta(days=INVITATION_DAYS), created_by_id=created_by_id))
+    return token
+
+
+def current_account() -> PatientAccount | None:
+    if "patient_account" not in g:
+        account_id = session.get("patient_account_id")
+        g.patient_account = get_db().get(PatientAccount, account_id) if account_id else None
+    return g.patient_account
+
+
+def patient_login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_account() is None:
+            return redirect(url_for("portal.login"))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _login_limit() -> str:
+    return current_app.config["GALLERY_LOGIN_RATE_LIMIT"]
+
+
+def _actor() -> str:
+    return f"patient:{current_account().patient_id}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> Response | str | tuple[str, int]:
+    if request.method == "POST":
+        email = request.form.get("email", "").strip().lower()
+        password = request.form.get("password", "")
+        account = get_db().scalar(select(PatientAccount).where(PatientAccount.email == email))
+        if account is None:
+            check_password_hash(_DUMMY_HASH, password)
+        elif check_password_hash(account.password_hash, password):
+            session.clear()
+            session["patient_account_id"] = account.id
+            session.permanent = True
+            return redirect(url_for("portal.home"))
+        return render_template("portal/login.html", error="Wrong email or password."), 401
+    return render_template("portal/login.html")
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    session.clear()
+    return redirect(url_for("portal.login"))
+
+
+def _invitation(token: str) -> Invitation:
+    invitation = get_db().scalar(select(Invitation).where(
+        Invitation.token_sha256 == hashlib.sha256(token.encode()).hexdigest()))
+    if invitation is None or invitation.used_at is not None or invitation.expires_at <= utcnow():
+        raise NotFound("This invitation is not valid: it was used already or has expired. Ask the clinic for a new one.")
+    return invitation
+
+
+@bp.route("/accept/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def accept(token: str) -> Response | str | tuple[str, int]:
+    invitation = _invitation(token)
+    if request.method == "GET":
+        return render_template("portal/accept.html")
+    email = request.form.get("email", "").strip().lower()
+    password = request.form.get("password", "")
+    if "@" not in email or len(email) > 254:
+        return render_template("portal/accept.html", error="Enter a valid email address."), 422
+    if len(password) < MIN_PASSWORD_LENGTH or password != request.form.get("confirm"):
+        return render_template("portal/accept.html", error=(
+            f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters and repeat it exactly.")), 422
+    db = get_db()
+    if db.scalar(select(PatientAccount).where(PatientAccount.email == email)):
+        return render_template("portal/accept.html", error="This email is already used for a portal account."), 409
+    account = db.scalar(select(PatientAccount).where(PatientAccount.patient_id == invitation.patient_id))
+    if account is None:
+        account = PatientAccount(clinic_id=invitation.clinic_id, patient_id=invitation.patient_id, email=email,
+                                 password_hash=generate_password_hash(password))
+        db.add(account)
+    else:  # a new invitation resets the password
+        account.email, account.password_hash = email, generate_password_hash(password)
+    invitation.used_at = utcnow()
+    db.flush()
+    audit.record("accept_invitation", "patient", invitation.patient_id, clinic_id=invitation.clinic_id,
+                 actor=f"patient:{invitation.patient_id}")
+    db.commit()
+    session.clear()
+    session["patient_account_id"] = account.id
+    return redirect(url_for("portal.home"))
+
+
+@bp.get("")
+@patient_login_required
+def home() -> str:
+    account = current_account()
+    patient = account.patient
+    consent = effective_consent(patient.id)
+    can_view = consent.allows("portal")
+    if can_view:
+        audit.record("view", "patient", patient.id, clinic_id=patient.clinic_id, actor=_actor())
+        get_db().commit()
+    return render_template("portal/home.html", patient=patient, consent=consent, can_view=can_view,
+                           history=history(patient.id), scopes=SCOPES,
+                           chart=progress_chart(patient) if can_view else None, region_labels=REGION_LABELS)
+
+
+def _own(model, record_id: int):
+    record = get_db().get(model, record_id)
+    if record is None or record.patient_id != current_account().patient_id:
+        raise NotFound("This is not available.")
+    return record
+
+
+@bp.get("/photos/<int:photo_id>/image/<variant>")
+@patient_login_required
+def photo_image(photo_id: int, variant: str) -> Response:
+    photo = _own(Photo, photo_id)
+    require(photo.patient_id, "portal")
+    if variant not in ("display", "thumb"):
+        raise NotFound("Unknown image.")
+    audit.record("view", "photo", photo.id, clinic_id=photo.clinic_id, actor=_actor())
+    get_db().commit()
+    response = image_response(photo, variant, cache="no-store, max-age=0")
+    return response
+
+
+@bp.get("/comparisons/<int:comparison_id>")
+@patient_login_required
+def comparison(comparison_id: int) -> str:
+    record = _own(Comparison, comparison_id)
+    require(record.patient_id, "portal")
+    audit.record("view", "comparison", record.id, clinic_id=record.clinic_id, actor=_actor())
+    get_db().commit()
+    return render_template("portal/comparison.html", comparison=record, region_labels=REGION_LABELS)
+
+
+@bp.get("/comparisons/<int:comparison_id>/image.png")
+@patient_login_required
+def comparison_image(comparison_id: int) -> Response:
+    record = _own(Comparison, comparison_id)
+    require(record.patient_id, "portal")
+    audit.record("view", "comparison", record.id, clinic_id=record.clinic_id, actor=_actor())
+    get_db().commit()
+    return private_image(render(record, "side"), "image/png")
+
+
+@bp.post("/consents/withdraw")
+@patient_login_required
+def withdraw_consent() -> Response:
+    patient = current_account().patient
+    scopes = parse_scopes(request.form.getlist("scopes"))
+    if not scopes:
+        raise InvalidInput("Choose what to withdraw.")
+    record = withdraw(patient.clinic_id, patient.id, scopes, recorded_by_id=None, by_patient=True,
+                      signed_name=patient.name)
+    get_db().flush()
+    audit.record("withdraw_consent", "consent", record.id, clinic_id=patient.clinic_id, actor=_actor())
+    get_db().commit()
+    flash(f"Withdrawn: {', '.join(scopes)}. This applies from now on.")
+    return redirect(url_for("portal.home"))

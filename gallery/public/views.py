@@ -1,0 +1,96 @@
+"""Public pages: the before/after gallery and share links. No login; every
+request goes through the consent gate before any photo data is read."""
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from gallery import audit
+from gallery.consent.gate import permits, private_image, require
+from gallery.db import get_db
+from gallery.errors import NotFound
+from gallery.models import Clinic, Comparison, ShareLink, utcnow
+from gallery.compare.service import render
+from gallery.photos.views import REGION_LABELS
+
+bp = Blueprint("public", __name__)
+
+
+def _published(comparison_id: int) -> Comparison:
+    comparison = get_db().get(Comparison, comparison_id)
+    if comparison is None or comparison.published_at is None:
+        raise NotFound("This case is not in the gallery.")
+    return comparison
+
+
+def _regions(comparison: Comparison) -> list[str]:
+    return [name for name, r in comparison.result["regions"].items() if r.get("change_pct") is not None]
+
+
+@bp.get("/gallery")
+def gallery() -> str:
+    region = request.args.get("region") or None
+    if region is not None and region not in REGION_LABELS:
+        raise NotFound(f"Unknown treatment region {region!r}.")
+    published = get_db().scalars(select(Comparison).where(Comparison.published_at.is_not(None))
+                                 .order_by(Comparison.published_at.desc())).all()
+    cases = [c for c in published if permits(c.patient_id, "public")
+             and (region is None or region in _regions(c))]
+    for case in cases:
+        audit.record("view", "comparison", case.id, clinic_id=case.clinic_id, actor="public")
+    get_db().commit()
+    return render_template("public/gallery.html", cases=cases, region=region, region_labels=REGION_LABELS,
+                           regions_of=_regions)
+
+
+@bp.get("/gallery/<int:comparison_id>")
+def case(comparison_id: int) -> str:
+    comparison = _published(comparison_id)
+    consent = require(comparison.patient_id, "public")
+    audit.record("view", "comparison", comparison.id, clinic_id=comparison.clinic_id, actor="public")
+    get_db().commit()
+    return render_template("public/case.html", comparison=comparison, identifiable=consent.marketing_identifiable,
+                           region_labels=REGION_LABELS, regions=_regions(comparison))
+
+
+@bp.get("/gallery/<int:comparison_id>/image.png")
+def case_image(comparison_id: int) -> Response:
+    comparison = _published(comparison_id)
+    consent = require(comparison.patient_id, "public")
+    audit.record("view", "comparison", comparison.id, clinic_id=comparison.clinic_id, actor="public")
+    get_db().commit()
+    watermark = get_db().get(Clinic, comparison.clinic_id).name
+    data = render(comparison, "side", mark=watermark, month_only=True, deidentify=not consent.marketing_identifiable)
+    return private_image(data, "image/png")
+
+
+def _link(token: str) -> ShareLink:
+    """A live link: known, not revoked, not expired (else "not found", always the same)."""
+    link = get_db().scalar(select(ShareLink).where(ShareLink.token_sha256 == hashlib.sha256(token.encode()).hexdigest()))
+    if link is None or link.revoked_at is not None or link.expires_at <= utcnow():
+        raise NotFound("This link is not valid: it may have expired or been withdrawn.")
+    return link
+
+
+@bp.get("/s/<token>")
+def shared(token: str) -> str:
+    link = _link(token)
+    comparison = link.comparison
+    require(comparison.patient_id, "share_link")
+    audit.record("view", "comparison", comparison.id, clinic_id=comparison.clinic_id, actor=f"link:{link.id}")
+    get_db().commit()
+    return render_template("public/shared.html", comparison=comparison, token=token, region_labels=REGION_LABELS,
+                           expires_at=link.expires_at)
+
+
+@bp.get("/s/<token>/image.png")
+def shared_image(token: str) -> Response:
+    link = _link(token)
+    comparison = link.comparison
+    require(comparison.patient_id, "share_link")
+    audit.record("view", "comparison", comparison.id, clinic_id=comparison.clinic_id, actor=f"link:{link.id}")
+    get_db().commit()
+    return private_image(render(comparison, "side"), "image/png")

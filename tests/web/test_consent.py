@@ -1,0 +1,249 @@
+"""Consent records, withdrawal on the next request, links, de-identification, portal."""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from gallery.consent.records import fold
+from gallery.db import get_db
+from gallery.models import ConsentRecord, Invitation, ShareLink, utcnow
+from tests.conftest import PASSWORD
+from tests.images import astronaut, encode
+from tests.web.test_compare import _moved
+
+
+@pytest.fixture
+def api(app, staff):
+    staff.create(role="admin")
+    token = staff.token()
+    client = app.test_client()
+
+    def call(method, path, **kwargs):
+        return client.open(path, method=method, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+
+    return call
+
+
+@pytest.fixture
+def case(api):
+    """A patient with two photos and a comparison."""
+    patient_id = api("POST", "/api/v1/patients", json={"name": "Ann Lee"}).get_json()["id"]
+    for day, data in (("2026-02-01", encode(astronaut(3.0), "JPEG")), ("2026-02-15", _moved())):
+        api("POST", f"/api/v1/patients/{patient_id}/photos", content_type="multipart/form-data",
+            data={"file": (io.BytesIO(data), "p.jpg"), "expression": "rest", "taken_at": day})
+    comparison = api("POST", "/api/v1/comparisons", json={"before": 1, "after": 2}).get_json()["id"]
+    return {"patient": patient_id, "comparison": comparison}
+
+
+def _grant(api, patient_id, scopes, identifiable=False):
+    response = api("POST", f"/api/v1/patients/{patient_id}/consents",
+                   json={"scopes": scopes, "signed_name": "Ann Lee", "text_version": "1",
+                         "marketing_identifiable": identifiable})
+    assert response.status_code == 201, response.data
+    return response.get_json()
+
+
+def test_fresh_install_publishes_text_version_1(api):
+    texts = api("GET", "/api/v1/consent-texts").get_json()
+    assert [t["version"] for t in texts] == ["1"]
+
+
+def test_history_is_append_only_and_folds_in_order(api, case):
+    _grant(api, case["patient"], ["clinical", "portal", "marketing"], identifiable=True)
+    body = api("POST", f"/api/v1/patients/{case['patient']}/consents/withdraw", json={"scopes": ["marketing"]}).get_json()
+    assert body["scopes"] == ["clinical", "portal"] and body["marketing_identifiable"] is False
+    assert [h["action"] for h in body["history"]] == ["grant", "withdraw"]
+    assert body["history"][0]["scopes"] == ["clinical", "portal", "marketing"]  # the grant is unchanged
+
+
+def test_fold_applies_records_in_time_order():
+    t = utcnow()
+    records = [ConsentRecord(id=2, action="withdraw", scopes=["portal"], created_at=t + timedelta(seconds=1)),
+               ConsentRecord(id=1, action="grant", scopes=["clinical", "portal"], created_at=t)]
+    assert fold(records).scopes == {"clinical"}
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"scopes": ["gossip"], "signed_name": "A", "text_version": "1"}, "Unknown consent scope"),
+    ({"scopes": [], "signed_name": "A", "text_version": "1"}, "non-empty list"),
+    ({"scopes": ["portal"], "signed_name": "A", "text_version": "9"}, "Unknown consent text version"),
+    ({"scopes": ["portal"], "signed_name": " ", "text_version": "1"}, "typed name"),
+    ({"scopes": ["portal"], "signed_name": "A", "text_version": "1", "signature": "data:image/gif;base64,R0lG"}, "PNG"),
+])
+def test_bad_consent_input_is_refused(api, case, body, message):
+    response = api("POST", f"/api/v1/patients/{case['patient']}/consents", json=body)
+    assert response.status_code == 422 and message in response.get_json()["error"]["message"]
+
+
+def test_publish_needs_marketing_consent(api, case):
+    response = api("POST", f"/api/v1/comparisons/{case['comparison']}/publish")
+    assert response.status_code == 409
+    _grant(api, case["patient"], ["marketing"])
+    assert api("POST", f"/api/v1/comparisons/{case['comparison']}/publish").status_code == 200
+
+
+def test_share_link_needs_portal_consent(api, case):
+    assert api("POST", f"/api/v1/comparisons/{case['comparison']}/share-links", json={"expires_in_days": 7}).status_code == 409
+    _grant(api, case["patient"], ["portal"])
+    assert api("POST", f"/api/v1/comparisons/{case['comparison']}/share-links", json={"expires_in_days": 0}).status_code == 422
+    link = api("POST", f"/api/v1/comparisons/{case['comparison']}/share-links", json={"expires_in_days": 7})
+    assert link.status_code == 201 and "/s/" in link.get_json()["url"]
+
+
+def test_withdrawal_takes_effect_on_the_next_request(app, api, case):
+    _grant(api, case["patient"], ["clinical", "portal", "marketing"])
+    api("POST", f"/api/v1/comparisons/{case['comparison']}/publish")
+    url = api("POST", f"/api/v1/comparisons/{case['comparison']}/share-links", json={"expires_in_days": 7}).get_json()["url"]
+    public = app.test_client()
+    link_path = url.split("localhost", 1)[1]
+    gallery_image = f"/gallery/{case['comparison']}/image.png"
+    assert public.get(gallery_image).status_code == 200
+    assert public.get(link_path).status_code == 200
+    api("POST", f"/api/v1/patients/{case['patient']}/consents/withdraw", json={"scopes": ["marketing"]})
+    assert public.get(gallery_image).status_code == 404
+    assert f"/gallery/{case['comparison']}" not in public.get("/gallery").get_data(as_text=True)
+    assert public.get(link_path).status_code == 200  # portal use still consented
+    api("POST", f"/api/v1/patients/{case['patient']}/consents/withdraw", json={"scopes": ["portal"]})
+    assert public.get(link_path).status_code == 404
+    assert public.get(link_path + "/image.png").status_code == 404
+
+
+def test_expired_and_revoked_links_are_refused(app, api, case, client, staff):
+    _grant(api, case["patient"], ["portal"])
+    url = api("POST", f"/api/v1/comparisons/{case['comparison']}/share-links", json={"expires_in_days": 7}).get_json()["url"]
+    token = url.rsplit("/", 1)[1]
+    assert client.get(f"/s/{token}").status_code == 200
+    with app.app_context():
+        db = get_db()
+        link = db.query(ShareLink).one()
+        link.expires_at = utcnow() - timedelta(seconds=1)
+        db.commit()
+    assert client.get(f"/s/{token}").status_code == 404
+    url = api("POST", f"/api/v1/comparisons/{case['comparison']}/share-links", json={"expires_in_days": 7}).get_json()["url"]
+    token, link_id = url.rsplit("/", 1)[1], 2
+    staff.login(client)
+    assert client.post(f"/share-links/{link_id}/revoke").status_code == 302
+    assert client.get(f"/s/{token}").status_code == 404
+    assert client.get("/s/not-a-token").status_code == 404
+
+
+def _eye_band(image: np.ndarray) -> np.ndarray:
+    """The canonical upper-face frame puts the eyes on row 400 + bar (56 px), x 330-630."""
+    return image[56 + 390:56 + 410, 340:620]
+
+
+@pytest.mark.parametrize("identifiable", [False, True])
+def test_deidentified_images_contain_no_eye_region(app, api, case, identifiable):
+    _grant(api, case["patient"], ["marketing"], identifiable=identifiable)
+    api("POST", f"/api/v1/comparisons/{case['comparison']}/publish")
+    response = app.test_client().get(f"/gallery/{case['comparison']}/image.png")
+    image = np.asarray(Image.open(io.BytesIO(response.data)).convert("RGB")).astype(int)
+    assert not Image.open(io.BytesIO(response.data)).info.get("exif")
+    band = _eye_band(image)
+    after_band = image[56 + 390:56 + 410, 968 + 340:968 + 620]
+    if identifiable:
+        assert band.std() > 10  # eyes, lids and lashes are there
+    else:
+        assert band.std() < 1 and band.mean() < 40 and after_band.std() < 1  # a solid bar on both photos
+    page = app.test_client().get(f"/gallery/{case['comparison']}").get_data(as_text=True)
+    assert "Ann" not in page and "February 2026" in page and "01 Feb" not in page
+
+
+def test_gallery_filters_by_region(app, api, case):
+    _grant(api, case["patient"], ["marketing"])
+    api("POST", f"/api/v1/comparisons/{case['comparison']}/publish")
+    client = app.test_client()
+    assert f"/gallery/{case['comparison']}/image.png" in client.get("/gallery?region=glabella").get_data(as_text=True)
+    assert client.get("/gallery?region=elbow").status_code == 404
+
+
+def test_invitation_is_single_use_and_expires(app, client, staff, case, api):
+    staff.login(client)
+    page = client.post(f"/patients/{case['patient']}/invitation").get_data(as_text=True)
+    token = re.search(r"/portal/accept/([\w-]+)", page).group(1)
+    patient_client = app.test_client()
+    form = {"email": "ann@example.test", "password": PASSWORD, "confirm": PASSWORD}
+    assert patient_client.post(f"/portal/accept/{token}", data={**form, "confirm": "different"}).status_code == 422
+    assert patient_client.post(f"/portal/accept/{token}", data=form).status_code == 302
+    assert app.test_client().post(f"/portal/accept/{token}", data=form).status_code == 404
+    home = patient_client.get("/portal").get_data(as_text=True)
+    assert "not shown online" in home  # no portal consent yet
+    _grant(api, case["patient"], ["portal"])
+    assert "/portal/photos/1/image/thumb" in patient_client.get("/portal").get_data(as_text=True)
+    page = client.post(f"/patients/{case['patient']}/invitation").get_data(as_text=True)
+    token = re.search(r"/portal/accept/([\w-]+)", page).group(1)
+    with app.app_context():
+        db = get_db()
+        invitation = db.query(Invitation).filter_by(token_sha256=hashlib.sha256(token.encode()).hexdigest()).one()
+        invitation.expires_at = utcnow() - timedelta(minutes=1)
+        db.commit()
+    assert app.test_client().get(f"/portal/accept/{token}").status_code == 404
+
+
+def test_patient_withdraws_in_the_portal(app, client, staff, case, api):
+    _grant(api, case["patient"], ["clinical", "portal", "marketing"])
+    staff.login(client)
+    token = re.search(r"/portal/accept/([\w-]+)",
+                      client.post(f"/patients/{case['patient']}/invitation").get_data(as_text=True)).group(1)
+    patient = app.test_client()
+    patient.post(f"/portal/accept/{token}", data={"email": "a@b.test", "password": PASSWORD, "confirm": PASSWORD})
+    assert patient.get("/portal/photos/1/image/display").status_code == 200
+    assert patient.post("/portal/consents/withdraw", data={"scopes": ["portal"]}).status_code == 302
+    assert patient.get("/portal/photos/1/image/display").status_code == 404
+    history = api("GET", f"/api/v1/patients/{case['patient']}/consents").get_json()["history"]
+    assert history[-1]["action"] == "withdraw" and history[-1]["recorded_by"] == "patient"
+
+
+def test_portal_login_is_rate_limited(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, GALLERY_LOGIN_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    statuses = [client.post("/portal/login", data={"email": "x@y.test", "password": "guess"}).status_code for _ in range(3)]
+    assert statuses == [401, 401, 429]
+
+
+def test_staff_records_consent_with_signature_and_prints_receipt(app, client, staff, case):
+    staff.login(client)
+    png = io.BytesIO()
+    Image.new("RGB", (40, 20), "white").save(png, "PNG")
+    import base64
+    signature = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+    response = client.post(f"/patients/{case['patient']}/consents/new", data={
+        "scopes": ["clinical", "marketing"], "text_version": "1", "signed_name": "Ann Lee", "signature": signature})
+    assert response.status_code == 302
+    receipt = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "clinical, marketing" in receipt and "de-identified only" in receipt and "data:image/png;base64," in receipt
+    timeline = client.get(f"/patients/{case['patient']}").get_data(as_text=True)
+    assert 'data-scope="marketing"' in timeline
+
+
+def test_published_consent_texts_never_change(app, client, staff):
+    staff.create(role="admin")
+    staff.login(client)
+    form = {"version": "1", "title": "New", "body": "Other words"}
+    assert client.post("/admin/consent-texts", data=form).status_code == 409
+    assert client.post("/admin/consent-texts", data={**form, "version": "2"}).status_code == 302
+    assert "Version 2" in client.get("/admin/consent-texts").get_data(as_text=True)
+
+
+def test_audit_log_records_views_and_exports(app, client, staff, case, api):
+    _grant(api, case["patient"], ["marketing"])
+    api("POST", f"/api/v1/comparisons/{case['comparison']}/publish")
+    app.test_client().get(f"/gallery/{case['comparison']}/image.png")
+    staff.login(client)
+    page = client.get("/audit?actor=public").get_data(as_text=True)
+    assert "public" in page and "comparison" in page
+    csv = client.get("/audit.csv?action=publish").get_data(as_text=True)
+    assert csv.splitlines()[0] == "at,actor,action,object_type,object_id"
+    assert len(csv.splitlines()) == 2 and ",publish,comparison," in csv
+
+
+def test_audit_log_is_for_admins_only(app, client, staff):
+    staff.create("nurse2@clinic-a.test", role="injector")
+    staff.login(client, "nurse2@clinic-a.test")
+    assert client.get("/audit").status_code == 403

@@ -1,0 +1,169 @@
+"""The consent gate as a matrix: viewers x consent states x resources.
+
+Each cell is the response a viewer gets for one resource of a patient in one
+consent state, compared with the rule of DESIGN.md "Consent": staff of the
+clinic always (the clinical record); the patient online only with ``portal``;
+anyone through a share link only with ``portal``; the public gallery only with
+``marketing``; nobody else, ever.
+"""
+from __future__ import annotations
+
+import io
+import itertools
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from PIL import Image
+from werkzeug.security import generate_password_hash
+
+from gallery.db import get_db
+from gallery.models import Comparison, PatientAccount, ShareLink, utcnow
+from tests.conftest import PASSWORD, Staff
+from tests.images import astronaut, encode
+from tests.web.test_compare import _moved
+
+STATES = {
+    "none": [],
+    "clinical": ["clinical"],
+    "portal": ["clinical", "portal"],
+    "marketing_deidentified": ["clinical", "portal", "marketing"],
+    "marketing_identifiable": ["clinical", "marketing"],
+    "withdrawn": ["clinical", "portal", "marketing"],  # all three withdrawn after publishing and sharing
+}
+VIEWERS = ("anonymous", "other_patient", "patient", "other_clinic_staff", "staff")
+RESOURCES = ("display", "thumb", "comparison_image", "gallery_page", "portal_page", "share_link", "api")
+
+
+def _grant(api, patient_id, scopes, identifiable=False):
+    if scopes:
+        response = api("POST", f"/api/v1/patients/{patient_id}/consents",
+                       json={"scopes": scopes, "signed_name": "Pat", "text_version": "1",
+                             "marketing_identifiable": identifiable})
+        assert response.status_code == 201, response.data
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    from app import create_app
+    import os
+
+    from tests.conftest import _empty_database
+
+    url = os.environ.get("GALLERY_TEST_DATABASE_URL", "")
+    if url:
+        _empty_database(url)
+    app = create_app({"TESTING": True, "GALLERY_DATA_DIR": str(tmp_path_factory.mktemp("matrix")),
+                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "DATABASE_URL": url})
+    staff = Staff(app)
+    staff.create("a@clinic-a.test", "Clinic A")
+    staff.create("b@clinic-b.test", "Clinic B")
+    token = staff.token("a@clinic-a.test")
+    api_client = app.test_client()
+
+    def api(method, path, **kwargs):
+        return api_client.open(path, method=method, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+
+    cases = {}
+    for index, (state, scopes) in enumerate(list(STATES.items()) + [("other", ["clinical", "portal", "marketing"])]):
+        patient_id = api("POST", "/api/v1/patients", json={"name": f"Patient {state}"}).get_json()["id"]
+        photos = []
+        for day, data in (("2026-02-01", encode(astronaut(3.0), "JPEG", quality=80 + index)),
+                          ("2026-02-15", encode(np.asarray(Image.open(io.BytesIO(_moved()))), "JPEG", quality=80 + index))):
+            response = api("POST", f"/api/v1/patients/{patient_id}/photos", content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(data), "p.jpg"), "expression": "rest", "taken_at": day})
+            assert response.status_code == 201, response.data
+            photos.append(response.get_json()["id"])
+        comparison_id = api("POST", "/api/v1/comparisons", json={"before": photos[0], "after": photos[1]}).get_json()["id"]
+        _grant(api, patient_id, scopes, identifiable=(state == "marketing_identifiable"))
+        with app.app_context():
+            db = get_db()
+            db.add(PatientAccount(clinic_id=1, patient_id=patient_id, email=f"{state}@patients.test",
+                                  password_hash=generate_password_hash(PASSWORD)))
+            # A link made while consent allowed it (or slipped in by hand): the gate must still refuse it.
+            import hashlib
+            link_token = f"link-{state}-{index}-abcdefghijklmnop"
+            db.add(ShareLink(clinic_id=1, comparison_id=comparison_id, expires_at=utcnow() + timedelta(days=7),
+                             token_sha256=hashlib.sha256(link_token.encode()).hexdigest()))
+            if "marketing" in scopes:
+                db.get(Comparison, comparison_id).published_at = utcnow()
+            db.commit()
+        if state == "withdrawn":
+            assert api("POST", f"/api/v1/patients/{patient_id}/consents/withdraw",
+                       json={"scopes": ["clinical", "portal", "marketing"]}).status_code == 201
+        cases[state] = {"patient": patient_id, "photo": photos[0], "comparison": comparison_id, "link": link_token}
+
+    def client_for(viewer, state):
+        client = app.test_client()
+        if viewer in ("staff", "other_clinic_staff"):
+            staff.login(client, "a@clinic-a.test" if viewer == "staff" else "b@clinic-b.test")
+        elif viewer in ("patient", "other_patient"):
+            email = f"{state if viewer == 'patient' else 'other'}@patients.test"
+            assert client.post("/portal/login", data={"email": email, "password": PASSWORD}).status_code == 302
+        return client
+
+    return {"app": app, "cases": cases, "client_for": client_for, "token": token}
+
+
+def expected(viewer: str, state: str, resource: str) -> bool:
+    scopes = set(STATES[state]) if state != "withdrawn" else set()
+    if resource == "gallery_page":
+        return "marketing" in scopes
+    if resource == "share_link":
+        return "portal" in scopes
+    if viewer == "staff":
+        return resource != "portal_page"
+    if viewer == "patient":
+        return resource in ("display", "thumb", "comparison_image", "portal_page") and "portal" in scopes
+    return False
+
+
+def actual(world, viewer: str, state: str, resource: str) -> bool:
+    case = world["cases"][state]
+    client = world["client_for"](viewer, state)
+    photo, comparison = case["photo"], case["comparison"]
+    if resource == "share_link":
+        page, image = client.get(f"/s/{case['link']}"), client.get(f"/s/{case['link']}/image.png")
+        assert page.status_code == image.status_code
+        if image.status_code == 200:
+            assert "no-store" in image.headers["Cache-Control"]
+        return page.status_code == 200
+    if resource == "gallery_page":
+        listing = client.get("/gallery").get_data(as_text=True)
+        listed = f"/gallery/{comparison}/image.png" in listing
+        page, image = client.get(f"/gallery/{comparison}"), client.get(f"/gallery/{comparison}/image.png")
+        assert listed == (page.status_code == 200) == (image.status_code == 200)
+        if image.status_code == 200:
+            assert "no-store" in image.headers["Cache-Control"]
+        return listed
+    if resource == "api":
+        headers = {"Authorization": f"Bearer {world['token']}"} if viewer == "staff" else {}
+        if viewer == "other_clinic_staff":
+            with world["app"].app_context():
+                headers = {"Authorization": f"Bearer {Staff(world['app']).token('b@clinic-b.test')}"}
+        return client.get(f"/api/v1/photos/{photo}/image", headers=headers).status_code == 200
+    if resource == "portal_page":
+        response = client.get("/portal")
+        return response.status_code == 200 and f"/portal/photos/{photo}/image/thumb" in response.get_data(as_text=True)
+    if viewer in ("patient", "other_patient"):
+        paths = {"display": f"/portal/photos/{photo}/image/display", "thumb": f"/portal/photos/{photo}/image/thumb",
+                 "comparison_image": f"/portal/comparisons/{comparison}/image.png"}
+    else:
+        paths = {"display": f"/photos/{photo}/image/display", "thumb": f"/photos/{photo}/image/thumb",
+                 "comparison_image": f"/comparisons/{comparison}/image"}
+    response = client.get(paths[resource])
+    if response.status_code == 200 and viewer in ("patient", "other_patient"):
+        assert "no-store" in response.headers["Cache-Control"]
+    return response.status_code == 200
+
+
+CELLS = list(itertools.product(VIEWERS, STATES, RESOURCES))
+
+
+@pytest.mark.parametrize("viewer, state, resource", CELLS, ids=["-".join(c) for c in CELLS])
+def test_consent_matrix(world, viewer, state, resource):
+    assert actual(world, viewer, state, resource) == expected(viewer, state, resource)
+
+
+def test_matrix_size():
+    assert len(CELLS) == 5 * 6 * 7 == 210

@@ -1,0 +1,62 @@
+"""A patient in real Chromium: invitation, sign-in, progress, withdrawal."""
+from __future__ import annotations
+
+import io
+import re
+
+from tests.browser.conftest import screenshot
+from tests.conftest import PASSWORD, Staff
+from tests.images import astronaut, encode
+from tests.web.test_compare import _moved
+
+
+def test_patient_withdraws_marketing_and_case_leaves_gallery(live_app, live_server, page):
+    staff = Staff(live_app)
+    staff.create(role="admin")
+    api = live_app.test_client()
+    headers = {"Authorization": f"Bearer {staff.token()}"}
+    patient_id = api.post("/api/v1/patients", json={"name": "Eileen Collins"}, headers=headers).get_json()["id"]
+    for day, data in (("2026-01-05", encode(astronaut(3.0), "JPEG")), ("2026-01-19", _moved())):
+        api.post(f"/api/v1/patients/{patient_id}/photos", headers=headers, content_type="multipart/form-data",
+                 data={"file": (io.BytesIO(data), "p.jpg"), "expression": "rest", "taken_at": day})
+    comparison = api.post("/api/v1/comparisons", json={"before": 1, "after": 2}, headers=headers).get_json()["id"]
+    api.post(f"/api/v1/patients/{patient_id}/consents", headers=headers, json={
+        "scopes": ["clinical", "portal", "marketing"], "signed_name": "Eileen Collins", "text_version": "1"})
+    assert api.post(f"/api/v1/comparisons/{comparison}/publish", headers=headers).status_code == 200
+
+    # Staff create the invitation in the browser.
+    page.goto(f"{live_server}/login")
+    page.fill("#email", "nurse@clinic-a.test")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}/patients/{patient_id}")
+    page.click("text=Invite to the portal")
+    link = page.input_value("#invitation-link")
+    assert re.search(r"/portal/accept/[\w-]+$", link)
+    page.context.clear_cookies()
+
+    page.goto(f"{live_server}/gallery")
+    assert page.locator(f"a[href='/gallery/{comparison}']").count() == 1
+    screenshot(page, "gallery")
+
+    page.goto(link)
+    page.fill("#email", "eileen@example.test")
+    page.fill("#password", "a long patient password")
+    page.fill("#confirm", "a long patient password")
+    screenshot(page, "portal-accept")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/portal")
+    assert page.locator("#portal-photos img").count() == 2
+    page.wait_for_function("[...document.querySelectorAll('#portal-photos img')].every(i => i.complete && i.naturalWidth > 0)")
+    assert page.locator("svg.chart").count() == 1
+    screenshot(page, "portal-home")
+
+    page.check("input[name=scopes][value=marketing]")
+    page.click("#withdraw-button")
+    page.wait_for_url(f"{live_server}/portal")
+    assert "marketing: no" in page.inner_text("#consents")
+    page.goto(f"{live_server}/gallery")
+    assert page.locator(f"a[href='/gallery/{comparison}']").count() == 0
+    assert "No cases to show" in page.inner_text("main")
+    response = page.request.get(f"{live_server}/gallery/{comparison}/image.png")
+    assert response.status == 404

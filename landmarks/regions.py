@@ -40,7 +40,9 @@ REGION_NAMES = ("forehead", "glabella", "crows_feet_left", "crows_feet_right")
 
 FOREHEAD_ABOVE_BROW_MM = 3.0
 FOREHEAD_HEIGHT_MM = 70.0  # brow to hairline is 50-65 mm; skin clipping finds the real edge
-GLABELLA_ABOVE_BROW_MM = 12.0
+GLABELLA_ABOVE_BROW_MM = 14.0   # above the highest brow point of the region
+GLABELLA_ABOVE_BROW_EDGE_MM = 1.0
+GLABELLA_REACH_PUPIL = 0.9
 GLABELLA_BELOW_NASION_MM = 3.0
 CROWS_FEET_GAP_MM = 4.0     # from the outer canthus to the fan's apex (orbital rim)
 # Adult outer canthi lie ~13.5 mm lateral of the pupils at a ~63 mm inter-pupillary
@@ -69,20 +71,30 @@ def _forehead_mm(frame: FaceFrame, xy: npt.NDArray[np.float64]) -> npt.NDArray[n
 
 
 def _glabella_mm(frame: FaceFrame, xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Between the brow heads from the nasal root up, widening above the brows to
+    the corrugators' lateral reach (``GLABELLA_REACH_PUPIL`` of the way to the
+    mid-pupillary lines), where the lateral corrugator is injected."""
     right_head = frame.to_mm(xy[[RIGHT_BROW_UPPER[-1], RIGHT_BROW_LOWER[-1]]])
     left_head = frame.to_mm(xy[[LEFT_BROW_UPPER[-1], LEFT_BROW_LOWER[-1]]])
     x_right = right_head[:, 0].mean()
     x_left = left_head[:, 0].mean()
-    top = max(right_head[:, 1].max(), left_head[:, 1].max()) + GLABELLA_ABOVE_BROW_MM
+    brow = frame.to_mm(xy[list(RIGHT_BROW_UPPER + LEFT_BROW_UPPER)])
+    brow = brow[np.argsort(brow[:, 0])]
+    brow_top = lambda x: float(np.interp(x, brow[:, 0], brow[:, 1]))  # noqa: E731
+    pupils = frame.to_mm(xy[[RIGHT_IRIS_CENTRE, LEFT_IRIS_CENTRE]])
+    reach_right, reach_left = GLABELLA_REACH_PUPIL * pupils[0, 0], GLABELLA_REACH_PUPIL * pupils[1, 0]
+    top = max(brow_top(x) for x in np.linspace(reach_right, reach_left, 9)) + GLABELLA_ABOVE_BROW_MM
     brow_low = min(right_head[:, 1].min(), left_head[:, 1].min())
     nasion = frame.to_mm(xy[[NASION]])[0]
     bottom = nasion[1] - GLABELLA_BELOW_NASION_MM
     narrow = 0.55  # the region narrows towards the nasal root
     centre = nasion[0]
+    above = GLABELLA_ABOVE_BROW_EDGE_MM
     return np.array([
-        (x_right, top), (x_left, top), (x_left, brow_low),
+        (reach_right, top), (reach_left, top), (reach_left, brow_top(reach_left) + above),
+        (x_left, brow_top(x_left) + above), (x_left, brow_low),
         (centre + narrow * (x_left - centre), bottom), (centre + narrow * (x_right - centre), bottom),
-        (x_right, brow_low),
+        (x_right, brow_low), (x_right, brow_top(x_right) + above), (reach_right, brow_top(reach_right) + above),
     ])
 
 
@@ -138,6 +150,17 @@ def _polygon_area_px(polygon: npt.NDArray[np.float64]) -> float:
     return float(abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))) / 2)
 
 
+def anatomical_outlines(frame: FaceFrame, xy: npt.NDArray[np.float64]) -> dict[str, npt.NDArray[np.float64]]:
+    """Each region's outline from the anatomy alone (image pixels), before it is
+    clipped to visible skin: where the muscles are, under hair or not."""
+    return {
+        "forehead": frame.to_px(_forehead_mm(frame, xy)),
+        "glabella": frame.to_px(_glabella_mm(frame, xy)),
+        "crows_feet_left": frame.to_px(_crows_feet_mm(frame, xy, "left")),
+        "crows_feet_right": frame.to_px(_crows_feet_mm(frame, xy, "right")),
+    }
+
+
 def treatment_regions(frame: FaceFrame, xy: npt.NDArray[np.float64],
                       skin: npt.NDArray[np.bool_]) -> dict[str, Region]:
     """The four regions of one face.
@@ -154,17 +177,16 @@ def treatment_regions(frame: FaceFrame, xy: npt.NDArray[np.float64],
         ``REGION_NAMES`` -> ``Region``; a region whose skin is not visible (hidden
         by hair, outside the photo) has an empty polygon and zero area.
     """
-    forehead_mm = _forehead_mm(frame, xy)
+    outlines = anatomical_outlines(frame, xy)
     n_bottom = len(RIGHT_BROW_UPPER) + len(LEFT_BROW_UPPER)
-    nasion_px = xy[[NASION]]
     outline = _face_outline_mask(frame, xy, skin.shape)
     shapes = {
         # The forehead keeps the skin touching the brows: skin seen through a
         # fringe, or a bald scalp beyond it, is not forehead.
-        "forehead": _clip(frame.to_px(forehead_mm), skin, seed_px=frame.to_px(forehead_mm[:n_bottom] + (0.0, 2.0))),
-        "glabella": _clip(frame.to_px(_glabella_mm(frame, xy)), skin, seed_px=nasion_px),
-        "crows_feet_left": _clip(frame.to_px(_crows_feet_mm(frame, xy, "left")), outline, None),
-        "crows_feet_right": _clip(frame.to_px(_crows_feet_mm(frame, xy, "right")), outline, None),
+        "forehead": _clip(outlines["forehead"], skin, seed_px=outlines["forehead"][:n_bottom] + 2.0 / frame.mm_per_px * frame.up_axis),
+        "glabella": _clip(outlines["glabella"], skin, seed_px=xy[[NASION]]),
+        "crows_feet_left": _clip(outlines["crows_feet_left"], outline, None),
+        "crows_feet_right": _clip(outlines["crows_feet_right"], outline, None),
     }
     mm2_per_px2 = frame.mm_per_px ** 2
     return {

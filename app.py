@@ -19,6 +19,7 @@ from gallery.config import load_config
 from gallery.extensions import csrf, limiter
 from gallery.patients.views import bp as patients_bp
 from gallery.photos.views import bp as photos_bp
+from gallery.planning.views import bp as planning_bp
 from gallery.portal.views import bp as portal_bp
 from gallery.public.views import bp as public_bp
 
@@ -50,7 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     cli.init_app(app)
     for blueprint in (auth_bp, patients_bp, photos_bp, compare_bp, consent_bp, portal_bp, public_bp,
-                      auditlog_bp, api_bp):
+                      auditlog_bp, planning_bp, api_bp):
         app.register_blueprint(blueprint)
     issue_setup_link(app)
     return app

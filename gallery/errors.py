@@ -85,7 +85,8 @@ def upload_status(error: UploadError) -> int:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and the JSON endpoints the pages' scripts call."""
+    return request.path.startswith("/api/") or request.path.endswith(".json")
 
 
 def error_response(status: int, code: str, message: str) -> Response:

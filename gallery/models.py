@@ -19,7 +19,7 @@ def utcnow() -> datetime:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, list[dict[str, Any]]: JSON}
 
 
 class Clinic(Base):
@@ -251,3 +251,27 @@ class ShareLink(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     comparison: Mapped[Comparison] = relationship()
+
+
+class InjectionPlan(Base):
+    """The injection plan of one visit, drawn on one of its photos.
+
+    ``sites``: [{"id", "region", "x", "y", "units", "label", "note"}] with x, y in
+    the photo's display pixels; units are the product's own (never converted).
+    """
+
+    __tablename__ = "injection_plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), unique=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id"))
+    product: Mapped[str] = mapped_column(String(120), default="")
+    lot: Mapped[str] = mapped_column(String(60), default="")
+    dilution: Mapped[str] = mapped_column(String(60), default="")
+    sites: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    injector_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    visit: Mapped[Visit] = relationship()
+    photo: Mapped[Photo] = relationship()
+    injector: Mapped[User | None] = relationship()

@@ -4,7 +4,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+import numpy as np
+
 from landmarks.analysis import Analysis
+from landmarks.regions import Region
 from landmarks.wrinkles import LineMeasure
 
 
@@ -35,3 +38,12 @@ def analysis_dict(analysis: Analysis) -> dict[str, Any]:
         "face_box": None if analysis.face_box is None else list(analysis.face_box),
         "warnings": [{"code": w.code, "message": w.message} for w in analysis.warnings],
     }
+
+
+def analysis_from_dict(data: dict[str, Any]) -> Analysis:
+    """The parts of a stored analysis needed to draw it again (regions, landmarks)."""
+    regions = {name: Region(name=name, polygon=tuple(tuple(p) for p in r["polygon"]), area_mm2=r.get("area_mm2", 0.0))
+               for name, r in (data.get("regions") or {}).items()}
+    landmarks = None if data.get("landmarks") is None else np.asarray(data["landmarks"], dtype=np.float64)
+    return Analysis(version=data.get("version", 0), face_found=bool(data.get("face_found")), width=0, height=0,
+                    landmarks=landmarks, mm_per_px=data.get("mm_per_px"), regions=regions)

@@ -107,6 +107,23 @@ def openapi_document() -> dict[str, Any]:
                             requestBody={"content": {"application/json": {"schema": {"type": "object", "properties": {
                                 "expires_in_days": {"type": "integer", "minimum": 1, "maximum": 90}}}}}}),
             },
+            "/api/v1/photos/{photo_id}/plan": {
+                "get": _op("The injection plan on this photo: saved, carried over from the last visit, or the "
+                           "label template placed from its landmarks", {"200": {"description": "Plan", **json_ok}},
+                           parameters=[_id("photo_id")]),
+                "put": _op("Save sites, product, lot and dilution; sites inside a safety margin give warnings",
+                           {"200": {"description": "Plan", **json_ok}}, parameters=[_id("photo_id")],
+                           requestBody={"required": True, "content": {"application/json": {"schema": {
+                               "type": "object", "required": ["sites"], "properties": {
+                                   "sites": {"type": "array", "items": {"type": "object",
+                                       "required": ["region", "x", "y", "units"], "properties": {
+                                           "id": {"type": "string"}, "region": {"enum": [
+                                               "glabella", "forehead", "crows_feet_left", "crows_feet_right"]},
+                                           "x": {"type": "number"}, "y": {"type": "number"},
+                                           "units": {"type": "number"}, "note": {"type": "string"}}}},
+                                   "product": {"type": "string"}, "lot": {"type": "string"},
+                                   "dilution": {"type": "string"}}}}}}),
+            },
             "/api/v1/photos/{photo_id}/image": {
                 "get": _op("The display image or thumbnail (JPEG)", {"200": {"description": "JPEG", "content": {
                     "image/jpeg": {}}}}, parameters=[_id("photo_id"), {

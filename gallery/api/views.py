@@ -28,6 +28,7 @@ from gallery.consent.records import (
 from gallery.consent.views import new_share_link, publish_comparison
 from gallery.models import SCOPES, Comparison, Patient, Photo
 from gallery.photos.images import image_response
+from gallery.planning.service import plan_for_photo, save_plan
 from gallery.photos.serialize import photo_to_json
 from gallery.photos.service import add_photo, parse_taken_at
 from gallery.queries import clinic_get, clinic_select
@@ -241,6 +242,16 @@ def share(comparison_id: int) -> tuple[Response, int]:
     token, link = new_share_link(comparison, _json_body().get("expires_in_days", 14))
     return jsonify({"id": link.id, "url": url_for("public.shared", token=token, _external=True),
                     "expires_at": link.expires_at.isoformat()}), 201
+
+
+@bp.get("/photos/<int:photo_id>/plan")
+def get_plan(photo_id: int) -> Response:
+    return jsonify(plan_for_photo(clinic_get(Photo, photo_id)))
+
+
+@bp.put("/photos/<int:photo_id>/plan")
+def put_plan(photo_id: int) -> Response:
+    return jsonify(save_plan(clinic_get(Photo, photo_id), _json_body()))
 
 
 @bp.get("/photos/<int:photo_id>/image")

@@ -11,7 +11,7 @@ from gallery.auth import current_user
 from gallery.db import get_db
 from gallery.errors import InvalidInput
 from gallery.models import Comparison, Photo
-from gallery.photos.service import blob_store
+from gallery.photos.service import photo_pixels
 from gallery.queries import clinic_get
 from landmarks.align import CROPS, Similarity, align_photos, match_exposure, stable_mask, warp
 from landmarks.compare import PairTolerance, pair_warnings
@@ -20,7 +20,7 @@ from landmarks.compose import mask_eyes, side_by_side, single
 from landmarks.expression import ExpressionMeasures
 from landmarks.pose import Pose
 from landmarks.quality import Warning
-from uploads.derive import encode_png, read_derivative
+from uploads.derive import encode_png
 
 LAYOUTS = ("side", "before", "after")
 
@@ -28,10 +28,6 @@ LAYOUTS = ("side", "before", "after")
 def _pose(photo: Photo) -> Pose:
     pose = photo.analysis["pose"]
     return Pose(yaw_deg=pose["yaw"], pitch_deg=pose["pitch"], roll_deg=pose["roll"])
-
-
-def _pixels(photo: Photo) -> np.ndarray:
-    return read_derivative(blob_store().read(photo.sha256, "display"))
 
 
 def _change_pct(before: float | None, after: float | None) -> float | None:
@@ -53,7 +49,7 @@ def compare_photos(before: Photo, after: Photo, crop: str) -> dict[str, Any]:
             raise InvalidInput(f"Photo {photo.id} has no face found: it cannot be aligned.")
     before_xy = np.asarray(before.analysis["landmarks"])
     after_xy = np.asarray(after.analysis["landmarks"])
-    alignment = align_photos(_pixels(before), _pixels(after), before_xy, after_xy,
+    alignment = align_photos(photo_pixels(before), photo_pixels(after), before_xy, after_xy,
                              before.analysis["mm_per_px"], crop)
     warnings: list[Warning] = pair_warnings(
         before.expression, after.expression, _pose(before), _pose(after),
@@ -115,8 +111,8 @@ def days_since_treatment(comparison: Comparison) -> int | None:
 def aligned_pair(comparison: Comparison) -> tuple[np.ndarray, np.ndarray]:
     """Both photos in the canonical frame (the after photo exposure-matched if asked)."""
     crop = comparison.result["crop"]
-    before = warp(_pixels(comparison.before), Similarity(np.asarray(comparison.result["before_transform"])), crop)
-    after = warp(_pixels(comparison.after), Similarity(np.asarray(comparison.result["after_transform"])), crop)
+    before = warp(photo_pixels(comparison.before), Similarity(np.asarray(comparison.result["before_transform"])), crop)
+    after = warp(photo_pixels(comparison.after), Similarity(np.asarray(comparison.result["after_transform"])), crop)
     if comparison.exposure_matched:
         mask = stable_mask(np.asarray(comparison.before.analysis["landmarks"]),
                            Similarity(np.asarray(comparison.result["before_transform"])), crop)

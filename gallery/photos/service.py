@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
+import numpy as np
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -18,6 +19,7 @@ from gallery.queries import clinic_get
 from landmarks.expression import ExpressionMeasures, expression_mismatch
 from landmarks.quality import QualityLimits
 from uploads.ingest import UploadLimits, prepare, store_prepared
+from uploads.derive import read_derivative
 from uploads.store import BlobStore
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,11 @@ log = logging.getLogger(__name__)
 
 def blob_store() -> BlobStore:
     return BlobStore(current_app.config["GALLERY_DATA_DIR"] + "/blobs")
+
+
+def photo_pixels(photo: Photo) -> np.ndarray:
+    """The display image of ``photo`` as (H, W, 3) RGB, the frame of its analysis."""
+    return read_derivative(blob_store().read(photo.sha256, "display"))
 
 
 def upload_limits() -> UploadLimits:

@@ -25,7 +25,8 @@ def test_slider_moves_with_keyboard_and_drag(live_app, live_server, page):
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.goto(f"{live_server}/comparisons/{comparison['id']}")
-    page.wait_for_function("[...document.querySelectorAll('#slider img')].every(i => i.complete && i.naturalWidth > 0)")
+    page.wait_for_load_state("load")  # images in; wait_for_function would need eval, which the CSP forbids
+    assert page.evaluate("[...document.querySelectorAll('#slider img')].every(i => i.complete && i.naturalWidth > 0)")
     handle = page.locator("#handle")
     assert handle.get_attribute("aria-valuenow") == "50"
 

@@ -47,7 +47,8 @@ def test_patient_withdraws_marketing_and_case_leaves_gallery(live_app, live_serv
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server}/portal")
     assert page.locator("#portal-photos img").count() == 2
-    page.wait_for_function("[...document.querySelectorAll('#portal-photos img')].every(i => i.complete && i.naturalWidth > 0)")
+    page.wait_for_load_state("load")  # images in; wait_for_function would need eval, which the CSP forbids
+    assert page.evaluate("[...document.querySelectorAll('#portal-photos img')].every(i => i.complete && i.naturalWidth > 0)")
     assert page.locator("svg.chart").count() == 1
     screenshot(page, "portal-home")
 

@@ -1,0 +1,109 @@
+"""The visit report (PDF) for the patient's chart, built with ReportLab."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from sqlalchemy import select
+
+from gallery.consent.records import effective_consent
+from gallery.db import get_db
+from gallery.models import Clinic, InjectionPlan, Photo, Visit
+from gallery.photos.service import photo_pixels
+from gallery.photos.views import REGION_LABELS
+from landmarks.align import align_photos, warp
+from landmarks.compose import side_by_side
+from landmarks.draw import draw_regions, draw_sites
+from landmarks.export import analysis_from_dict
+from uploads.derive import encode_png
+
+
+def _image(rgb: np.ndarray, width_mm: float) -> Image:
+    height_mm = width_mm * rgb.shape[0] / rgb.shape[1]
+    return Image(io.BytesIO(encode_png(rgb)), width=width_mm * mm, height=height_mm * mm)
+
+
+def _face_crop(rgb: np.ndarray, photo: Photo) -> np.ndarray:
+    box = photo.analysis.get("face_box")
+    if not box:
+        return rgb
+    x, y, w, h = box
+    return rgb[y:y + h, x:x + w]
+
+
+def _previous_photo(visit: Visit, expression: str) -> Photo | None:
+    return get_db().scalar(select(Photo).join(Visit, Photo.visit_id == Visit.id).where(
+        Photo.patient_id == visit.patient_id, Visit.visit_date < visit.visit_date, Photo.expression == expression)
+        .order_by(Photo.taken_at.desc()).limit(1))
+
+
+def visit_report(visit: Visit) -> bytes:
+    """PDF: patient and visit, the annotated photo, units table, product, consent, comparison."""
+    db = get_db()
+    patient = visit.patient
+    clinic = db.get(Clinic, visit.clinic_id)
+    plan = db.scalar(select(InjectionPlan).where(InjectionPlan.visit_id == visit.id))
+    styles = getSampleStyleSheet()
+    story = [Paragraph(f"{clinic.name}: visit report", styles["Title"]),
+             Paragraph(f"Patient: {patient.name}"
+                       + (f", born {patient.date_of_birth:%d %b %Y}" if patient.date_of_birth else "")
+                       + (f", external id {patient.external_id}" if patient.external_id else ""), styles["Normal"]),
+             Paragraph(f"Visit: {visit.visit_date:%d %B %Y}" + (" (treatment)" if visit.treated else ""), styles["Normal"])]
+    if visit.notes:
+        story.append(Paragraph(f"Notes: {visit.notes}", styles["Normal"]))
+    consent = effective_consent(patient.id)
+    story.append(Paragraph("Consent in force: " + (", ".join(sorted(consent.scopes)) or "none recorded")
+                           + (" (marketing identifiable)" if consent.marketing_identifiable else ""), styles["Normal"]))
+    story.append(Spacer(1, 4 * mm))
+    photo = plan.photo if plan else next((p for p in visit.photos if p.analysis.get("face_found")), None)
+    if photo is not None:
+        rgb = photo_pixels(photo)
+        annotated = draw_regions(rgb, analysis_from_dict(photo.analysis))
+        if plan:
+            annotated = draw_sites(annotated, [(s["region"], s["x"], s["y"], s["units"]) for s in plan.sites])
+        story += [Paragraph(f"Photo {photo.id}, {photo.expression}, {photo.taken_at:%d %b %Y %H:%M}", styles["Heading3"]),
+                  _image(_face_crop(annotated, photo), 120)]
+    if plan:
+        rows = [["#", "Region", "Site", "Units", "Note"]]
+        rows += [[str(i), REGION_LABELS[s["region"]], s.get("label", ""), f"{s['units']:g}", s.get("note", "")]
+                 for i, s in enumerate(plan.sites, start=1)]
+        sums: dict[str, float] = {}
+        for s in plan.sites:
+            sums[s["region"]] = sums.get(s["region"], 0) + s["units"]
+        rows += [["", f"Total {REGION_LABELS[r]}", "", f"{u:g}", ""] for r, u in sums.items()]
+        rows.append(["", "Total for the visit", "", f"{sum(sums.values()):g}", ""])
+        table = Table(rows, colWidths=[8 * mm, 55 * mm, 45 * mm, 16 * mm, 50 * mm])
+        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                                   ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+                                   ("FONTSIZE", (0, 0), (-1, -1), 8)]))
+        story += [Spacer(1, 4 * mm), Paragraph("Injection plan", styles["Heading2"]),
+                  Paragraph(f"Product: {plan.product or 'not recorded'}; lot: {plan.lot or 'not recorded'}; "
+                            f"dilution: {plan.dilution or 'not recorded'}; injector: "
+                            f"{plan.injector.email if plan.injector else 'not recorded'}", styles["Normal"]),
+                  Spacer(1, 2 * mm), table]
+    else:
+        story.append(Paragraph("No injection plan was saved for this visit.", styles["Normal"]))
+    previous = _previous_photo(visit, photo.expression) if photo is not None else None
+    if previous is not None and previous.analysis.get("face_found"):
+        before_rgb, after_rgb = photo_pixels(previous), photo_pixels(photo)
+        alignment = align_photos(before_rgb, after_rgb, np.asarray(previous.analysis["landmarks"]),
+                                 np.asarray(photo.analysis["landmarks"]), previous.analysis["mm_per_px"])
+        pair = side_by_side(warp(before_rgb, alignment.before, "upper"), warp(after_rgb, alignment.after, "upper"),
+                            ("Previous visit", f"{previous.taken_at:%d %b %Y}"), ("This visit", f"{photo.taken_at:%d %b %Y}"))
+        rows = [["Region", "Before", "After", "Change"]]
+        for name, label in REGION_LABELS.items():
+            b = (previous.analysis["regions"].get(name) or {}).get("wrinkle_index")
+            a = (photo.analysis["regions"].get(name) or {}).get("wrinkle_index")
+            change = f"{(a - b) / b * 100:+.0f} %" if a is not None and b else "-"
+            rows.append([label, "-" if b is None else f"{b:.1f}", "-" if a is None else f"{a:.1f}", change])
+        story += [Spacer(1, 4 * mm), Paragraph("Comparison with the previous visit", styles["Heading2"]),
+                  _image(pair, 170), Table(rows)]
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, title=f"Visit report {visit.visit_date:%Y-%m-%d}",
+                      leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm, bottomMargin=15 * mm).build(story)
+    return buffer.getvalue()

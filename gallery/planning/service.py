@@ -1,0 +1,193 @@
+"""Injection plans: the saved plan, the carried-over one, or the label template.
+
+Geometry (templates, margins, mapping sites between photos) is done in
+``landmarks.plan``; this module reads and writes plans and adds the label's
+visit-level safety checks (interval between treatments, units in 3 months).
+"""
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import numpy as np
+from flask import current_app
+from sqlalchemy import select
+
+from gallery import audit
+from gallery.auth import current_user
+from gallery.db import get_db
+from gallery.errors import InvalidInput
+from gallery.models import InjectionPlan, Photo, Visit, utcnow
+from gallery.photos.service import photo_pixels
+from landmarks.align import align_photos
+from landmarks.plan import Margins, PlanGeometry, Site, guide_lines, map_sites, site_warnings, template_sites, totals
+
+REGIONS = ("glabella", "forehead", "crows_feet_left", "crows_feet_right")
+MAX_UNITS_PER_SITE = 100
+
+
+def margins() -> Margins:
+    config = current_app.config
+    return Margins(forehead_above_brow_mm=config["GALLERY_FOREHEAD_MARGIN_MM"],
+                   glabella_above_brow_mm=config["GALLERY_GLABELLA_MARGIN_MM"],
+                   crows_feet_from_canthus_mm=config["GALLERY_CROWS_FEET_MARGIN_MM"])
+
+
+def _geometry(photo: Photo) -> PlanGeometry:
+    if not photo.analysis.get("face_found"):
+        raise InvalidInput("No face was found on this photo: choose another photo to plan on.")
+    return PlanGeometry.from_landmarks(np.asarray(photo.analysis["landmarks"]), photo.analysis["mm_per_px"])
+
+
+def _to_sites(rows: list[dict[str, Any]]) -> list[Site]:
+    return [Site(region=r["region"], x=r["x"], y=r["y"], units=r["units"], label=r.get("label", ""),
+                 note=r.get("note", "")) for r in rows]
+
+
+def _rows(sites: list[Site], ids: list[str] | None = None) -> list[dict[str, Any]]:
+    ids = ids or [secrets.token_hex(4) for _ in sites]
+    return [{"id": i, "region": s.region, "x": s.x, "y": s.y, "units": s.units, "label": s.label, "note": s.note}
+            for i, s in zip(ids, sites)]
+
+
+def _carry(plan: InjectionPlan, photo: Photo) -> list[dict[str, Any]]:
+    """The plan's sites moved from its photo onto ``photo`` by aligning the faces."""
+    source = plan.photo
+    alignment = align_photos(photo_pixels(photo), photo_pixels(source), np.asarray(photo.analysis["landmarks"]),
+                             np.asarray(source.analysis["landmarks"]), photo.analysis["mm_per_px"])
+    to_photo = alignment.after.then(alignment.before.inverse())
+    moved = map_sites(_to_sites(plan.sites), to_photo)
+    return _rows(moved, [row["id"] for row in plan.sites])
+
+
+def _previous_plan(visit: Visit) -> InjectionPlan | None:
+    return get_db().scalar(select(InjectionPlan).join(Visit, InjectionPlan.visit_id == Visit.id)
+                           .where(Visit.patient_id == visit.patient_id, Visit.visit_date < visit.visit_date)
+                           .order_by(Visit.visit_date.desc()).limit(1))
+
+
+def visit_warnings(visit: Visit, units_now: float) -> list[dict[str, str]]:
+    """The label's checks across visits: interval and units within 3 months."""
+    config = current_app.config
+    interval = config["GALLERY_MIN_DAYS_BETWEEN_TREATMENTS"]
+    window_units = config["GALLERY_MAX_UNITS_90_DAYS"]
+    db = get_db()
+    others = db.scalars(select(Visit).where(Visit.patient_id == visit.patient_id, Visit.id != visit.id,
+                                            Visit.visit_date <= visit.visit_date)).all()
+    plans = {p.visit_id: p for p in db.scalars(select(InjectionPlan).where(
+        InjectionPlan.visit_id.in_([v.id for v in others]))).all()} if others else {}
+    treated = [v for v in others if v.treated or v.id in plans]
+    warnings = []
+    recent = [v for v in treated if (visit.visit_date - v.visit_date).days < interval]
+    if recent and units_now > 0:
+        last = max(v.visit_date for v in recent)
+        warnings.append({"code": "treatment_interval", "message": (
+            f"The previous treatment was {(visit.visit_date - last).days} days ago ({last:%d %b %Y}); "
+            f"the label asks for at least {interval} days between treatments.")})
+    window = units_now + sum(totals(_to_sites(plans[v.id].sites))["all"] for v in treated
+                             if v.id in plans and (visit.visit_date - v.visit_date).days < 90)
+    if window > window_units:
+        warnings.append({"code": "units_90_days", "message": (
+            f"{window:g} units within 3 months, over the label's cumulative limit of {window_units:g}.")})
+    return warnings
+
+
+def plan_for_photo(photo: Photo) -> dict[str, Any]:
+    """The plan shown on ``photo``: saved, carried over, or the label template."""
+    geometry = _geometry(photo)
+    plan = get_db().scalar(select(InjectionPlan).where(InjectionPlan.visit_id == photo.visit_id))
+    product = lot = dilution = ""
+    injector = None
+    if plan is not None:
+        source = "saved"
+        rows = plan.sites if plan.photo_id == photo.id else _carry(plan, photo)
+        product, lot, dilution = plan.product, plan.lot, plan.dilution
+        injector = plan.injector.email if plan.injector else None
+    elif (previous := _previous_plan(photo.visit)) is not None:
+        source = "carried_over"
+        rows = _carry(previous, photo)
+        product, dilution = previous.product, previous.dilution  # the lot changes with each vial
+    else:
+        source = "template"
+        rows = _rows(template_sites(geometry, margins(), units=current_app.config["GALLERY_DEFAULT_UNITS"]))
+    return _shape(photo, geometry, rows, product, lot, dilution, injector, source, plan is not None)
+
+
+def _shape(photo: Photo, geometry: PlanGeometry, rows, product, lot, dilution, injector, source, saved) -> dict:
+    sites = _to_sites(rows)
+    sums = totals(sites)
+    warnings = [{"code": w.code, "message": w.message} for w in site_warnings(geometry, sites, margins())]
+    warnings += visit_warnings(photo.visit, sums["all"])
+    m = margins()
+    anchors: dict[str, list[float]] = {}
+    for site in template_sites(geometry, m):
+        anchors.setdefault(site.region, [site.x, site.y])
+    return {
+        "photo_id": photo.id, "visit_id": photo.visit_id, "saved": saved, "source": source,
+        "sites": rows, "product": product, "lot": lot, "dilution": dilution, "injector": injector,
+        "totals": sums, "warnings": warnings, "guides": guide_lines(geometry, m), "anchors": anchors,
+        "margins": {"forehead_above_brow_mm": m.forehead_above_brow_mm,
+                    "glabella_above_brow_mm": m.glabella_above_brow_mm,
+                    "crows_feet_from_canthus_mm": m.crows_feet_from_canthus_mm},
+    }
+
+
+def _text(body: dict[str, Any], key: str, max_length: int) -> str:
+    value = body.get(key, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > max_length:
+        raise InvalidInput(f"'{key}' must be text of at most {max_length} characters.")
+    return value.strip()
+
+
+def _site_row(raw: Any, number: int, photo: Photo) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise InvalidInput(f"Site {number} must be an object with region, x, y and units.")
+    region = raw.get("region")
+    if region not in REGIONS:
+        raise InvalidInput(f"Site {number}: region must be one of {', '.join(REGIONS)}.")
+    values = {}
+    for key in ("x", "y", "units"):
+        value = raw.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+            raise InvalidInput(f"Site {number}: '{key}' must be a number.")
+        values[key] = float(value)
+    if not (0 <= values["x"] <= photo.width and 0 <= values["y"] <= photo.height):
+        raise InvalidInput(f"Site {number} lies outside the photo.")
+    if not 0 < values["units"] <= MAX_UNITS_PER_SITE:
+        raise InvalidInput(f"Site {number}: units must be above 0 and at most {MAX_UNITS_PER_SITE}.")
+    note = raw.get("note", "") or ""
+    if not isinstance(note, str) or len(note) > 500:
+        raise InvalidInput(f"Site {number}: the note must be text of at most 500 characters.")
+    site_id = raw.get("id") if isinstance(raw.get("id"), str) and len(raw["id"]) <= 20 else secrets.token_hex(4)
+    label = raw.get("label", "") if isinstance(raw.get("label", ""), str) else ""
+    return {"id": site_id, "region": region, "x": round(values["x"], 1), "y": round(values["y"], 1),
+            "units": round(values["units"], 2), "label": label[:60], "note": note.strip()}
+
+
+def save_plan(photo: Photo, body: Any) -> dict[str, Any]:
+    """Validate and store the plan of ``photo``'s visit, drawn on ``photo``."""
+    if not isinstance(body, dict):
+        raise InvalidInput("Send the plan as a JSON object.")
+    raw_sites = body.get("sites")
+    if not isinstance(raw_sites, list) or len(raw_sites) > 60:
+        raise InvalidInput("'sites' must be a list of at most 60 sites.")
+    geometry = _geometry(photo)
+    rows = [_site_row(raw, number, photo) for number, raw in enumerate(raw_sites, start=1)]
+    db = get_db()
+    plan = db.scalar(select(InjectionPlan).where(InjectionPlan.visit_id == photo.visit_id))
+    if plan is None:
+        plan = InjectionPlan(clinic_id=photo.clinic_id, visit_id=photo.visit_id, photo_id=photo.id, sites=[])
+        db.add(plan)
+    plan.photo_id = photo.id
+    plan.sites = rows
+    plan.product, plan.lot, plan.dilution = _text(body, "product", 120), _text(body, "lot", 60), _text(body, "dilution", 60)
+    plan.injector_id = current_user().id
+    plan.updated_at = utcnow()
+    if rows:
+        photo.visit.treated = True
+    db.flush()
+    audit.record("edit_plan", "visit", photo.visit_id)
+    db.commit()
+    return _shape(photo, geometry, rows, plan.product, plan.lot, plan.dilution, current_user().email, "saved", True)

@@ -1,0 +1,177 @@
+// Plan editor on the photo page: drag sites (mouse, touch, pen), edit units and
+// notes, add and remove sites, see totals; save to the server, which answers
+// with the plan, its totals and its safety warnings.
+const panel = document.getElementById("plan-panel");
+const SVG = "http://www.w3.org/2000/svg";
+
+if (panel) {
+  const stage = document.getElementById("stage");
+  const sitesLayer = document.getElementById("plan-sites");
+  const guidesLayer = document.getElementById("plan-guides");
+  const rows = document.getElementById("plan-rows");
+  const status = document.getElementById("plan-status");
+  const fields = { product: "plan-product", lot: "plan-lot", dilution: "plan-dilution" };
+  const labels = { glabella: "Glabella", forehead: "Forehead", crows_feet_left: "Crow's feet L", crows_feet_right: "Crow's feet R" };
+  const radius = Number(stage.viewBox.baseVal.width) / 110;
+  let plan = null;
+
+  const svgPoint = (event) => {
+    const point = stage.createSVGPoint();
+    point.x = event.clientX;
+    point.y = event.clientY;
+    return point.matrixTransform(stage.getScreenCTM().inverse());
+  };
+
+  function showTotals() {
+    const totals = {};
+    for (const site of plan.sites) totals[site.region] = (totals[site.region] || 0) + site.units;
+    const all = plan.sites.reduce((sum, site) => sum + site.units, 0);
+    document.getElementById("plan-totals").textContent =
+      Object.entries(totals).map(([region, units]) => `${labels[region]} ${units} U`).join(" · ") + ` · Total ${all} U`;
+    document.getElementById("plan-totals").dataset.total = String(all);
+  }
+
+  function drawGuides() {
+    guidesLayer.replaceChildren(...Object.entries(plan.guides).map(([name, points]) => {
+      const line = document.createElementNS(SVG, "polyline");
+      line.setAttribute("points", points.map((p) => p.join(",")).join(" "));
+      line.setAttribute("class", `guide guide-${name.split("_")[0]}`);
+      return line;
+    }));
+  }
+
+  function drawSites() {
+    sitesLayer.replaceChildren(...plan.sites.map((site, index) => {
+      const group = document.createElementNS(SVG, "g");
+      group.setAttribute("class", `site site-${site.region}`);
+      group.dataset.index = String(index);
+      group.setAttribute("transform", `translate(${site.x} ${site.y})`);
+      const dot = document.createElementNS(SVG, "circle");
+      dot.setAttribute("r", String(radius));
+      const text = document.createElementNS(SVG, "text");
+      text.setAttribute("x", String(radius * 1.3));
+      text.setAttribute("y", String(radius * 0.45));
+      text.setAttribute("font-size", String(radius * 1.5));
+      text.textContent = `${index + 1}`;
+      group.append(dot, text);
+      group.addEventListener("pointerdown", (event) => {
+        event.preventDefault();
+        group.setPointerCapture(event.pointerId);
+        group.classList.add("dragging");
+      });
+      group.addEventListener("pointermove", (event) => {
+        if (!group.hasPointerCapture(event.pointerId)) return;
+        const point = svgPoint(event);
+        site.x = Math.round(point.x * 10) / 10;
+        site.y = Math.round(point.y * 10) / 10;
+        group.setAttribute("transform", `translate(${site.x} ${site.y})`);
+        status.textContent = "Unsaved changes";
+      });
+      group.addEventListener("pointerup", () => group.classList.remove("dragging"));
+      return group;
+    }));
+  }
+
+  function drawRows() {
+    rows.replaceChildren(...plan.sites.map((site, index) => {
+      const row = document.createElement("tr");
+      row.dataset.index = String(index);
+      const number = document.createElement("td");
+      number.textContent = String(index + 1);
+      const region = document.createElement("td");
+      region.textContent = labels[site.region];
+      region.title = site.label || "";
+      const units = document.createElement("input");
+      units.type = "number";
+      units.min = "0.5";
+      units.step = "0.5";
+      units.value = String(site.units);
+      units.className = "units";
+      units.setAttribute("aria-label", `Units at site ${index + 1}`);
+      units.addEventListener("input", () => {
+        site.units = Number(units.value) || 0;
+        showTotals();
+        status.textContent = "Unsaved changes";
+      });
+      const note = document.createElement("input");
+      note.value = site.note || "";
+      note.maxLength = 500;
+      note.setAttribute("aria-label", `Note for site ${index + 1}`);
+      note.addEventListener("input", () => { site.note = note.value; });
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.textContent = "Remove";
+      remove.addEventListener("click", () => {
+        plan.sites.splice(index, 1);
+        render();
+        status.textContent = "Unsaved changes";
+      });
+      const cells = [number, region, units, note, remove].map((content) => {
+        if (content.tagName === "TD") return content;
+        const cell = document.createElement("td");
+        cell.append(content);
+        return cell;
+      });
+      row.append(...cells);
+      return row;
+    }));
+  }
+
+  function showWarnings() {
+    document.getElementById("plan-warnings").replaceChildren(...plan.warnings.map((warning) => {
+      const item = document.createElement("li");
+      item.className = "warning";
+      item.dataset.code = warning.code;
+      item.textContent = warning.message;
+      return item;
+    }));
+  }
+
+  function render() {
+    const sources = { saved: "saved", carried_over: "carried over from the last visit: check and save", template: "label template: adjust and save" };
+    document.getElementById("plan-source").textContent = sources[plan.source] || "";
+    for (const [key, id] of Object.entries(fields)) document.getElementById(id).value = plan[key] || "";
+    drawGuides();
+    drawSites();
+    drawRows();
+    showTotals();
+    showWarnings();
+  }
+
+  for (const button of document.querySelectorAll("#plan-add button")) {
+    button.addEventListener("click", () => {
+      const [x, y] = plan.anchors[button.dataset.region] || [stage.viewBox.baseVal.width / 2, stage.viewBox.baseVal.height / 2];
+      plan.sites.push({ region: button.dataset.region, x: x + radius * 2, y: y + radius * 2, units: 4, label: "", note: "" });
+      render();
+      status.textContent = "Unsaved changes";
+    });
+  }
+
+  document.getElementById("plan-toggle").addEventListener("change", (event) => {
+    document.getElementById("plan-layer").classList.toggle("hidden", !event.target.checked);
+  });
+
+  document.getElementById("plan-save").addEventListener("click", async () => {
+    const body = { sites: plan.sites };
+    for (const [key, id] of Object.entries(fields)) body[key] = document.getElementById(id).value;
+    status.textContent = "Saving…";
+    const response = await fetch(panel.dataset.url, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": panel.dataset.csrf },
+      body: JSON.stringify(body),
+    });
+    const answer = await response.json();
+    if (!response.ok) {
+      status.textContent = answer.error ? answer.error.message : "Not saved.";
+      return;
+    }
+    plan = answer;
+    render();
+    status.textContent = "Saved";
+  });
+
+  fetch(panel.dataset.url).then((response) => response.json()).then((answer) => {
+    plan = answer;
+    render();
+  });
+}

@@ -1,0 +1,118 @@
+"""Injection plans through the API and the visit report."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from tests.images import astronaut, encode
+from tests.web.test_compare import _moved
+
+
+@pytest.fixture
+def api(app, staff):
+    staff.create()
+    token = staff.token()
+    client = app.test_client()
+
+    def call(method, path, **kwargs):
+        return client.open(path, method=method, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+
+    return call
+
+
+def _photo(api, patient_id, day, data):
+    response = api("POST", f"/api/v1/patients/{patient_id}/photos", content_type="multipart/form-data",
+                   data={"file": (io.BytesIO(data), "p.jpg"), "expression": "frown", "taken_at": day})
+    assert response.status_code == 201, response.data
+    return response.get_json()["id"]
+
+
+@pytest.fixture
+def patient(api):
+    return api("POST", "/api/v1/patients", json={"name": "Plan Patient", "date_of_birth": "1975-04-02"}).get_json()["id"]
+
+
+def test_template_then_save_then_totals(api, patient):
+    photo = _photo(api, patient, "2026-03-01", encode(astronaut(3.0), "JPEG"))
+    plan = api("GET", f"/api/v1/photos/{photo}/plan").get_json()
+    assert plan["source"] == "template" and plan["saved"] is False
+    assert plan["totals"] == {"glabella": 20, "forehead": 20, "crows_feet_left": 12, "crows_feet_right": 12, "all": 64}
+    sites = plan["sites"]
+    sites[0]["units"] = 6
+    del sites[-1]
+    body = {"sites": sites, "product": "Botox 100 U", "lot": "C1234A5", "dilution": "2.5 ml per 100 U"}
+    saved = api("PUT", f"/api/v1/photos/{photo}/plan", json=body)
+    assert saved.status_code == 200, saved.data
+    result = saved.get_json()
+    assert result["totals"]["glabella"] == 22 and result["totals"]["crows_feet_left"] == 8
+    assert result["totals"]["all"] == 64 + 2 - 4
+    again = api("GET", f"/api/v1/photos/{photo}/plan").get_json()
+    assert again["source"] == "saved" and again["lot"] == "C1234A5" and again["totals"] == result["totals"]
+
+
+def test_site_in_a_margin_warns(api, patient):
+    photo = _photo(api, patient, "2026-03-01", encode(astronaut(3.0), "JPEG"))
+    plan = api("GET", f"/api/v1/photos/{photo}/plan").get_json()
+    forehead = next(s for s in plan["sites"] if s["region"] == "forehead")
+    forehead["y"] += 40  # 40 px (about 19 mm) down, towards the brow
+    result = api("PUT", f"/api/v1/photos/{photo}/plan", json={"sites": plan["sites"]}).get_json()
+    assert "forehead_margin" in [w["code"] for w in result["warnings"]]
+
+
+@pytest.mark.parametrize("site, message", [
+    ({"region": "chin", "x": 10, "y": 10, "units": 4}, "region must be one of"),
+    ({"region": "glabella", "x": -5, "y": 10, "units": 4}, "outside the photo"),
+    ({"region": "glabella", "x": 10, "y": 10, "units": 0}, "units must be above 0"),
+    ({"region": "glabella", "x": "a", "y": 10, "units": 4}, "must be a number"),
+])
+def test_bad_sites_are_refused(api, patient, site, message):
+    photo = _photo(api, patient, "2026-03-01", encode(astronaut(3.0), "JPEG"))
+    response = api("PUT", f"/api/v1/photos/{photo}/plan", json={"sites": [site]})
+    assert response.status_code == 422 and message in response.get_json()["error"]["message"]
+
+
+def test_label_warnings_interval_and_units(api, patient):
+    first = _photo(api, patient, "2026-03-01", encode(astronaut(3.0), "JPEG"))
+    plan = api("GET", f"/api/v1/photos/{first}/plan").get_json()
+    for site in plan["sites"]:
+        site["units"] = 25
+    api("PUT", f"/api/v1/photos/{first}/plan", json={"sites": plan["sites"]})  # 16 x 25 = 400 U
+    second = _photo(api, patient, "2026-04-15", _moved())
+    carried = api("GET", f"/api/v1/photos/{second}/plan").get_json()
+    assert carried["source"] == "carried_over"
+    codes = [w["code"] for w in carried["warnings"]]
+    assert "treatment_interval" in codes and "units_90_days" in codes
+
+
+def test_previous_plan_is_carried_onto_the_new_photo(api, patient):
+    first = _photo(api, patient, "2026-01-10", encode(astronaut(3.0), "JPEG"))
+    plan = api("GET", f"/api/v1/photos/{first}/plan").get_json()
+    api("PUT", f"/api/v1/photos/{first}/plan", json={"sites": plan["sites"], "product": "Botox", "lot": "L1"})
+    second = _photo(api, patient, "2026-05-10", _moved(angle=6.0))
+    carried = api("GET", f"/api/v1/photos/{second}/plan").get_json()
+    assert carried["source"] == "carried_over" and carried["product"] == "Botox" and carried["lot"] == ""
+    assert [s["id"] for s in carried["sites"]] == [s["id"] for s in plan["sites"]]
+    moved = [(s["x"], s["y"]) for s in carried["sites"]]
+    original = [(s["x"], s["y"]) for s in plan["sites"]]
+    assert moved != original  # the face moved between the photos; the sites followed it
+
+
+def test_visit_report_pdf_has_totals_and_lot(app, api, patient, client, staff):
+    first = _photo(api, patient, "2026-01-10", encode(astronaut(3.0), "JPEG"))
+    second = _photo(api, patient, "2026-05-10", _moved())
+    plan = api("GET", f"/api/v1/photos/{second}/plan").get_json()
+    api("PUT", f"/api/v1/photos/{second}/plan", json={"sites": plan["sites"], "product": "Botox 100 U",
+                                                      "lot": "C7788X9", "dilution": "2.5 ml"})
+    api("POST", f"/api/v1/patients/{patient}/consents", json={"scopes": ["clinical"], "signed_name": "P", "text_version": "1"})
+    visit_id = api("GET", f"/api/v1/photos/{second}").get_json()["visit_id"]
+    staff.login(client)
+    response = client.get(f"/visits/{visit_id}/report.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "C7788X9" in text and "Botox 100 U" in text
+    assert "Total for the visit" in text and "64" in text
+    assert "Plan Patient" in text and "Consent in force: clinical" in text
+    assert "Comparison with the previous visit" in text
+    assert first != second

@@ -10,12 +10,12 @@ from flask import Flask
 
 from gallery import cli, db, errors, security
 from gallery.api.views import bp as api_bp
-from gallery.auth.setup import issue_setup_link
 from gallery.auditlog.views import bp as auditlog_bp
+from gallery.auth.setup import issue_setup_link
 from gallery.auth.views import bp as auth_bp
 from gallery.compare.views import bp as compare_bp
-from gallery.consent.views import bp as consent_bp
 from gallery.config import load_config
+from gallery.consent.views import bp as consent_bp
 from gallery.extensions import csrf, limiter
 from gallery.patients.views import bp as patients_bp
 from gallery.photos.views import bp as photos_bp

@@ -8,7 +8,6 @@ display image, as ingestion runs it. Prints medians and their ratio.
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 from pathlib import Path
 

@@ -22,7 +22,12 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from landmarks.anatomy import LEFT_EYE_INNER, LEFT_EYE_OUTER, RIGHT_EYE_INNER, RIGHT_EYE_OUTER
+from landmarks.anatomy import (
+    LEFT_EYE_INNER,
+    LEFT_EYE_OUTER,
+    RIGHT_EYE_INNER,
+    RIGHT_EYE_OUTER,
+)
 
 STABLE_POINTS = (
     RIGHT_EYE_OUTER, RIGHT_EYE_INNER, LEFT_EYE_INNER, LEFT_EYE_OUTER,  # eye corners
@@ -76,7 +81,8 @@ def _umeyama(src: npt.NDArray[np.float64], dst: npt.NDArray[np.float64]) -> npt.
     return np.hstack([scale * rotation, shift[:, None]])
 
 
-def estimate_similarity(src: npt.NDArray[np.float64], dst: npt.NDArray[np.float64]) -> tuple[Similarity, npt.NDArray[np.bool_]]:
+def estimate_similarity(src: npt.NDArray[np.float64],
+                        dst: npt.NDArray[np.float64]) -> tuple[Similarity, npt.NDArray[np.bool_]]:
     """Robust similarity mapping ``src`` (N, 2) onto ``dst`` (N, 2), and the inliers."""
     matrix, inliers = cv2.estimateAffinePartial2D(src.astype(np.float32), dst.astype(np.float32), method=cv2.LMEDS)
     if matrix is None:

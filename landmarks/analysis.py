@@ -14,7 +14,13 @@ from landmarks.anatomy import LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE, FaceFrame
 from landmarks.expression import ExpressionMeasures, expression_measures
 from landmarks.mesh import detect_faces
 from landmarks.pose import Pose, head_pose
-from landmarks.quality import Quality, QualityLimits, Warning, measure_quality, quality_warnings
+from landmarks.quality import (
+    Quality,
+    QualityLimits,
+    Warning,
+    measure_quality,
+    quality_warnings,
+)
 from landmarks.regions import Region, treatment_regions
 from landmarks.scale import iris_diameter_px, mm_per_px
 from landmarks.skin import skin_mask

@@ -31,13 +31,16 @@ def draw_regions(rgb: npt.NDArray[np.uint8], analysis: Analysis, *, mesh: bool =
 
 
 def draw_sites(rgb: npt.NDArray[np.uint8], sites: list[tuple[str, float, float, float]]) -> npt.NDArray[np.uint8]:
-    """A copy of ``rgb`` with injection sites: (region, x, y, units) as numbered dots."""
+    """A copy of ``rgb`` with injection sites: (region, x, y, units) as numbered dots
+    (the numbers are the rows of the units table beside the image)."""
     out = rgb.copy()
-    radius = max(5, round(max(rgb.shape[:2]) / 150))
-    for number, (region, x, y, units) in enumerate(sites, start=1):
+    radius = max(3, round(max(rgb.shape[:2]) / 320))
+    scale = radius / 9
+    for number, (region, x, y, _units) in enumerate(sites, start=1):
         centre = (int(round(x)), int(round(y)))
         cv2.circle(out, centre, radius, (255, 255, 255), -1, cv2.LINE_AA)
-        cv2.circle(out, centre, radius, REGION_COLOURS.get(region, (0, 0, 0)), max(2, radius // 3), cv2.LINE_AA)
-        cv2.putText(out, f"{number}:{units:g}U", (centre[0] + radius + 2, centre[1] + radius // 2),
-                    cv2.FONT_HERSHEY_SIMPLEX, radius / 16, (255, 255, 255), max(1, radius // 6), cv2.LINE_AA)
+        cv2.circle(out, centre, radius, REGION_COLOURS.get(region, (0, 0, 0)), max(1, radius // 3), cv2.LINE_AA)
+        origin = (centre[0] + radius + 1, centre[1] + radius)
+        cv2.putText(out, str(number), origin, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), max(2, radius // 2), cv2.LINE_AA)
+        cv2.putText(out, str(number), origin, cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 1, cv2.LINE_AA)
     return out

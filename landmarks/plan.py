@@ -34,6 +34,7 @@ from landmarks.anatomy import (
     FaceFrame,
 )
 from landmarks.quality import Warning
+from landmarks.regions import REGION_NAMES
 
 DEFAULT_UNITS = 4.0
 LATERAL_CORRUGATOR_PUPIL = 0.8
@@ -96,7 +97,7 @@ def _site(geometry: PlanGeometry, region: str, x_mm: float, y_mm: float, label: 
 
 
 def template_sites(geometry: PlanGeometry, margins: Margins = Margins(), *, units: float = DEFAULT_UNITS,
-                   regions: tuple[str, ...] = ("glabella", "forehead", "crows_feet_left", "crows_feet_right")) -> list[Site]:
+                   regions: tuple[str, ...] = REGION_NAMES) -> list[Site]:
     """The default sites of the label templates for ``regions``, in image pixels."""
     g, sites = geometry, []
     if "glabella" in regions:

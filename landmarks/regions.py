@@ -23,8 +23,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from landmarks.masks import dilate, polygon_mask
 from landmarks.anatomy import (
+    FACE_OVAL,
     LEFT_BROW_LOWER,
     LEFT_BROW_UPPER,
     LEFT_IRIS_CENTRE,
@@ -32,9 +32,9 @@ from landmarks.anatomy import (
     RIGHT_BROW_LOWER,
     RIGHT_BROW_UPPER,
     RIGHT_IRIS_CENTRE,
-    FACE_OVAL,
     FaceFrame,
 )
+from landmarks.masks import dilate, polygon_mask
 
 REGION_NAMES = ("forehead", "glabella", "crows_feet_left", "crows_feet_right")
 
@@ -183,7 +183,8 @@ def treatment_regions(frame: FaceFrame, xy: npt.NDArray[np.float64],
     shapes = {
         # The forehead keeps the skin touching the brows: skin seen through a
         # fringe, or a bald scalp beyond it, is not forehead.
-        "forehead": _clip(outlines["forehead"], skin, seed_px=outlines["forehead"][:n_bottom] + 2.0 / frame.mm_per_px * frame.up_axis),
+        "forehead": _clip(outlines["forehead"], skin,
+                          seed_px=outlines["forehead"][:n_bottom] + 2.0 / frame.mm_per_px * frame.up_axis),
         "glabella": _clip(outlines["glabella"], skin, seed_px=xy[[NASION]]),
         "crows_feet_left": _clip(outlines["crows_feet_left"], outline, None),
         "crows_feet_right": _clip(outlines["crows_feet_right"], outline, None),

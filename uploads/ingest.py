@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from landmarks import Analysis, analyse
+from landmarks.draw import REGION_COLOURS
 from landmarks.quality import QualityLimits
 from uploads.decode import decode
-from landmarks.draw import REGION_COLOURS
 from uploads.derive import display_pixels, encode_derivatives, encode_line_overlay
 from uploads.store import BlobStore, sha256_hex
 from uploads.validate import MIME_TYPES, validate_bytes

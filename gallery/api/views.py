@@ -11,10 +11,12 @@ from werkzeug.wrappers import Response
 from gallery import audit
 from gallery.api.openapi import openapi_document
 from gallery.auth import user_for_bearer
-from gallery.db import get_db
-from gallery.errors import Conflict, InvalidInput, Unauthorized
-from gallery.extensions import csrf, limiter
-from gallery.compare.service import comparison_to_json, create_comparison, parse_photo_id, render
+from gallery.compare.service import (
+    comparison_to_json,
+    create_comparison,
+    parse_photo_id,
+    render,
+)
 from gallery.consent.records import (
     effective_consent,
     grant,
@@ -26,11 +28,14 @@ from gallery.consent.records import (
     withdraw,
 )
 from gallery.consent.views import new_share_link, publish_comparison
+from gallery.db import get_db
+from gallery.errors import Conflict, InvalidInput, Unauthorized
+from gallery.extensions import csrf, limiter
 from gallery.models import SCOPES, Comparison, Patient, Photo
 from gallery.photos.images import image_response
-from gallery.planning.service import plan_for_photo, save_plan
 from gallery.photos.serialize import photo_to_json
 from gallery.photos.service import add_photo, parse_taken_at
+from gallery.planning.service import plan_for_photo, save_plan
 from gallery.queries import clinic_get, clinic_select
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -13,9 +13,16 @@ from gallery.errors import InvalidInput
 from gallery.models import Comparison, Photo
 from gallery.photos.service import photo_pixels
 from gallery.queries import clinic_get
-from landmarks.align import CROPS, Similarity, align_photos, match_exposure, stable_mask, warp
-from landmarks.compare import PairTolerance, pair_warnings
+from landmarks.align import (
+    CROPS,
+    Similarity,
+    align_photos,
+    match_exposure,
+    stable_mask,
+    warp,
+)
 from landmarks.anatomy import LEFT_EYE_CONTOUR, RIGHT_EYE_CONTOUR
+from landmarks.compare import PairTolerance, pair_warnings
 from landmarks.compose import mask_eyes, side_by_side, single
 from landmarks.expression import ExpressionMeasures
 from landmarks.pose import Pose

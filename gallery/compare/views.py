@@ -7,7 +7,12 @@ from werkzeug.wrappers import Response
 
 from gallery import audit
 from gallery.auth import login_required
-from gallery.compare.service import create_comparison, days_since_treatment, parse_photo_id, render
+from gallery.compare.service import (
+    create_comparison,
+    days_since_treatment,
+    parse_photo_id,
+    render,
+)
 from gallery.consent.records import effective_consent
 from gallery.db import get_db
 from gallery.errors import InvalidInput

@@ -21,7 +21,15 @@ from gallery.consent.records import (
 )
 from gallery.db import get_db
 from gallery.errors import Conflict, Forbidden, InvalidInput
-from gallery.models import SCOPES, Comparison, ConsentRecord, ConsentText, Patient, ShareLink, utcnow
+from gallery.models import (
+    SCOPES,
+    Comparison,
+    ConsentRecord,
+    ConsentText,
+    Patient,
+    ShareLink,
+    utcnow,
+)
 from gallery.portal.views import INVITATION_DAYS, new_invitation
 from gallery.queries import clinic_get
 

@@ -1,19 +1,27 @@
 """Staff pages: patient list with search, new patient, timeline, visits, upload."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 
 from gallery import audit
 from gallery.auth import current_clinic_id, login_required
+from gallery.consent.records import effective_consent, history
 from gallery.db import get_db
 from gallery.errors import GalleryError, InvalidInput, upload_status
-from gallery.models import Patient, Visit
-from gallery.patients.forms import EXPRESSION_LABELS, PatientForm, UploadForm, VisitForm
-from gallery.consent.records import effective_consent, history
 from gallery.grading import GRADES
+from gallery.models import Patient, Visit
 from gallery.patients.chart import progress_chart
+from gallery.patients.forms import EXPRESSION_LABELS, PatientForm, UploadForm, VisitForm
 from gallery.photos.grades import patient_progress
 from gallery.photos.service import add_photo
 from gallery.photos.views import REGION_LABELS

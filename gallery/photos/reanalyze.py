@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from gallery.models import Photo
-from landmarks.export import analysis_dict
 from gallery.photos.service import blob_store, quality_limits, upload_limits
+from landmarks.export import analysis_dict
 from uploads.ingest import prepare
 
 

@@ -14,12 +14,12 @@ from gallery.auth import current_user
 from gallery.db import get_db
 from gallery.errors import Conflict, InvalidInput, Unavailable
 from gallery.models import EXPRESSIONS, Patient, Photo, Visit, utcnow
-from landmarks.export import analysis_dict
 from gallery.queries import clinic_get
+from landmarks.export import analysis_dict
 from landmarks.expression import ExpressionMeasures, expression_mismatch
 from landmarks.quality import QualityLimits
-from uploads.ingest import UploadLimits, prepare, store_prepared
 from uploads.derive import read_derivative
+from uploads.ingest import UploadLimits, prepare, store_prepared
 from uploads.store import BlobStore
 
 log = logging.getLogger(__name__)

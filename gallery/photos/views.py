@@ -8,12 +8,17 @@ from gallery import audit
 from gallery.auth import current_user, login_required
 from gallery.db import get_db
 from gallery.errors import InvalidInput
-from gallery.grading import ASSESSED_EXPRESSION, GRADES, SUGGESTION_THRESHOLDS, suggest_grade
+from gallery.grading import (
+    ASSESSED_EXPRESSION,
+    GRADES,
+    SUGGESTION_THRESHOLDS,
+    suggest_grade,
+)
 from gallery.models import Photo, RegionGrade
-from gallery.photos.grades import latest_grades
-from gallery.photos.service import blob_store
 from gallery.patients.forms import EXPRESSION_LABELS
+from gallery.photos.grades import latest_grades
 from gallery.photos.images import image_response, original_response
+from gallery.photos.service import blob_store
 from gallery.queries import clinic_get
 
 bp = Blueprint("photos", __name__)

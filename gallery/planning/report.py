@@ -8,7 +8,14 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Image,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 from sqlalchemy import select
 
 from gallery.consent.records import effective_consent
@@ -94,7 +101,8 @@ def visit_report(visit: Visit) -> bytes:
         alignment = align_photos(before_rgb, after_rgb, np.asarray(previous.analysis["landmarks"]),
                                  np.asarray(photo.analysis["landmarks"]), previous.analysis["mm_per_px"])
         pair = side_by_side(warp(before_rgb, alignment.before, "upper"), warp(after_rgb, alignment.after, "upper"),
-                            ("Previous visit", f"{previous.taken_at:%d %b %Y}"), ("This visit", f"{photo.taken_at:%d %b %Y}"))
+                            ("Previous visit", f"{previous.taken_at:%d %b %Y}"),
+                            ("This visit", f"{photo.taken_at:%d %b %Y}"))
         rows = [["Region", "Before", "After", "Change"]]
         for name, label in REGION_LABELS.items():
             b = (previous.analysis["regions"].get(name) or {}).get("wrinkle_index")

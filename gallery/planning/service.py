@@ -20,9 +20,18 @@ from gallery.errors import InvalidInput
 from gallery.models import InjectionPlan, Photo, Visit, utcnow
 from gallery.photos.service import photo_pixels
 from landmarks.align import align_photos
-from landmarks.plan import Margins, PlanGeometry, Site, guide_lines, map_sites, site_warnings, template_sites, totals
+from landmarks.plan import (
+    Margins,
+    PlanGeometry,
+    Site,
+    guide_lines,
+    map_sites,
+    site_warnings,
+    template_sites,
+    totals,
+)
+from landmarks.regions import REGION_NAMES
 
-REGIONS = ("glabella", "forehead", "crows_feet_left", "crows_feet_right")
 MAX_UNITS_PER_SITE = 100
 
 
@@ -145,8 +154,8 @@ def _site_row(raw: Any, number: int, photo: Photo) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise InvalidInput(f"Site {number} must be an object with region, x, y and units.")
     region = raw.get("region")
-    if region not in REGIONS:
-        raise InvalidInput(f"Site {number}: region must be one of {', '.join(REGIONS)}.")
+    if region not in REGION_NAMES:
+        raise InvalidInput(f"Site {number}: region must be one of {', '.join(REGION_NAMES)}.")
     values = {}
     for key in ("x", "y", "units"):
         value = raw.get(key)

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from gallery import audit
+from gallery.compare.service import render
 from gallery.consent.gate import permits, private_image, require
 from gallery.db import get_db
 from gallery.errors import NotFound
 from gallery.models import Clinic, Comparison, ShareLink, utcnow
-from gallery.compare.service import render
 from gallery.photos.views import REGION_LABELS
 
 bp = Blueprint("public", __name__)

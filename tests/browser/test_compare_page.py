@@ -5,8 +5,8 @@ import io
 
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD, Staff
-from tests.web.test_compare import _moved
 from tests.images import astronaut, encode
+from tests.web.test_compare import _moved
 
 
 def test_slider_moves_with_keyboard_and_drag(live_app, live_server, page):

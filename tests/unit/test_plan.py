@@ -8,7 +8,15 @@ import pytest
 from landmarks import analyse
 from landmarks.align import Similarity, align_photos
 from landmarks.anatomy import FaceFrame
-from landmarks.plan import Margins, PlanGeometry, Site, map_sites, site_warnings, template_sites, totals
+from landmarks.plan import (
+    Margins,
+    PlanGeometry,
+    Site,
+    map_sites,
+    site_warnings,
+    template_sites,
+    totals,
+)
 from landmarks.regions import anatomical_outlines
 from tests.images import astronaut
 

@@ -56,6 +56,7 @@ def test_photo_page_shows_regions_pose_and_scale(app, logged_in):
 
 def test_photo_without_a_face_says_so(app, logged_in):
     import numpy as np
+
     from tests.images import encode
 
     patient_id = create_patient(logged_in)

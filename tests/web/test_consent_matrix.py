@@ -45,9 +45,9 @@ def _grant(api, patient_id, scopes, identifiable=False):
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    from app import create_app
     import os
 
+    from app import create_app
     from tests.conftest import _empty_database
 
     url = os.environ.get("GALLERY_TEST_DATABASE_URL", "")

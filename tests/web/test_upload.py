@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from gallery.db import get_db
 from gallery.models import Photo, Visit
-from tests.images import astronaut_jpeg, encode, astronaut
+from tests.images import astronaut, astronaut_jpeg, encode
 from tests.unit.test_uploads import _png_bomb
 from tests.web.helpers import create_patient, stored_files, upload
 

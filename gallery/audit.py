@@ -18,3 +18,9 @@ def record(action: str, object_type: str, object_id: int | None, *, clinic_id: i
         clinic_id=clinic_id if clinic_id is not None else (user.clinic_id if user else None),
         actor=actor or (f"user:{user.id}" if user else "anonymous"),
         action=action, object_type=object_type, object_id=object_id))
+
+
+def viewed(object_type: str, object_id: int | None, *, clinic_id: int | None = None, actor: str | None = None) -> None:
+    """Record a view and commit it at once: a view changes nothing else."""
+    record("view", object_type, object_id, clinic_id=clinic_id, actor=actor)
+    get_db().commit()

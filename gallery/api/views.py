@@ -123,8 +123,7 @@ def list_patients() -> Response:
 @bp.get("/patients/<int:patient_id>")
 def get_patient(patient_id: int) -> Response:
     patient = clinic_get(Patient, patient_id)
-    audit.record("view", "patient", patient.id)
-    get_db().commit()
+    audit.viewed("patient", patient.id)
     return jsonify(patient_to_json(patient))
 
 
@@ -147,8 +146,7 @@ def upload_photo(patient_id: int) -> tuple[Response, int]:
 @bp.get("/photos/<int:photo_id>")
 def get_photo(photo_id: int) -> Response:
     photo = clinic_get(Photo, photo_id)
-    audit.record("view", "photo", photo.id)
-    get_db().commit()
+    audit.viewed("photo", photo.id)
     return jsonify(photo_to_json(photo))
 
 
@@ -167,16 +165,14 @@ def create_comparison_api() -> tuple[Response, int]:
 @bp.get("/comparisons/<int:comparison_id>")
 def get_comparison(comparison_id: int) -> Response:
     comparison = clinic_get(Comparison, comparison_id)
-    audit.record("view", "comparison", comparison.id)
-    get_db().commit()
+    audit.viewed("comparison", comparison.id)
     return jsonify(comparison_to_json(comparison))
 
 
 @bp.get("/comparisons/<int:comparison_id>/image")
 def get_comparison_image(comparison_id: int) -> Response:
     comparison = clinic_get(Comparison, comparison_id)
-    audit.record("view", "comparison", comparison.id)
-    get_db().commit()
+    audit.viewed("comparison", comparison.id)
     response = Response(render(comparison, request.args.get("layout", "side")), mimetype="image/png")
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -262,6 +258,5 @@ def put_plan(photo_id: int) -> Response:
 @bp.get("/photos/<int:photo_id>/image")
 def get_photo_image(photo_id: int) -> Response:
     photo = clinic_get(Photo, photo_id)
-    audit.record("view", "photo", photo.id)
-    get_db().commit()
+    audit.viewed("photo", photo.id)
     return image_response(photo, request.args.get("variant", "display"))

@@ -27,12 +27,17 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)  # werkzeug's scrypt
 
 
+def password_matches(password_hash: str | None, password: str) -> bool:
+    """Check a password; an unknown account (None) costs the same time and fails."""
+    if password_hash is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return False
+    return check_password_hash(password_hash, password)
+
+
 def authenticate(email: str, password: str) -> User | None:
     user = get_db().scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    return user if check_password_hash(user.password_hash, password) else None
+    return user if password_matches(user.password_hash if user else None, password) else None
 
 
 def login(user: User) -> None:

@@ -41,8 +41,7 @@ def create(patient_id: int) -> Response:
 @login_required
 def detail(comparison_id: int) -> str:
     comparison = clinic_get(Comparison, comparison_id)
-    audit.record("view", "comparison", comparison.id)
-    get_db().commit()
+    audit.viewed("comparison", comparison.id)
     links = get_db().scalars(select(ShareLink).where(ShareLink.comparison_id == comparison.id)
                              .order_by(ShareLink.created_at.desc())).all()
     return render_template("compare/detail.html", comparison=comparison, result=comparison.result,

@@ -73,8 +73,7 @@ def new() -> Response | tuple[str, int] | str:
 @login_required
 def timeline(patient_id: int) -> str:
     patient = clinic_get(Patient, patient_id)
-    audit.record("view", "patient", patient.id)
-    get_db().commit()
+    audit.viewed("patient", patient.id)
     return render_template("patients/timeline.html", patient=patient, visit_form=VisitForm(),
                            expression_labels=EXPRESSION_LABELS, progress=patient_progress(patient),
                            region_labels=REGION_LABELS, grades=GRADES, chart=progress_chart(patient),

@@ -37,8 +37,7 @@ SHORT_LABELS = {"forehead": "Forehead", "glabella": "Glabella", "crows_feet_righ
 @login_required
 def detail(photo_id: int) -> str:
     photo = clinic_get(Photo, photo_id)
-    audit.record("view", "photo", photo.id)
-    get_db().commit()
+    audit.viewed("photo", photo.id)
     regions = photo.analysis.get("regions") or {}
     grades = latest_grades([photo.id])
     figures = [

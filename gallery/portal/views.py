@@ -24,10 +24,10 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
 from gallery import audit
+from gallery.auth import hash_password, password_matches
 from gallery.auth.forms import MIN_PASSWORD_LENGTH
 from gallery.compare.service import render
 from gallery.consent.gate import private_image, require
@@ -42,7 +42,6 @@ from gallery.photos.views import REGION_LABELS
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 INVITATION_DAYS = 7
-_DUMMY_HASH = generate_password_hash("not a password")
 
 
 def new_invitation(patient, created_by_id: int) -> str:
@@ -86,9 +85,7 @@ def login() -> Response | str | tuple[str, int]:
         email = request.form.get("email", "").strip().lower()
         password = request.form.get("password", "")
         account = get_db().scalar(select(PatientAccount).where(PatientAccount.email == email))
-        if account is None:
-            check_password_hash(_DUMMY_HASH, password)
-        elif check_password_hash(account.password_hash, password):
+        if password_matches(account.password_hash if account else None, password):
             session.clear()
             session["patient_account_id"] = account.id
             session.permanent = True
@@ -130,10 +127,10 @@ def accept(token: str) -> Response | str | tuple[str, int]:
     account = db.scalar(select(PatientAccount).where(PatientAccount.patient_id == invitation.patient_id))
     if account is None:
         account = PatientAccount(clinic_id=invitation.clinic_id, patient_id=invitation.patient_id, email=email,
-                                 password_hash=generate_password_hash(password))
+                                 password_hash=hash_password(password))
         db.add(account)
     else:  # a new invitation resets the password
-        account.email, account.password_hash = email, generate_password_hash(password)
+        account.email, account.password_hash = email, hash_password(password)
     invitation.used_at = utcnow()
     db.flush()
     audit.record("accept_invitation", "patient", invitation.patient_id, clinic_id=invitation.clinic_id,
@@ -152,8 +149,7 @@ def home() -> str:
     consent = effective_consent(patient.id)
     can_view = consent.allows("portal")
     if can_view:
-        audit.record("view", "patient", patient.id, clinic_id=patient.clinic_id, actor=_actor())
-        get_db().commit()
+        audit.viewed("patient", patient.id, clinic_id=patient.clinic_id, actor=_actor())
     return render_template("portal/home.html", patient=patient, consent=consent, can_view=can_view,
                            history=history(patient.id), scopes=SCOPES,
                            chart=progress_chart(patient) if can_view else None, region_labels=REGION_LABELS)
@@ -173,8 +169,7 @@ def photo_image(photo_id: int, variant: str) -> Response:
     require(photo.patient_id, "portal")
     if variant not in ("display", "thumb"):
         raise NotFound("Unknown image.")
-    audit.record("view", "photo", photo.id, clinic_id=photo.clinic_id, actor=_actor())
-    get_db().commit()
+    audit.viewed("photo", photo.id, clinic_id=photo.clinic_id, actor=_actor())
     response = image_response(photo, variant, cache="no-store, max-age=0")
     return response
 
@@ -184,8 +179,7 @@ def photo_image(photo_id: int, variant: str) -> Response:
 def comparison(comparison_id: int) -> str:
     record = _own(Comparison, comparison_id)
     require(record.patient_id, "portal")
-    audit.record("view", "comparison", record.id, clinic_id=record.clinic_id, actor=_actor())
-    get_db().commit()
+    audit.viewed("comparison", record.id, clinic_id=record.clinic_id, actor=_actor())
     return render_template("portal/comparison.html", comparison=record, region_labels=REGION_LABELS)
 
 
@@ -194,8 +188,7 @@ def comparison(comparison_id: int) -> str:
 def comparison_image(comparison_id: int) -> Response:
     record = _own(Comparison, comparison_id)
     require(record.patient_id, "portal")
-    audit.record("view", "comparison", record.id, clinic_id=record.clinic_id, actor=_actor())
-    get_db().commit()
+    audit.viewed("comparison", record.id, clinic_id=record.clinic_id, actor=_actor())
     return private_image(render(record, "side"), "image/png")
 
 

@@ -50,8 +50,7 @@ def gallery() -> str:
 def case(comparison_id: int) -> str:
     comparison = _published(comparison_id)
     consent = require(comparison.patient_id, "public")
-    audit.record("view", "comparison", comparison.id, clinic_id=comparison.clinic_id, actor="public")
-    get_db().commit()
+    audit.viewed("comparison", comparison.id, clinic_id=comparison.clinic_id, actor="public")
     return render_template("public/case.html", comparison=comparison, identifiable=consent.marketing_identifiable,
                            region_labels=REGION_LABELS, regions=_regions(comparison))
 
@@ -60,8 +59,7 @@ def case(comparison_id: int) -> str:
 def case_image(comparison_id: int) -> Response:
     comparison = _published(comparison_id)
     consent = require(comparison.patient_id, "public")
-    audit.record("view", "comparison", comparison.id, clinic_id=comparison.clinic_id, actor="public")
-    get_db().commit()
+    audit.viewed("comparison", comparison.id, clinic_id=comparison.clinic_id, actor="public")
     watermark = get_db().get(Clinic, comparison.clinic_id).name
     data = render(comparison, "side", mark=watermark, month_only=True, deidentify=not consent.marketing_identifiable)
     return private_image(data, "image/png")
@@ -80,8 +78,7 @@ def shared(token: str) -> str:
     link = _link(token)
     comparison = link.comparison
     require(comparison.patient_id, "share_link")
-    audit.record("view", "comparison", comparison.id, clinic_id=comparison.clinic_id, actor=f"link:{link.id}")
-    get_db().commit()
+    audit.viewed("comparison", comparison.id, clinic_id=comparison.clinic_id, actor=f"link:{link.id}")
     return render_template("public/shared.html", comparison=comparison, token=token, region_labels=REGION_LABELS,
                            expires_at=link.expires_at)
 
@@ -91,6 +88,5 @@ def shared_image(token: str) -> Response:
     link = _link(token)
     comparison = link.comparison
     require(comparison.patient_id, "share_link")
-    audit.record("view", "comparison", comparison.id, clinic_id=comparison.clinic_id, actor=f"link:{link.id}")
-    get_db().commit()
+    audit.viewed("comparison", comparison.id, clinic_id=comparison.clinic_id, actor=f"link:{link.id}")
     return private_image(render(comparison, "side"), "image/png")

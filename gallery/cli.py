@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from gallery import audit
 from gallery.auth import hash_password, new_api_token
 from gallery.auth.forms import MIN_PASSWORD_LENGTH
 from gallery.db import get_db, migrate
@@ -86,6 +87,7 @@ def reanalyze_command(everything: bool) -> None:
     count = 0
     for photo in db.scalars(statement).all():
         reanalyze_photo(photo)
+        audit.record("analysis", "photo", photo.id, clinic_id=photo.clinic_id, actor="system:reanalyze")
         db.commit()
         count += 1
     click.echo(f"Reanalysed {count} photo(s).")

@@ -74,3 +74,14 @@ def test_side_by_side_has_both_photos_and_labels():
     assert image.shape == (156, 168, 3)
     assert image[100, 40, 0] == 40 and image[100, 128, 0] == 200
     assert (image[:56] < 128).any()  # the label text is drawn on the white bars
+
+
+def test_exposure_matching_evens_out_lighting_not_content(face):
+    from landmarks.align import match_exposure
+
+    darker = (face.astype(np.float32) * 0.7).astype(np.uint8)
+    mask = np.zeros(face.shape[:2], bool)
+    mask[600:1200, 600:1400] = True
+    matched = match_exposure(darker, face, mask)
+    assert abs(matched[mask].mean() - face[mask].mean()) < 1.0
+    assert np.corrcoef(matched[mask].ravel(), face[mask].ravel())[0, 1] > 0.99

@@ -43,6 +43,9 @@ def test_reanalyze_updates_old_versions(app, logged_in):
     assert analysis["face_found"] and len(analysis["landmarks"]) == 478
     result = app.test_cli_runner().invoke(args=["reanalyze"])
     assert "Reanalysed 0 photo" in result.output
+    from gallery.models import AuditEvent
+    with app.app_context():
+        assert get_db().scalar(select(AuditEvent).where(AuditEvent.action == "analysis")).actor == "system:reanalyze"
 
 
 def test_photo_page_shows_regions_pose_and_scale(app, logged_in):

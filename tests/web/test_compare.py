@@ -98,3 +98,11 @@ def test_progress_chart_marks_treatments(app, client, staff):
     page = client.get(f"/patients/{patient_id}").get_data(as_text=True)
     assert "Progress" in page and 'class="treatment"' in page
     assert page.count('class="series series-forehead"') == 1
+
+
+def test_exposure_matched_comparison_is_labelled(app, logged_in):
+    patient_id = _two_photos(logged_in)
+    logged_in.post(f"/patients/{patient_id}/comparisons", data={"before": "1", "after": "2", "match_exposure": "1"})
+    page = logged_in.get("/comparisons/1").get_data(as_text=True)
+    assert page.count("exposure matched") >= 2  # on the slider and on the side-by-side caption
+    assert "after photo matched to before" in page

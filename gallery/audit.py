@@ -6,8 +6,6 @@ action that did not happen.
 """
 from __future__ import annotations
 
-from flask import has_request_context
-
 from gallery.auth import current_user
 from gallery.db import get_db
 from gallery.models import AuditEvent
@@ -15,7 +13,7 @@ from gallery.models import AuditEvent
 
 def record(action: str, object_type: str, object_id: int | None, *, clinic_id: int | None = None,
            actor: str | None = None) -> None:
-    user = current_user() if has_request_context() else None  # CLI commands name their actor
+    user = current_user()
     get_db().add(AuditEvent(
         clinic_id=clinic_id if clinic_id is not None else (user.clinic_id if user else None),
         actor=actor or (f"user:{user.id}" if user else "anonymous"),

@@ -93,6 +93,29 @@ def reanalyze_command(everything: bool) -> None:
     click.echo(f"Reanalysed {count} photo(s).")
 
 
+@click.command("demo-data")
+@click.option("--clinic", "clinic_name", help="Clinic to add the demo patient to (default: the only clinic).")
+@with_appcontext
+def demo_data_command(clinic_name: str | None) -> None:
+    """Add a demo patient with photos, consent and a comparison (public-domain portrait)."""
+    from flask import g
+
+    from gallery.demo import create_demo
+
+    db = get_db()
+    clinics = db.scalars(select(Clinic).where(Clinic.name == clinic_name) if clinic_name else select(Clinic)).all()
+    if len(clinics) != 1:
+        raise click.ClickException("Name the clinic with --clinic (after creating its first account).")
+    g.user = db.scalar(select(User).where(User.clinic_id == clinics[0].id).order_by(User.id))
+    if g.user is None:
+        raise click.ClickException("Create a staff account first (the setup link, or create-user).")
+    try:
+        patient = create_demo(clinics[0], g.user.id)
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Added demo patient {patient.id} to clinic {clinics[0].name!r}.")
+
+
 def init_app(app: Flask) -> None:
-    for command in (init_db_command, create_user_command, create_token_command, reanalyze_command):
+    for command in (init_db_command, create_user_command, create_token_command, reanalyze_command, demo_data_command):
         app.cli.add_command(command)

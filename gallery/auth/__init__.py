@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from flask import g, redirect, request, session, url_for
+from flask import g, has_request_context, redirect, request, session, url_for
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -51,7 +51,12 @@ def logout() -> None:
 
 
 def current_user() -> User | None:
-    """The staff member behind this request (session or bearer token), or None."""
+    """The staff member behind this request (session or bearer token), or None.
+
+    Outside a request (CLI commands) it is whoever the command set in ``g.user``.
+    """
+    if not has_request_context():
+        return g.get("user")
     if "user" not in g:
         user_id = session.get("user_id")
         g.user = get_db().get(User, user_id) if user_id else None

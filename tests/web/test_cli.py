@@ -30,3 +30,18 @@ def test_init_db_is_idempotent(app):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["init-db"]).exit_code == 0
     assert runner.invoke(args=["init-db"]).exit_code == 0
+
+
+def test_demo_data_fills_a_clinic(app, staff):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo-data"])
+    assert result.exit_code != 0
+    staff.create()
+    result = runner.invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+    client = app.test_client()
+    staff.login(client)
+    page = client.get("/patients/1").get_data(as_text=True)
+    assert "Demo Patient" in page and "/comparisons/1" in page and 'data-scope="portal"' in page
+    api = client.get("/api/v1/comparisons/1", headers={"Authorization": f"Bearer {staff.token()}"}).get_json()
+    assert api["regions"]["glabella"]["change_pct"] < 0  # the demo lines soften at review

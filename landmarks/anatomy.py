@@ -34,6 +34,17 @@ FACE_OVAL = (
 )
 
 
+def upper_brow_mm(frame: "FaceFrame", xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """(10, 2) face-frame mm of both brows' upper edges, sorted from the patient's right to left."""
+    brow = frame.to_mm(xy[list(RIGHT_BROW_UPPER + LEFT_BROW_UPPER)])
+    return brow[np.argsort(brow[:, 0])]
+
+
+def height_at(profile: npt.NDArray[np.float64], x_mm: float) -> float:
+    """Height (mm) of a profile sorted by x at ``x_mm``, held flat beyond its ends."""
+    return float(np.interp(x_mm, profile[:, 0], profile[:, 1]))
+
+
 @dataclass(frozen=True)
 class FaceFrame:
     """A 2-D frame tied to the face, in millimetres.

@@ -23,15 +23,15 @@ import numpy as np
 import numpy.typing as npt
 
 from landmarks.anatomy import (
-    LEFT_BROW_UPPER,
     LEFT_EYE_INNER,
     LEFT_EYE_OUTER,
     LEFT_IRIS_CENTRE,
-    RIGHT_BROW_UPPER,
     RIGHT_EYE_INNER,
     RIGHT_EYE_OUTER,
     RIGHT_IRIS_CENTRE,
     FaceFrame,
+    height_at,
+    upper_brow_mm,
 )
 from landmarks.quality import Warning
 from landmarks.regions import REGION_NAMES
@@ -76,8 +76,7 @@ class PlanGeometry:
     @classmethod
     def from_landmarks(cls, xy: npt.NDArray[np.float64], mm_per_px: float) -> "PlanGeometry":
         frame = FaceFrame.from_landmarks(xy, mm_per_px)
-        brow = frame.to_mm(xy[list(RIGHT_BROW_UPPER + LEFT_BROW_UPPER)])
-        brow = brow[np.argsort(brow[:, 0])]
+        brow = upper_brow_mm(frame, xy)
         return cls(
             frame=frame, brow_mm=brow,
             pupils_mm=frame.to_mm(xy[[RIGHT_IRIS_CENTRE, LEFT_IRIS_CENTRE]]),
@@ -88,7 +87,7 @@ class PlanGeometry:
 
     def brow_top_mm(self, x_mm: float) -> float:
         """Height of the upper brow edge at ``x_mm`` (held flat beyond the brow ends)."""
-        return float(np.interp(x_mm, self.brow_mm[:, 0], self.brow_mm[:, 1]))
+        return height_at(self.brow_mm, x_mm)
 
 
 def _site(geometry: PlanGeometry, region: str, x_mm: float, y_mm: float, label: str, units: float) -> Site:

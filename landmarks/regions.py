@@ -33,6 +33,8 @@ from landmarks.anatomy import (
     RIGHT_BROW_UPPER,
     RIGHT_IRIS_CENTRE,
     FaceFrame,
+    height_at,
+    upper_brow_mm,
 )
 from landmarks.masks import dilate, polygon_mask
 
@@ -78,12 +80,10 @@ def _glabella_mm(frame: FaceFrame, xy: npt.NDArray[np.float64]) -> npt.NDArray[n
     left_head = frame.to_mm(xy[[LEFT_BROW_UPPER[-1], LEFT_BROW_LOWER[-1]]])
     x_right = right_head[:, 0].mean()
     x_left = left_head[:, 0].mean()
-    brow = frame.to_mm(xy[list(RIGHT_BROW_UPPER + LEFT_BROW_UPPER)])
-    brow = brow[np.argsort(brow[:, 0])]
-    brow_top = lambda x: float(np.interp(x, brow[:, 0], brow[:, 1]))  # noqa: E731
+    brow = upper_brow_mm(frame, xy)
     pupils = frame.to_mm(xy[[RIGHT_IRIS_CENTRE, LEFT_IRIS_CENTRE]])
     reach_right, reach_left = GLABELLA_REACH_PUPIL * pupils[0, 0], GLABELLA_REACH_PUPIL * pupils[1, 0]
-    top = max(brow_top(x) for x in np.linspace(reach_right, reach_left, 9)) + GLABELLA_ABOVE_BROW_MM
+    top = max(height_at(brow, x) for x in np.linspace(reach_right, reach_left, 9)) + GLABELLA_ABOVE_BROW_MM
     brow_low = min(right_head[:, 1].min(), left_head[:, 1].min())
     nasion = frame.to_mm(xy[[NASION]])[0]
     bottom = nasion[1] - GLABELLA_BELOW_NASION_MM
@@ -91,10 +91,11 @@ def _glabella_mm(frame: FaceFrame, xy: npt.NDArray[np.float64]) -> npt.NDArray[n
     centre = nasion[0]
     above = GLABELLA_ABOVE_BROW_EDGE_MM
     return np.array([
-        (reach_right, top), (reach_left, top), (reach_left, brow_top(reach_left) + above),
-        (x_left, brow_top(x_left) + above), (x_left, brow_low),
+        (reach_right, top), (reach_left, top), (reach_left, height_at(brow, reach_left) + above),
+        (x_left, height_at(brow, x_left) + above), (x_left, brow_low),
         (centre + narrow * (x_left - centre), bottom), (centre + narrow * (x_right - centre), bottom),
-        (x_right, brow_low), (x_right, brow_top(x_right) + above), (reach_right, brow_top(reach_right) + above),
+        (x_right, brow_low), (x_right, height_at(brow, x_right) + above),
+        (reach_right, height_at(brow, reach_right) + above),
     ])
 
 

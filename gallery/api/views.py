@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask import Blueprint, g, jsonify, request, url_for
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
@@ -30,7 +30,7 @@ from gallery.consent.records import (
 from gallery.consent.views import new_share_link, publish_comparison
 from gallery.db import get_db
 from gallery.errors import Conflict, InvalidInput, Unauthorized
-from gallery.extensions import csrf, limiter
+from gallery.extensions import csrf, limiter, login_limit
 from gallery.models import SCOPES, Comparison, Patient, Photo
 from gallery.photos.images import image_response
 from gallery.photos.serialize import photo_to_json
@@ -41,7 +41,7 @@ from gallery.queries import clinic_get, clinic_select
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 # Failed authentications count against the caller's address: token guessing is throttled.
-limiter.limit(lambda: current_app.config["GALLERY_LOGIN_RATE_LIMIT"],
+limiter.limit(login_limit,
               deduct_when=lambda response: response.status_code == 401)(bp)
 
 PUBLIC_ENDPOINTS = {"api.openapi"}

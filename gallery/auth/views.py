@@ -5,7 +5,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -19,14 +18,11 @@ from gallery.auth import authenticate, hash_password, login, logout, token_sha25
 from gallery.auth.forms import LoginForm, SetupForm
 from gallery.db import get_db
 from gallery.errors import NotFound
-from gallery.extensions import limiter
+from gallery.extensions import limiter, login_limit
 from gallery.models import Clinic, SetupToken, User, utcnow
 
 bp = Blueprint("auth", __name__)
 
-
-def _login_limit() -> str:
-    return current_app.config["GALLERY_LOGIN_RATE_LIMIT"]
 
 
 def _safe_next(target: str | None) -> str:
@@ -37,7 +33,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"], endpoint="login")
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def login_page() -> Response | str | tuple[str, int]:
     form = LoginForm()
     if form.validate_on_submit():
@@ -68,7 +64,7 @@ def _valid_setup_token(token: str) -> SetupToken:
 
 
 @bp.route("/setup/<token>", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def setup(token: str) -> Response | str | tuple[str, int]:
     row = _valid_setup_token(token)
     form = SetupForm()

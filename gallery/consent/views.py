@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -10,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from gallery import audit
-from gallery.auth import current_user, login_required
+from gallery.auth import current_user, login_required, token_sha256
 from gallery.consent.records import (
     effective_consent,
     grant,
@@ -110,7 +109,7 @@ def new_share_link(comparison: Comparison, expires_in_days: object) -> tuple[str
         raise Conflict("The patient has not agreed to see photos online (portal consent): no link can be shared.")
     token = secrets.token_urlsafe(32)
     link = ShareLink(clinic_id=comparison.clinic_id, comparison_id=comparison.id,
-                     token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+                     token_sha256=token_sha256(token),
                      expires_at=utcnow() + timedelta(days=expires_in_days), created_by_id=current_user().id)
     get_db().add(link)
     get_db().flush()

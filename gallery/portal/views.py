@@ -6,7 +6,6 @@ A patient account sees one patient's records only, and photos only while the
 from __future__ import annotations
 
 import functools
-import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -14,7 +13,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     g,
     redirect,
@@ -27,14 +25,14 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from gallery import audit
-from gallery.auth import hash_password, password_matches
+from gallery.auth import hash_password, password_matches, token_sha256
 from gallery.auth.forms import MIN_PASSWORD_LENGTH
 from gallery.compare.service import render
 from gallery.consent.gate import private_image, require
 from gallery.consent.records import effective_consent, history, parse_scopes, withdraw
 from gallery.db import get_db
 from gallery.errors import InvalidInput, NotFound
-from gallery.extensions import limiter
+from gallery.extensions import limiter, login_limit
 from gallery.models import SCOPES, Comparison, Invitation, PatientAccount, Photo, utcnow
 from gallery.patients.chart import progress_chart
 from gallery.photos.images import image_response
@@ -48,7 +46,7 @@ def new_invitation(patient, created_by_id: int) -> str:
     """A single-use link token valid for ``INVITATION_DAYS`` (the caller commits)."""
     token = secrets.token_urlsafe(32)
     get_db().add(Invitation(clinic_id=patient.clinic_id, patient_id=patient.id,
-                            token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+                            token_sha256=token_sha256(token),
                             expires_at=utcnow() + timedelta(days=INVITATION_DAYS), created_by_id=created_by_id))
     return token
 
@@ -70,16 +68,13 @@ def patient_login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def _login_limit() -> str:
-    return current_app.config["GALLERY_LOGIN_RATE_LIMIT"]
-
 
 def _actor() -> str:
     return f"patient:{current_account().patient_id}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def login() -> Response | str | tuple[str, int]:
     if request.method == "POST":
         email = request.form.get("email", "").strip().lower()
@@ -102,14 +97,14 @@ def logout() -> Response:
 
 def _invitation(token: str) -> Invitation:
     invitation = get_db().scalar(select(Invitation).where(
-        Invitation.token_sha256 == hashlib.sha256(token.encode()).hexdigest()))
+        Invitation.token_sha256 == token_sha256(token)))
     if invitation is None or invitation.used_at is not None or invitation.expires_at <= utcnow():
         raise NotFound("This invitation is not valid: it was used already or has expired. Ask the clinic for a new one.")
     return invitation
 
 
 @bp.route("/accept/<token>", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def accept(token: str) -> Response | str | tuple[str, int]:
     invitation = _invitation(token)
     if request.method == "GET":

@@ -2,13 +2,12 @@
 request goes through the consent gate before any photo data is read."""
 from __future__ import annotations
 
-import hashlib
-
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from gallery import audit
+from gallery.auth import token_sha256
 from gallery.compare.service import render
 from gallery.consent.gate import permits, private_image, require
 from gallery.db import get_db
@@ -67,7 +66,7 @@ def case_image(comparison_id: int) -> Response:
 
 def _link(token: str) -> ShareLink:
     """A live link: known, not revoked, not expired (else "not found", always the same)."""
-    link = get_db().scalar(select(ShareLink).where(ShareLink.token_sha256 == hashlib.sha256(token.encode()).hexdigest()))
+    link = get_db().scalar(select(ShareLink).where(ShareLink.token_sha256 == token_sha256(token)))
     if link is None or link.revoked_at is not None or link.expires_at <= utcnow():
         raise NotFound("This link is not valid: it may have expired or been withdrawn.")
     return link

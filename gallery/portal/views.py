@@ -35,7 +35,7 @@ from gallery.errors import InvalidInput, NotFound
 from gallery.extensions import limiter, login_limit
 from gallery.models import SCOPES, Comparison, Invitation, PatientAccount, Photo, utcnow
 from gallery.patients.chart import progress_chart
-from gallery.photos.images import image_response
+from gallery.photos.service import blob_store
 from gallery.photos.views import REGION_LABELS
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -165,8 +165,7 @@ def photo_image(photo_id: int, variant: str) -> Response:
     if variant not in ("display", "thumb"):
         raise NotFound("Unknown image.")
     audit.viewed("photo", photo.id, clinic_id=photo.clinic_id, actor=_actor())
-    response = image_response(photo, variant, cache="no-store, max-age=0")
-    return response
+    return private_image(blob_store().read(photo.sha256, variant), "image/jpeg")
 
 
 @bp.get("/comparisons/<int:comparison_id>")

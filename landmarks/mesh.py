@@ -15,7 +15,6 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-N_POINTS = 478
 MAX_FACES = 4
 ANALYSIS_LONG_SIDE_PX = 1280
 

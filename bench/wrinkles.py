@@ -1,11 +1,13 @@
 """Wrinkle measurement on the validation set: accuracy, invariance, timing.
 
 Lines of known position, width and depth are drawn on the astronaut's skin
-(see tests/wrinkle_validation.py) at several strengths; prints the pixel
-precision and recall of the line map (2-pixel tolerance), the index per
-strength (the unmodified photo first, as the baseline), the change at half
-resolution, at +-20 % exposure and after smoothing, and the time per photo
-and per region.
+(see tests/wrinkle_validation.py) at several strengths, on two faces: hers
+as photographed (her fringe leaves a strip of forehead under 1 cm tall) and
+hers with the forehead bared as on a clinical photo. For each, prints the
+pixel precision and recall of the line map (2-pixel tolerance), the index
+per strength (the unmodified photo first, as the baseline), the change at
+half resolution, at +-20 % exposure and after smoothing; then the time per
+photo and per region.
 
     python bench/wrinkles.py
 """
@@ -30,6 +32,7 @@ from landmarks.skin import skin_mask  # noqa: E402
 from landmarks.wrinkle_regions import measure_regions  # noqa: E402
 from tests.wrinkle_validation import (  # noqa: E402
     STRENGTHS,
+    Case,
     build_case,
     indices,
     precision_recall,
@@ -52,10 +55,9 @@ def _row(label: str, values: dict[str, float], reference: dict[str, float] | Non
     return f"{label:<22}" + "".join(cells)
 
 
-def main() -> None:
-    case = build_case()
+def report(case: Case, title: str) -> None:
     truth = truth_mask(case)
-    print(f"astronaut x4, {case.baseline.mm_per_px:.3f} mm/px; wrinkle index in mm of line per cm2")
+    print(f"\n{title}: astronaut x4, {case.baseline.mm_per_px:.3f} mm/px; wrinkle index in mm of line per cm2")
     print(f"{'':<22}" + "".join(f"{name:>17}" for name in REGIONS))
     print(_row("baseline (no lines)", indices(case.baseline)))
     results = {}
@@ -69,9 +71,17 @@ def main() -> None:
     print(_row("half resolution", indices(half), reference))
     for gain in (0.8, 1.2):
         changed = analyse(np.clip(image.astype(np.float32) * gain, 0, 255).astype(np.uint8))
-        print(_row(f"exposure x{gain}", indices(changed), reference))
+        flagged = [w.code.removesuffix("_blown_out") for w in changed.warnings if w.code.endswith("_blown_out")]
+        print(_row(f"exposure x{gain}", indices(changed), reference)
+              + (f"   flagged blown out: {', '.join(flagged)}" if flagged else ""))
     print(_row("smoothed (treated)", indices(analyse(smoothed(image))), reference))
 
+
+def main() -> None:
+    report(build_case(), "Under her fringe")
+    case = build_case(bare=True)
+    report(case, "Forehead bared")
+    image = with_lines(case, 1.0)
     whole = median_seconds(lambda: analyse(image), 5)
     mesh = detect_faces(image).faces[0]
     scale = mm_per_px(mesh.xy)

@@ -130,6 +130,9 @@ def test_forehead_patch_lines_are_found_and_index_grows(forehead_patch):
 
 
 # --- lines drawn on her face, measured through the whole analysis ---------------------------
+# Two faces: hers as photographed, whose fringe leaves a strip under 1 cm tall
+# between brows and hair, and hers with the forehead bared (hair held back, as
+# on a clinical photo; see ``bare_forehead``).
 
 @pytest.fixture(scope="module")
 def case():
@@ -137,11 +140,32 @@ def case():
 
 
 @pytest.fixture(scope="module")
-def analysed(case):
+def bare_case():
+    return build_case(bare=True)
+
+
+def _analysed(case):
     return {strength: analyse(with_lines(case, strength)) for strength in STRENGTHS}
 
 
-def test_line_map_matches_drawn_lines(case, analysed):
+@pytest.fixture(scope="module")
+def analysed(case):
+    return _analysed(case)
+
+
+@pytest.fixture(scope="module")
+def bare_analysed(bare_case):
+    return _analysed(bare_case)
+
+
+@pytest.fixture(params=["fringe", "bare"])
+def measured(request, case, bare_case, analysed, bare_analysed):
+    """(case, its analyses by strength), for each face."""
+    return (case, analysed) if request.param == "fringe" else (bare_case, bare_analysed)
+
+
+def test_line_map_matches_drawn_lines(measured):
+    case, analysed = measured
     for strength in (1.0, 2.0):
         result = analysed[strength]
         truth = truth_mask(case) & result.measured_map
@@ -149,43 +173,77 @@ def test_line_map_matches_drawn_lines(case, analysed):
         assert precision >= 0.6 and recall >= 0.6, (strength, precision, recall)
 
 
-def test_index_is_monotonic_in_line_strength(case, analysed):
+def _assert_monotonic(case, analysed, names):
     series = [indices(case.baseline)] + [indices(analysed[s]) for s in STRENGTHS]
-    for name in MEASURED:
+    for name in names:
         values = [s[name] for s in series]
         assert all(b >= a * 0.97 for a, b in zip(values, values[1:])), (name, values)
         assert values[-1] > values[0], (name, values)
+
+
+def test_index_is_monotonic_in_line_strength(case, analysed):
+    _assert_monotonic(case, analysed, MEASURED)
     depths = [analysed[s].lines["forehead"].line_depth for s in STRENGTHS]
     assert depths == sorted(depths)
 
 
-def test_index_does_not_follow_resolution(analysed, case):
-    image = with_lines(case, 1.0)
-    half = analyse(cv2.resize(image, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
-    full = analysed[1.0]
+def test_index_is_monotonic_on_the_bared_forehead(bare_case, bare_analysed):
+    # Her own crow's feet are visible on this face: drawn at a quarter strength,
+    # the faint lines merge with hers and the fan's index dips (see bench/wrinkles.py).
+    _assert_monotonic(bare_case, bare_analysed, ("forehead", "glabella"))
+    series = [bare_analysed[s].lines["crows_feet_right"].wrinkle_index for s in STRENGTHS]
+    assert series == sorted(series)
+
+
+def test_index_does_not_follow_resolution(measured):
+    case, analysed = measured
+    half = analyse(cv2.resize(with_lines(case, 1.0), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
     for name in MEASURED:
-        a, b = full.lines[name].wrinkle_index, half.lines[name].wrinkle_index
+        a, b = analysed[1.0].lines[name].wrinkle_index, half.lines[name].wrinkle_index
         assert abs(b - a) <= 0.10 * a, (name, a, b)
 
 
-# Her visible forehead is a strip under 1 cm tall between brows and fringe; 20 %
-# brighter, the blonde fringe's tips move the skin edge by about a millimetre,
-# which is a fifth of that strip; her glabella holds under 2 cm of line, so 2 mm
-# of it is 10 %. Measured: forehead +15 %, glabella -14 %, crow's feet under 7 %
-# (see the closing note of the issue).
-EXPOSURE_TOLERANCE = {"forehead": 0.20, "glabella": 0.16, "crows_feet_right": 0.10}
+def _exposed(case, gain):
+    image = with_lines(case, 1.0)
+    return analyse(np.clip(image.astype(np.float32) * gain, 0, 255).astype(np.uint8))
+
+
+# 20 % brighter, the shiny middle of her glabella blows out (a fifth of it turns
+# white in green, the channel lines are read in): lines there flatten, and the
+# analysis says so rather than reporting a drop; the other regions must hold.
+BLOWN_OUT = {0.8: set(), 1.2: {"glabella"}}
 
 
 @pytest.mark.parametrize("gain", [0.8, 1.2])
-def test_index_does_not_follow_exposure(analysed, case, gain):
-    image = with_lines(case, 1.0)
-    changed = analyse(np.clip(image.astype(np.float32) * gain, 0, 255).astype(np.uint8))
+def test_index_does_not_follow_exposure(bare_case, bare_analysed, gain):
+    changed = _exposed(bare_case, gain)
+    flagged = {name for name in MEASURED if f"{name}_blown_out" in {w.code for w in changed.warnings}}
+    assert flagged == BLOWN_OUT[gain]
+    assert not any(w.code.endswith("_blown_out") for w in bare_analysed[1.0].warnings)
+    for name in set(MEASURED) - flagged:
+        a, b = bare_analysed[1.0].lines[name].wrinkle_index, changed.lines[name].wrinkle_index
+        assert abs(b - a) < 0.10 * a, (name, gain, a, b)
+
+
+# Under her fringe the forehead is a strip under 1 cm tall; 20 % brighter, the
+# blonde fringe's tips clip and the skin edge moves by a pixel (0.35 mm), which
+# brings a hair-edge valley in: about +12 % on that strip; her glabella there
+# loses 11 %. Both are flagged blown out at that exposure. Crow's feet under 8 %.
+# The 10 % target holds on the bared forehead above; here the bound still
+# catches a measure that drifts.
+FRINGE_EXPOSURE_TOLERANCE = {"forehead": 0.20, "glabella": 0.16, "crows_feet_right": 0.10}
+
+
+@pytest.mark.parametrize("gain", [0.8, 1.2])
+def test_index_under_the_fringe_barely_follows_exposure(case, analysed, gain):
+    changed = _exposed(case, gain)
     for name in MEASURED:
         a, b = analysed[1.0].lines[name].wrinkle_index, changed.lines[name].wrinkle_index
-        assert abs(b - a) < EXPOSURE_TOLERANCE[name] * a, (name, gain, a, b)
+        assert abs(b - a) < FRINGE_EXPOSURE_TOLERANCE[name] * a, (name, gain, a, b)
 
 
-def test_smoothed_skin_scores_lower(analysed, case):
+def test_smoothed_skin_scores_lower(measured):
+    case, analysed = measured
     after = analyse(smoothed(with_lines(case, 1.0)))
     for name in MEASURED:
         assert after.lines[name].wrinkle_index < analysed[1.0].lines[name].wrinkle_index, name

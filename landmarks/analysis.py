@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from landmarks.anatomy import LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE, FaceFrame
 from landmarks.expression import ExpressionMeasures, expression_measures
+from landmarks.masks import polygon_mask
 from landmarks.mesh import detect_faces
 from landmarks.pose import Pose, head_pose
 from landmarks.quality import (
@@ -25,9 +26,12 @@ from landmarks.regions import Region, treatment_regions
 from landmarks.scale import iris_diameter_px, mm_per_px
 from landmarks.skin import skin_mask
 from landmarks.wrinkle_regions import measure_regions
-from landmarks.wrinkles import LineMeasure
+from landmarks.wrinkles import LineMeasure, blown_out
 
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
+# Above this share of a region's measured skin blown out to white, its index
+# is flagged: lines in a blown-out patch cannot be seen.
+BLOWN_OUT_LIMIT = 0.05
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,13 @@ def _face_box(xy: npt.NDArray[np.float64], regions: dict[str, Region], width: in
     return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
 
 
+def _blown_out_share(rgb: npt.NDArray[np.uint8], region: Region, measured: npt.NDArray[np.bool_]) -> float:
+    """Share of a region's measured skin whose line channel is clipped."""
+    inside = polygon_mask(measured.shape, np.asarray(region.polygon)) & measured
+    count = int(inside.sum())
+    return float(blown_out(rgb)[inside].sum()) / count if count else 0.0
+
+
 def analyse(rgb: npt.NDArray[np.uint8], *, limits: QualityLimits = QualityLimits()) -> Analysis:
     """Analyse an (H, W, 3) uint8 RGB photo; never raises for a photo without a face."""
     height, width = rgb.shape[:2]
@@ -100,6 +111,10 @@ def analyse(rgb: npt.NDArray[np.uint8], *, limits: QualityLimits = QualityLimits
         elif region.name not in lines.measures:
             warnings.append(Warning(f"{region.name}_not_measured",
                                     f"Too little skin of the {label} region is visible to measure its lines."))
+        elif (share := _blown_out_share(rgb, region, lines.measured)) > BLOWN_OUT_LIMIT:
+            warnings.append(Warning(f"{region.name}_blown_out",
+                                    f"{share:.0%} of the {label} region is blown out to white: lines there "
+                                    "cannot be seen, so its wrinkle index reads low. Retake with less light."))
     return Analysis(
         version=ANALYSIS_VERSION, face_found=True, width=width, height=height,
         landmarks=xy, mm_per_px=round(scale, 5), pose=pose, quality=quality,

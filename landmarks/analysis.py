@@ -74,11 +74,11 @@ def _face_box(xy: npt.NDArray[np.float64], regions: dict[str, Region], width: in
     return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
 
 
-def _blown_out_share(rgb: npt.NDArray[np.uint8], region: Region, measured: npt.NDArray[np.bool_]) -> float:
-    """Share of a region's measured skin whose line channel is clipped."""
+def _blown_out_share(blown: npt.NDArray[np.bool_], region: Region, measured: npt.NDArray[np.bool_]) -> float:
+    """Share of a region's measured skin that is ``blown`` (clipped in the line channel)."""
     inside = polygon_mask(measured.shape, np.asarray(region.polygon)) & measured
     count = int(inside.sum())
-    return float(blown_out(rgb)[inside].sum()) / count if count else 0.0
+    return float(blown[inside].sum()) / count if count else 0.0
 
 
 def analyse(rgb: npt.NDArray[np.uint8], *, limits: QualityLimits = QualityLimits()) -> Analysis:
@@ -104,6 +104,7 @@ def analyse(rgb: npt.NDArray[np.uint8], *, limits: QualityLimits = QualityLimits
     skin = skin_mask(rgb, xy, iod_px)
     regions = treatment_regions(frame, xy, skin)
     lines = measure_regions(rgb, frame, xy, regions, skin)
+    blown = blown_out(rgb)
     for region in regions.values():
         label = region.name.replace("_", " ").replace("crows", "crow's")
         if not region.polygon:
@@ -111,7 +112,7 @@ def analyse(rgb: npt.NDArray[np.uint8], *, limits: QualityLimits = QualityLimits
         elif region.name not in lines.measures:
             warnings.append(Warning(f"{region.name}_not_measured",
                                     f"Too little skin of the {label} region is visible to measure its lines."))
-        elif (share := _blown_out_share(rgb, region, lines.measured)) > BLOWN_OUT_LIMIT:
+        elif (share := _blown_out_share(blown, region, lines.measured)) > BLOWN_OUT_LIMIT:
             warnings.append(Warning(f"{region.name}_blown_out",
                                     f"{share:.0%} of the {label} region is blown out to white: lines there "
                                     "cannot be seen, so its wrinkle index reads low. Retake with less light."))

@@ -11,7 +11,7 @@ import sys
 
 import cv2
 
-from landmarks.analysis import analyse
+from landmarks.analysis import analyse, working_copy
 from landmarks.draw import draw_regions
 from landmarks.export import analysis_dict
 
@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     annotate.add_argument("-o", "--output", required=True, help="annotated image (PNG)")
     annotate.add_argument("--json", help="write the analysis as JSON here")
     annotate.add_argument("--mesh", action="store_true", help="also draw the 478 mesh points")
+    annotate.add_argument("--lines", action="store_true", help="also draw the detected wrinkle lines")
     args = parser.parse_args(argv)
 
     bgr = cv2.imread(args.photo, cv2.IMREAD_COLOR)
@@ -31,8 +32,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot read {args.photo} as an image", file=sys.stderr)
         return 2
     rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-    analysis = analyse(rgb)
-    if not cv2.imwrite(args.output, cv2.cvtColor(draw_regions(rgb, analysis, mesh=args.mesh), cv2.COLOR_RGB2BGR)):
+    working = working_copy(rgb)
+    analysis = analyse(rgb, working=working)
+    drawn = draw_regions(working, analysis, mesh=args.mesh, lines=args.lines)
+    if not cv2.imwrite(args.output, cv2.cvtColor(drawn, cv2.COLOR_RGB2BGR)):
         print(f"error: cannot write {args.output}", file=sys.stderr)
         return 2
     if args.json:

@@ -1,12 +1,17 @@
 """The whole analysis of one photo: mesh, scale, pose, quality, expression, regions.
 
-``analyse`` is what ingestion calls once per photo; ``ANALYSIS_VERSION`` changes
-whenever its output would change, so stored analyses can be recomputed.
+``analyse`` is what ingestion calls once per photo. Landmarks, skin and regions
+are found on a working copy (the display image, at most 2048 px), where more
+pixels only cost time; wrinkle lines are measured on the original at its own
+resolution, at the measurement standard (see ``wrinkles``). Every coordinate is
+reported in the working copy's pixels. ``ANALYSIS_VERSION`` changes whenever the
+output would change, so stored analyses can be recomputed.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -23,12 +28,13 @@ from landmarks.quality import (
     quality_warnings,
 )
 from landmarks.regions import Region, treatment_regions
-from landmarks.scale import iris_diameter_px, mm_per_px
+from landmarks.scale import IRIS_DIAMETER_MM, iris_diameter_px, mm_per_px
 from landmarks.skin import skin_mask
 from landmarks.wrinkle_regions import measure_regions
-from landmarks.wrinkles import LineMeasure, blown_out
+from landmarks.wrinkles import MEASUREMENT_STANDARD, STANDARD_MM_PER_PX, LineMeasure, blown_out, meets_standard
 
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
+WORKING_LONG_SIDE_PX = 2048
 # Above this share of a region's measured skin blown out to white, its index
 # is flagged: lines in a blown-out patch cannot be seen.
 BLOWN_OUT_LIMIT = 0.05
@@ -42,7 +48,9 @@ class Analysis:
     are None and ``reason`` says why. ``lines`` holds each visible region's
     wrinkle measures; ``line_map`` (H, W) uint8 labels line pixels with 1 + the
     region's index in ``regions``; ``measured_map`` (H, W) bool is the skin
-    whose lines were measured.
+    whose lines were measured. ``source_mm_per_px`` is the original photo's
+    scale; ``measurement_standard`` names the method and standard the indices
+    were measured at (None when the photo cannot reach it: no index then).
     """
 
     version: int
@@ -52,6 +60,8 @@ class Analysis:
     reason: str | None = None
     landmarks: npt.NDArray[np.float64] | None = None
     mm_per_px: float | None = None
+    source_mm_per_px: float | None = None
+    measurement_standard: str | None = None
     pose: Pose | None = None
     quality: Quality | None = None
     expression: ExpressionMeasures | None = None
@@ -74,15 +84,44 @@ def _face_box(xy: npt.NDArray[np.float64], regions: dict[str, Region], width: in
     return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
 
 
-def _blown_out_share(blown: npt.NDArray[np.bool_], region: Region, measured: npt.NDArray[np.bool_]) -> float:
-    """Share of a region's measured skin that is ``blown`` (clipped in the line channel)."""
-    inside = polygon_mask(measured.shape, np.asarray(region.polygon)) & measured
+def _blown_out_share(blown: npt.NDArray[np.bool_], region: Region, skin: npt.NDArray[np.bool_]) -> float:
+    """Share of a region's skin that is ``blown`` (clipped in the line channel;
+    such skin is left out of the measurement, so the index covers less)."""
+    inside = polygon_mask(skin.shape, np.asarray(region.polygon)) & skin
     count = int(inside.sum())
     return float(blown[inside].sum()) / count if count else 0.0
 
 
-def analyse(rgb: npt.NDArray[np.uint8], *, limits: QualityLimits = QualityLimits()) -> Analysis:
-    """Analyse an (H, W, 3) uint8 RGB photo; never raises for a photo without a face."""
+def working_copy(rgb: npt.NDArray[np.uint8], long_side_px: int = WORKING_LONG_SIDE_PX) -> npt.NDArray[np.uint8]:
+    """``rgb`` bounded to ``long_side_px`` (area-averaged), or itself when smaller."""
+    factor = long_side_px / max(rgb.shape[:2])
+    if factor >= 1:
+        return rgb
+    size = (max(1, round(rgb.shape[1] * factor)), max(1, round(rgb.shape[0] * factor)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+
+
+def _below_standard(source_mm_per_px: float) -> Warning:
+    needed_iris_px = IRIS_DIAMETER_MM / STANDARD_MM_PER_PX
+    found_iris_px = IRIS_DIAMETER_MM / source_mm_per_px
+    return Warning("below_measurement_standard",
+                   f"Lines are measured at {STANDARD_MM_PER_PX} mm per pixel or finer (an iris of at least "
+                   f"{needed_iris_px:.0f} px); this photo has {source_mm_per_px:.2f} mm per pixel at the face "
+                   f"(iris {found_iris_px:.0f} px), so no wrinkle index is given. Regions, plans and comparisons "
+                   "still work. Take the photo closer or at a higher resolution.")
+
+
+def analyse(rgb: npt.NDArray[np.uint8], *, working: npt.NDArray[np.uint8] | None = None,
+            limits: QualityLimits = QualityLimits()) -> Analysis:
+    """Analyse an (H, W, 3) uint8 RGB photo; never raises for a photo without a face.
+
+    ``rgb`` is the original at its own resolution; ``working`` the same view
+    smaller (the display image), in whose pixels everything is reported
+    (default: ``working_copy(rgb)``).
+    """
+    if working is None:
+        working = working_copy(rgb)
+    original, rgb = rgb, working
     height, width = rgb.shape[:2]
     faces = detect_faces(rgb).faces
     if not faces:
@@ -103,22 +142,29 @@ def analyse(rgb: npt.NDArray[np.uint8], *, limits: QualityLimits = QualityLimits
     warnings.extend(quality_warnings(quality, pose, limits))
     skin = skin_mask(rgb, xy, iod_px)
     regions = treatment_regions(frame, xy, skin)
-    lines = measure_regions(rgb, frame, xy, regions, skin)
+    source_mm_per_px = scale * width / original.shape[1]
+    lines = measure_regions(original, source_mm_per_px, frame, xy, regions, skin)
+    measured_at_standard = meets_standard(source_mm_per_px)
+    if not measured_at_standard:
+        warnings.append(_below_standard(source_mm_per_px))
     blown = blown_out(rgb)
     for region in regions.values():
         label = region.name.replace("_", " ").replace("crows", "crow's")
         if not region.polygon:
             warnings.append(Warning(f"{region.name}_hidden", f"The {label} region is not visible (hair or framing)."))
+        elif not measured_at_standard:
+            continue
         elif region.name not in lines.measures:
             warnings.append(Warning(f"{region.name}_not_measured",
                                     f"Too little skin of the {label} region is visible to measure its lines."))
-        elif (share := _blown_out_share(blown, region, lines.measured)) > BLOWN_OUT_LIMIT:
+        elif (share := _blown_out_share(blown, region, skin)) > BLOWN_OUT_LIMIT:
             warnings.append(Warning(f"{region.name}_blown_out",
                                     f"{share:.0%} of the {label} region is blown out to white: lines there "
                                     "cannot be seen, so its wrinkle index reads low. Retake with less light."))
     return Analysis(
         version=ANALYSIS_VERSION, face_found=True, width=width, height=height,
-        landmarks=xy, mm_per_px=round(scale, 5), pose=pose, quality=quality,
+        landmarks=xy, mm_per_px=round(scale, 5), source_mm_per_px=round(source_mm_per_px, 5),
+        measurement_standard=MEASUREMENT_STANDARD if measured_at_standard else None, pose=pose, quality=quality,
         expression=expression_measures(frame, xy), regions=regions,
         face_box=_face_box(xy, regions, width, height), lines=lines.measures, line_map=lines.label_map,
         measured_map=lines.measured,

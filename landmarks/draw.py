@@ -16,9 +16,14 @@ REGION_COLOURS = {
 }
 
 
-def draw_regions(rgb: npt.NDArray[np.uint8], analysis: Analysis, *, mesh: bool = False) -> npt.NDArray[np.uint8]:
-    """A copy of ``rgb`` (H, W, 3) with region outlines (and optionally mesh points)."""
+def draw_regions(rgb: npt.NDArray[np.uint8], analysis: Analysis, *, mesh: bool = False,
+                 lines: bool = False) -> npt.NDArray[np.uint8]:
+    """A copy of ``rgb`` (H, W, 3), the analysed working image, with region
+    outlines (and optionally mesh points and the detected lines)."""
     out = rgb.copy()
+    if lines and analysis.line_map is not None:
+        for index, name in enumerate(analysis.regions):
+            out[analysis.line_map == index + 1] = REGION_COLOURS[name]
     thickness = max(2, round(max(rgb.shape[:2]) / 600))
     if mesh and analysis.landmarks is not None:
         for x, y in np.round(analysis.landmarks).astype(int):

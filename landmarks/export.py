@@ -26,6 +26,8 @@ def analysis_dict(analysis: Analysis) -> dict[str, Any]:
         "landmarks": None if analysis.landmarks is None else [[round(float(x), 2), round(float(y), 2)]
                                                             for x, y in analysis.landmarks],
         "mm_per_px": analysis.mm_per_px,
+        "source_mm_per_px": analysis.source_mm_per_px,
+        "measurement_standard": analysis.measurement_standard,
         "pose": None if analysis.pose is None else {
             "yaw": analysis.pose.yaw_deg, "pitch": analysis.pose.pitch_deg, "roll": analysis.pose.roll_deg},
         "quality": None if analysis.quality is None else asdict(analysis.quality),

@@ -5,15 +5,20 @@ landmarks, so it follows the head's roll and the photo's scale; the forehead
 and crow's feet, which reach past the mesh, are then clipped to skin.
 Geometry follows where injectors look for each line:
 
-* ``forehead``: horizontal frontalis lines, from just above the brows to the
-  hairline, laterally to the brow tails (the temporal lines);
+* ``forehead``: horizontal frontalis lines, from just above the brows up to
+  the hairline, found column by column (the first few millimetres of
+  persistent non-skin going up), laterally from temporal line to temporal line
+  (just beyond the brow tails); a skin-coloured patch above the hairline, such
+  as scalp seen through thin hair, is never forehead;
 * ``glabella``: vertical corrugator lines and the horizontal procerus line,
   between the medial brow heads, from the nasal root to above the brows;
-* ``crows_feet_left`` / ``_right``: the lateral canthal fan, beyond the
-  orbital rim, opening laterally from the outer eye corner. It is bounded by
-  the face outline (pushed out past the mesh's edge), not by skin colour: an
-  injector draws the fan where the orbicularis is, even when hair falls over
-  part of it, and the line measurement leaves out non-skin pixels itself.
+* ``crows_feet_left`` / ``_right``: the lateral canthal lines, centred on
+  the outer eye corner, from ``CROWS_FEET_NEAR_MM`` to ``CROWS_FEET_FAR_MM``
+  lateral of it, from the brow tail down onto the upper cheek where smile
+  lines run. It is bounded by the face outline (pushed out past the mesh's
+  edge), not by skin colour: an injector draws the zone where the
+  orbicularis is, even when hair falls over part of it, and the line
+  measurement leaves out non-skin pixels itself.
 """
 from __future__ import annotations
 
@@ -41,17 +46,27 @@ from landmarks.masks import dilate, polygon_mask
 REGION_NAMES = ("forehead", "glabella", "crows_feet_left", "crows_feet_right")
 
 FOREHEAD_ABOVE_BROW_MM = 3.0
-FOREHEAD_HEIGHT_MM = 70.0  # brow to hairline is 50-65 mm; skin clipping finds the real edge
+FOREHEAD_HEIGHT_MM = 75.0  # brow to hairline is 50-65 mm; the hairline scan finds the real edge
+FOREHEAD_BEYOND_BROW_TAIL_MM = 3.0  # the temporal line lies just lateral of the brow tail
+FOREHEAD_COLUMN_MM = 1.0
+FOREHEAD_STEP_MM = 0.5
+HAIRLINE_RUN_MM = 3.0      # this much non-skin going up is the hairline, not a speck
+HAIRLINE_SMOOTH_COLUMNS = 7  # a running median: a stray strand does not notch the edge
+HAIRLINE_MARGIN_MM = 1.0
 GLABELLA_ABOVE_BROW_MM = 14.0   # above the highest brow point of the region
 GLABELLA_ABOVE_BROW_EDGE_MM = 1.0
 GLABELLA_REACH_PUPIL = 0.9
 GLABELLA_BELOW_NASION_MM = 3.0
-CROWS_FEET_GAP_MM = 4.0     # from the outer canthus to the fan's apex (orbital rim)
 # Adult outer canthi lie ~13.5 mm lateral of the pupils at a ~63 mm inter-pupillary
 # distance (Farkas, Anthropometry of the Head and Face, 1994): 0.21 of it.
 CANTHUS_FROM_PUPIL_IOD = 0.21
-CROWS_FEET_RADIUS_MM = 28.0
-CROWS_FEET_HALF_ANGLE_DEG = 45.0
+# The zone, in mm from the canthus (lateral, up): crow's feet start beyond the
+# orbital rim (~5 mm) and run 2-3 cm out, from the brow tail's height down over
+# the zygoma, where they fan downwards at a smile.
+CROWS_FEET_NEAR_MM = 5.0
+CROWS_FEET_FAR_MM = 30.0
+CROWS_FEET_TOP_MM = 14.0
+CROWS_FEET_BOTTOM_MM = -20.0
 FACE_OUTLINE_MARGIN_MM = 10.0  # the mesh outline stops short of the face's visible edge
 
 
@@ -65,11 +80,60 @@ class Region:
 
 
 def _forehead_mm(frame: FaceFrame, xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    right = frame.to_mm(xy[list(RIGHT_BROW_UPPER)])
-    left = frame.to_mm(xy[list(LEFT_BROW_UPPER)])[::-1]
-    bottom = np.vstack([right, left]) + (0.0, FOREHEAD_ABOVE_BROW_MM)
+    """The forehead's anatomical outline (mm): above the brows, temporal line to temporal line."""
+    bottom = _forehead_bottom_mm(frame, xy)
     top = bottom[::-1] + (0.0, FOREHEAD_HEIGHT_MM)
     return np.vstack([bottom, top])
+
+
+def _forehead_bottom_mm(frame: FaceFrame, xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """(N, 2) mm, one point per column: just above the brows, right to left."""
+    brow = upper_brow_mm(frame, xy)
+    xs = np.arange(brow[0, 0] - FOREHEAD_BEYOND_BROW_TAIL_MM,
+                   brow[-1, 0] + FOREHEAD_BEYOND_BROW_TAIL_MM + 1e-6, FOREHEAD_COLUMN_MM)
+    return np.stack([xs, [height_at(brow, x) + FOREHEAD_ABOVE_BROW_MM for x in xs]], axis=1)
+
+
+def _hairline_heights(frame: FaceFrame, bottom_mm: npt.NDArray[np.float64],
+                      skin: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    """Per column, how far above ``bottom_mm`` the skin goes before the hairline
+    (``HAIRLINE_RUN_MM`` of non-skin, or the photo's edge), in mm."""
+    steps = np.arange(0.0, FOREHEAD_HEIGHT_MM, FOREHEAD_STEP_MM)
+    points = bottom_mm[:, None, :] + np.stack([np.zeros_like(steps), steps], axis=1)[None]
+    px = np.round(frame.to_px(points.reshape(-1, 2))).astype(int).reshape(points.shape)
+    height, width = skin.shape
+    inside = (px[..., 0] >= 0) & (px[..., 0] < width) & (px[..., 1] >= 0) & (px[..., 1] < height)
+    is_skin = np.zeros(inside.shape, bool)
+    is_skin[inside] = skin[px[inside][:, 1], px[inside][:, 0]]
+    run = max(1, int(round(HAIRLINE_RUN_MM / FOREHEAD_STEP_MM)))
+    # not_skin_ahead[i, j]: every sample j .. j+run-1 is non-skin (or outside the photo).
+    padded = np.pad(~is_skin, ((0, 0), (0, run)), constant_values=True).astype(np.int32)
+    window = np.cumsum(padded, axis=1)
+    ahead = window[:, run - 1:] - np.pad(window, ((0, 0), (1, 0)))[:, :-run]
+    blocked = ahead[:, :len(steps)] >= run
+    blocked[:, -1] = True
+    first = np.argmax(blocked, axis=1)
+    tops = steps[first] - HAIRLINE_MARGIN_MM
+    half = HAIRLINE_SMOOTH_COLUMNS // 2
+    padded_tops = np.pad(tops, half, mode="edge")
+    return np.array([np.median(padded_tops[i:i + HAIRLINE_SMOOTH_COLUMNS]) for i in range(len(tops))])
+
+
+def forehead_polygon(frame: FaceFrame, xy: npt.NDArray[np.float64], skin: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    """The forehead skin as a polygon in image pixels: brows up to the hairline.
+
+    Columns whose skin ends at the brows (a fringe down to them) are left out
+    at the sides and closed to the brows in the middle.
+    """
+    bottom = _forehead_bottom_mm(frame, xy)
+    heights = _hairline_heights(frame, bottom, skin)
+    open_columns = np.flatnonzero(heights > 0)
+    if len(open_columns) < 2:
+        return np.empty((0, 2))
+    span = slice(open_columns[0], open_columns[-1] + 1)
+    bottom, heights = bottom[span], np.maximum(heights[span], 0.0)
+    top = bottom + np.stack([np.zeros_like(heights), heights], axis=1)
+    return frame.to_px(np.vstack([bottom, top[::-1]]))
 
 
 def _glabella_mm(frame: FaceFrame, xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -100,20 +164,24 @@ def _glabella_mm(frame: FaceFrame, xy: npt.NDArray[np.float64]) -> npt.NDArray[n
 
 
 def _crows_feet_mm(frame: FaceFrame, xy: npt.NDArray[np.float64], side: str) -> npt.NDArray[np.float64]:
-    """The fan opens from a point ``CROWS_FEET_GAP_MM`` beyond the outer canthus.
+    """The lateral canthal zone (mm): ``CROWS_FEET_NEAR_MM``-``CROWS_FEET_FAR_MM``
+    lateral of the canthus, from the brow tail's height down onto the cheek.
 
     The canthus is placed from the pupil, the mesh's steadiest point, at
     ``CANTHUS_FROM_PUPIL_IOD`` inter-pupillary distances: a single eye-corner
     landmark wanders by 1-2 mm between photos of the same face (more under
-    shadow or hair), which would move the whole fan with it.
+    shadow or hair), which would move the whole zone with it. Its inner edge
+    is a wedge pointing at the canthus (lines converge there), the rest a box.
     """
     pupils = frame.to_mm(xy[[RIGHT_IRIS_CENTRE, LEFT_IRIS_CENTRE]])
     reach = CANTHUS_FROM_PUPIL_IOD * float(np.linalg.norm(pupils[1] - pupils[0]))
     pupil, lateral = (pupils[1], 1.0) if side == "left" else (pupils[0], -1.0)
-    apex = pupil + (lateral * (reach + CROWS_FEET_GAP_MM), 0.0)
-    angles = np.radians(np.linspace(-CROWS_FEET_HALF_ANGLE_DEG, CROWS_FEET_HALF_ANGLE_DEG, 15))
-    arc = apex + CROWS_FEET_RADIUS_MM * np.stack([lateral * np.cos(angles), np.sin(angles)], axis=1)
-    return np.vstack([apex, arc])
+    canthus = pupil + (lateral * reach, 0.0)
+    near, far = CROWS_FEET_NEAR_MM, CROWS_FEET_FAR_MM
+    top, bottom = CROWS_FEET_TOP_MM, CROWS_FEET_BOTTOM_MM
+    corners = np.array([(near, 0.0), (near + 0.6 * top, top), (far, top), (far, bottom),
+                        (near - 0.6 * bottom, bottom)])
+    return canthus + corners * (lateral, 1.0)
 
 
 def _face_outline_mask(frame: FaceFrame, xy: npt.NDArray[np.float64], shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
@@ -179,13 +247,10 @@ def treatment_regions(frame: FaceFrame, xy: npt.NDArray[np.float64],
         by hair, outside the photo) has an empty polygon and zero area.
     """
     outlines = anatomical_outlines(frame, xy)
-    n_bottom = len(RIGHT_BROW_UPPER) + len(LEFT_BROW_UPPER)
     outline = _face_outline_mask(frame, xy, skin.shape)
+    in_photo = np.ones(skin.shape, bool)
     shapes = {
-        # The forehead keeps the skin touching the brows: skin seen through a
-        # fringe, or a bald scalp beyond it, is not forehead.
-        "forehead": _clip(outlines["forehead"], skin,
-                          seed_px=outlines["forehead"][:n_bottom] + 2.0 / frame.mm_per_px * frame.up_axis),
+        "forehead": _clip(forehead_polygon(frame, xy, skin), in_photo, None),
         "glabella": _clip(outlines["glabella"], skin, seed_px=xy[[NASION]]),
         "crows_feet_left": _clip(outlines["crows_feet_left"], outline, None),
         "crows_feet_right": _clip(outlines["crows_feet_right"], outline, None),

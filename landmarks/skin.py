@@ -5,6 +5,11 @@ feet beyond the face outline) are clipped to skin so that hair, brows and the
 background never count as lines. The colour model is learnt per photo from
 places that are skin on every face (cheeks and nasal bridge), so it follows the
 patient's complexion and the photo's white balance.
+
+Colour alone cannot tell grey or white hair from pale skin, so texture decides
+too: hair is a dense mat of fine bright strands, skin is smooth at that scale
+(a wrinkle is a sparse dark valley, not bright detail). Fine bright detail far
+above the sampled skin's own is hair, whatever its colour.
 """
 from __future__ import annotations
 
@@ -16,12 +21,18 @@ from landmarks.anatomy import LEFT_CHEEK, NOSE_BRIDGE, RIGHT_CHEEK
 
 # Tolerances: Mahalanobis distance in rg chromaticity, and floors relative to
 # the sampled skin's median saturation and brightness (HSV).
-_CHROMA_DISTANCE = 3.0
-_MIN_CHROMA_SD = 0.004  # a floor under the sampled spread: JPEG noise, uneven light
+_CHROMA_DISTANCE = 3.5
+_MIN_CHROMA_SD = 0.006  # a floor under the sampled spread: JPEG noise, uneven light
 _MIN_SATURATION = 0.45
 _MIN_BRIGHTNESS = 0.35
 _MAX_HOLE_IOD = 0.25  # enclosed non-skin up to (this x inter-ocular distance)² is filled
 _NEAR_CLIPPING = 235  # a channel this bright may have been cut off by the sensor or JPEG
+# Texture: bright detail finer than _DETAIL_IOD (x inter-ocular distance, ~1 mm),
+# its energy averaged over _TEXTURE_IOD (~3 mm); hair where it exceeds the
+# sampled skin's median energy this many times.
+_DETAIL_IOD = 0.016
+_TEXTURE_IOD = 0.045
+_HAIR_TEXTURE_RATIO = 10.0
 
 
 def _sample_mask(shape: tuple[int, int], xy: npt.NDArray[np.float64], iod_px: float) -> npt.NDArray[np.uint8]:
@@ -42,6 +53,20 @@ def _fill_small_holes(skin: npt.NDArray[np.bool_], max_area_px: float) -> npt.ND
     enclosed = (left > 0) & (top > 0) & (right < width) & (bottom < height)
     fill = enclosed & (stats[:, cv2.CC_STAT_AREA] <= max_area_px)
     return skin | fill[labels]
+
+
+def hair_texture(rgb: npt.NDArray[np.uint8], sampled: npt.NDArray[np.bool_], iod_px: float) -> npt.NDArray[np.bool_]:
+    """(H, W) bool: pixels whose fine bright detail marks them as hair.
+
+    Works on log-luminance and compares with the skin ``sampled`` in the same
+    photo, so a gain or a tone curve changes nothing and noise raises both
+    sides alike.
+    """
+    log_lum = np.log1p(rgb[..., 1].astype(np.float32))
+    detail = log_lum - cv2.GaussianBlur(log_lum, (0, 0), max(0.7, _DETAIL_IOD * iod_px))
+    energy = cv2.GaussianBlur(np.maximum(detail, 0) ** 2, (0, 0), max(1.0, _TEXTURE_IOD * iod_px))
+    reference = float(np.median(energy[sampled])) if sampled.any() else 0.0
+    return energy > _HAIR_TEXTURE_RATIO * max(reference, 1e-6)
 
 
 def _face_window(shape: tuple[int, int], xy: npt.NDArray[np.float64], iod_px: float) -> tuple[int, int, int, int]:
@@ -88,7 +113,7 @@ def skin_mask(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: f
     # the saturation floor (white highlights are filled as holes below).
     clipped = (rgb.max(axis=-1) >= _NEAR_CLIPPING) & (distance_sq < (2 * _CHROMA_DISTANCE) ** 2) \
         & (saturation > 0.5 * _MIN_SATURATION * median_saturation)
-    skin = bright_enough & (
+    skin = bright_enough & ~hair_texture(rgb, sampled, iod_px) & (
         clipped | ((distance_sq < _CHROMA_DISTANCE ** 2) & (saturation > _MIN_SATURATION * median_saturation)))
     # Close pores and fine lines (they are skin), then drop isolated specks.
     size = max(3, int(0.04 * iod_px) | 1)

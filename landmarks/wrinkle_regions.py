@@ -1,6 +1,7 @@
 """Wrinkle measures of a face's treatment regions (see ``wrinkles`` for the filter).
 
-The face window is resampled once to the canonical scale; each region then
+The face window is cut from the original photo and resampled once to the
+measurement grid; each region then
 gets its own expected line direction and its own allowed skin: the region,
 minus anything that is not skin (grown by a margin so the edge of hair or
 of the photo never reads as a valley), minus the brows and the eyes.
@@ -25,19 +26,32 @@ from landmarks.anatomy import (
 from landmarks.masks import dilate, polygon_mask
 from landmarks.regions import Region
 from landmarks.wrinkles import (
-    CANONICAL_MM_PER_PX,
+    GRID_MM_PER_PX,
+    REFERENCE_SKIN_CHROMA,
     SIGMAS_MM,
     RegionLines,
+    blown_out,
     equalise_resolution,
     expected_directions,
     line_map,
     log_luminance,
     measure,
+    meets_standard,
+    photometric_scale,
+    valley_strength,
 )
 
 NON_SKIN_MARGIN_MM = 2.0  # hair tips and strands at the hairline's edge
 BROW_MARGIN_MM = 1.5
-EYE_MARGIN_MM = 3.0
+EYE_MARGIN_MM = 3.0       # lashes and the lid crease
+HIGHLIGHT_MARGIN_MM = 1.0  # the dark rim of a specular highlight is no valley
+# Hair strands: chromaticity smoothed at this scale, against the median over
+# this much skin around it; a drop of more than this share of the skin's own
+# ln(R/B) is another material, grown by a margin.
+HAIR_CHROMA_SIGMA_MM = 0.3
+HAIR_BACKGROUND_MM = 3.0
+HAIR_CHROMA_DROP = 0.35
+HAIR_MARGIN_MM = 0.6
 
 
 def _window(regions: dict[str, Region], shape: tuple[int, int], margin_px: float) -> tuple[int, int, int, int]:
@@ -45,6 +59,13 @@ def _window(regions: dict[str, Region], shape: tuple[int, int], margin_px: float
     left, top = np.floor(points.min(axis=0) - margin_px).astype(int)
     right, bottom = np.ceil(points.max(axis=0) + margin_px).astype(int)
     return max(0, left), max(0, top), min(shape[1], right), min(shape[0], bottom)
+
+
+def _box(polygon: npt.NDArray[np.float64], shape: tuple[int, int]) -> tuple[slice, slice]:
+    """The (rows, cols) slices of ``shape`` holding ``polygon``."""
+    left, top = np.maximum(np.floor(polygon.min(axis=0)).astype(int), 0)
+    right, bottom = np.ceil(polygon.max(axis=0)).astype(int) + 1
+    return slice(top, min(bottom, shape[0])), slice(left, min(right, shape[1]))
 
 
 def _excluded(shape: tuple[int, int], xy: npt.NDArray[np.float64], skin: npt.NDArray[np.bool_],
@@ -59,37 +80,67 @@ def _excluded(shape: tuple[int, int], xy: npt.NDArray[np.float64], skin: npt.NDA
     return excluded
 
 
-def measure_regions(rgb: npt.NDArray[np.uint8], frame: FaceFrame, xy: npt.NDArray[np.float64],
-                    regions: dict[str, Region], skin: npt.NDArray[np.bool_]) -> RegionLines:
-    """Line maps and wrinkle measures of every visible region.
+def _not_shade(rgb: npt.NDArray[np.uint8], skin_chroma: float, mm_per_px: float) -> npt.NDArray[np.bool_]:
+    """Pixels whose colour, not only brightness, departs from the skin around them.
+
+    A wrinkle is a shadow: it darkens all channels alike and keeps the skin's
+    chromaticity (if anything a shadow in skin is redder). A hair strand is
+    another material: dark hair and grey or white hair are all less red than
+    skin, so ``ln(R/B)`` drops along it. This tells a grey strand from pale
+    skin where brightness and colour alone cannot.
+    """
+    rgb_f = rgb.astype(np.float32) + 1.0
+    chroma = cv2.GaussianBlur(np.log(rgb_f[..., 0] / rgb_f[..., 2]), (0, 0), HAIR_CHROMA_SIGMA_MM / mm_per_px)
+    size = max(3, int(round(HAIR_BACKGROUND_MM / mm_per_px)) | 1)
+    background = cv2.medianBlur(np.clip(chroma * 64 + 128, 0, 255).astype(np.uint8), min(size, 255))
+    drop = (background.astype(np.float32) - 128) / 64 - chroma
+    return drop > HAIR_CHROMA_DROP * max(skin_chroma, 0.1)
+
+
+def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: FaceFrame,
+                    xy: npt.NDArray[np.float64], regions: dict[str, Region], skin: npt.NDArray[np.bool_]) -> RegionLines:
+    """Line maps and wrinkle measures of every visible region, at the measurement standard.
 
     Parameters
     ----------
-    rgb : (H, W, 3) uint8, the analysed image.
-    frame : the face frame (its ``mm_per_px`` sets the resampling).
-    xy : (478, 2) landmarks in image pixels.
-    regions : from ``treatment_regions``.
-    skin : (H, W) bool skin mask of the image.
+    rgb : (H0, W0, 3) uint8, the original photo at its own resolution.
+    source_mm_per_px : the original photo's scale; above ``STANDARD_MM_PER_PX``
+        nothing is measured (``measures`` is empty).
+    frame : the face frame in the working image's pixels.
+    xy : (478, 2) landmarks in the working image's pixels.
+    regions : from ``treatment_regions``, working-image pixels.
+    skin : (H, W) bool skin mask of the working image; its shape sets the
+        working image's size (the original is (H0, W0), the same view).
+
+    Returns
+    -------
+    RegionLines with ``label_map`` and ``measured`` in working-image pixels.
     """
     names = tuple(regions)
-    label_map = np.zeros(rgb.shape[:2], np.uint8)
+    label_map = np.zeros(skin.shape, np.uint8)
+    measured = np.zeros(skin.shape, bool)
     visible = {name: r for name, r in regions.items() if r.polygon}
-    measured = np.zeros(rgb.shape[:2], bool)
-    if not visible:
+    if not visible or not meets_standard(source_mm_per_px):
         return RegionLines(measures={}, names=names, label_map=label_map, measured=measured)
+    to_source = rgb.shape[1] / skin.shape[1]  # working px -> original px
     margin_px = 4 * max(SIGMAS_MM) / frame.mm_per_px
-    left, top, right, bottom = _window(visible, rgb.shape[:2], margin_px)
-    factor = frame.mm_per_px / CANONICAL_MM_PER_PX  # image px -> canonical px
+    left, top, right, bottom = _window(visible, skin.shape, margin_px)
+    factor = frame.mm_per_px / GRID_MM_PER_PX  # working px -> grid px
     size = (max(1, round((right - left) * factor)), max(1, round((bottom - top) * factor)))
-    crop = rgb[top:bottom, left:right]
-    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
-    canonical = cv2.resize(crop, size, interpolation=interpolation)
+    crop = rgb[int(top * to_source):int(np.ceil(bottom * to_source)), int(left * to_source):int(np.ceil(right * to_source))]
+    interpolation = cv2.INTER_AREA if crop.shape[1] > size[0] else cv2.INTER_CUBIC
+    grid_rgb = cv2.resize(crop, size, interpolation=interpolation)
     shape = (size[1], size[0])
     to_window = lambda points: (np.asarray(points, np.float64) - (left, top)) * factor  # noqa: E731
     window_xy = to_window(xy)
     window_skin = cv2.resize(skin[top:bottom, left:right].astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
-    allowed_skin = ~_excluded(shape, window_xy, window_skin, 1.0 / CANONICAL_MM_PER_PX)
-    log_lum = equalise_resolution(log_luminance(canonical), frame.mm_per_px)
+    scale = photometric_scale(grid_rgb, window_skin)
+    allowed_skin = ~_excluded(shape, window_xy, window_skin, 1.0 / GRID_MM_PER_PX)
+    allowed_skin &= ~dilate(_not_shade(grid_rgb, scale * REFERENCE_SKIN_CHROMA, GRID_MM_PER_PX),
+                            HAIR_MARGIN_MM / GRID_MM_PER_PX)
+    allowed_skin &= ~dilate(blown_out(grid_rgb), HIGHLIGHT_MARGIN_MM / GRID_MM_PER_PX)
+    log_lum = equalise_resolution(log_luminance(grid_rgb), source_mm_per_px)
+    strength, direction = valley_strength(log_lum / scale)
 
     horizontal = float(np.arctan2(frame.x_axis[1], frame.x_axis[0]))
     vertical = float(np.arctan2(frame.up_axis[1], frame.up_axis[0]))
@@ -99,23 +150,28 @@ def measure_regions(rgb: npt.NDArray[np.uint8], frame: FaceFrame, xy: npt.NDArra
     for index, name in enumerate(names):
         if name not in visible:
             continue
-        allowed = polygon_mask(shape, to_window(visible[name].polygon)) & allowed_skin
+        polygon = to_window(visible[name].polygon)
+        box = _box(polygon, shape)
+        allowed = polygon_mask(shape, polygon)[box] & allowed_skin[box]
+        box_shape = allowed.shape
+        origin = (box[1].start, box[0].start)
         if name == "forehead":
-            expected = expected_directions(shape, "axis", axis_angle=horizontal)
+            expected = expected_directions(box_shape, "axis", axis_angle=horizontal)
         elif name == "glabella":
-            expected = expected_directions(shape, "axis", axis_angle=vertical)
+            expected = expected_directions(box_shape, "axis", axis_angle=vertical)
         else:
-            canthus = window_xy[LEFT_EYE_OUTER if name.endswith("left") else RIGHT_EYE_OUTER]
-            expected = expected_directions(shape, "radial", centre=(float(canthus[0]), float(canthus[1])))
-        lines = line_map(log_lum, allowed, expected)
+            canthus = window_xy[LEFT_EYE_OUTER if name.endswith("left") else RIGHT_EYE_OUTER] - origin
+            expected = expected_directions(box_shape, "radial", centre=(float(canthus[0]), float(canthus[1])))
+        lines = line_map(strength[box], direction[box], log_lum[box], allowed, expected, scale=scale)
         result = measure(lines, allowed)
         if result is None:
             continue
         measures[name] = result
-        window_measured |= allowed
-        window_labels[lines.mask & (window_labels == 0)] = index + 1
+        window_measured[box] |= allowed
+        labels = window_labels[box]
+        labels[lines.mask & (labels == 0)] = index + 1
     size_back = (right - left, bottom - top)
     label_map[top:bottom, left:right] = cv2.resize(window_labels, size_back, interpolation=cv2.INTER_NEAREST)
     measured[top:bottom, left:right] = cv2.resize(window_measured.astype(np.uint8), size_back,
                                                   interpolation=cv2.INTER_NEAREST) > 0
-    return RegionLines(measures=measures, names=names, label_map=label_map, measured=measured)
+    return RegionLines(measures=measures, names=names, label_map=label_map, measured=measured, scale=scale)

@@ -1,19 +1,33 @@
-"""Wrinkle lines: a multi-scale valley filter on log-luminance at a physical scale.
+"""Wrinkle lines: a multi-scale valley filter at one measurement standard,
+judged against the photo's own skin.
 
-A wrinkle is a narrow dark valley in the skin's luminance. Its cross-section
-is found with the Hessian of the image smoothed at a few scales (the valley
-is where the largest eigenvalue is strongly positive and the other near
-zero; Sato et al. 1998, Frangi et al. 1998), working on log-luminance so a
-change of exposure (a gain) changes nothing. Every photo is resampled to
-``CANONICAL_MM_PER_PX`` first and the scales are given in millimetres, so
-the same skin gives the same map at any resolution. Each region weights the
-response by how well the valley follows the region's line direction
-(forehead horizontal, glabella vertical, crow's feet radial around the
-lateral canthus); short marks (pores, freckles) are dropped.
+A wrinkle is a long, narrow, dark valley in the skin's luminance that follows
+the region's line direction (forehead horizontal, glabella vertical, crow's
+feet radial around the lateral canthus). Its cross-section is found with the
+Hessian of the log-luminance smoothed at a few scales (Sato et al. 1998,
+Frangi et al. 1998). Three things make the measure hold on real photos:
 
-Per region the result is the line length per skin area (mm per cm²: the
-wrinkle index) and the mean depth of the lines as relative contrast (how
-much darker the valley floor is than the skin around it).
+* **One measurement standard.** Every photo's face is resampled to
+  ``GRID_MM_PER_PX`` and band-limited to the detail a photo at
+  ``STANDARD_MM_PER_PX`` holds, so a 12 MP clinic photo and a 2 MP one give
+  the same map. A photo coarser than the standard gets no index at all: a
+  valley narrower than two pixels is not in it, and upsampling invents nothing.
+* **Photometric normalisation.** In log-luminance a gain is an offset (the
+  Hessian ignores it) and a tone curve ``I^g`` multiplies every valley's depth
+  by ``g``. The skin's own log-chromaticity ``ln(R/B)`` is multiplied by the
+  same ``g`` and is unchanged by a gain, by blur, by noise and by the lines
+  themselves (a shadow darkens all channels alike), so valley strengths are
+  divided by it (``photometric_scale``). Smoothing the skin does not change its
+  colour, so a treated forehead scores lower, as it should; a scale taken from
+  the skin's texture would instead cancel the treatment.
+* **Lines stand out from this photo's grain.** A valley counts as a line only
+  above the larger of a fixed depth and a multiple of the region's own grain,
+  measured as the response across the expected direction (which real lines do
+  not feed): noise and JPEG blocks raise the bar instead of adding lines.
+
+Per region the wrinkle index weighs every line by its depth and by how long
+and continuous it is (``measure``): deep long lines count fully, short faint
+fragments barely, so pores and texture never add up to "severe".
 
 References
 ----------
@@ -32,37 +46,57 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-# 4 px per mm: fine crow's feet (0.3-0.5 mm wide) still span 1-2 px.
-CANONICAL_MM_PER_PX = 0.25
+# The measurement standard: lines are measured at the detail of a photo at
+# 0.4 mm per pixel (iris >= 29 px). A forehead or glabellar line at full
+# contraction, or a crow's-foot at a smile, is 0.5-2 mm wide, so at 0.4 mm/px
+# it spans two pixels or more; a phone photo reaches it when the face fills a
+# third of the frame, and a clinic photo of the face always does. Finer
+# standards would refuse most photos taken in practice; coarser ones lose the
+# fine lines a treatment softens first.
+STANDARD_MM_PER_PX = 0.4
+# Sampling grid: two samples per standard pixel, so the finest valleys are not
+# aliased and the Hessian's 3x3 stencil stays well inside them.
+GRID_MM_PER_PX = 0.2
+# The method's version for stored indices: indices of another method or
+# standard are never plotted or compared together.
+MEASUREMENT_STANDARD = f"v4@{STANDARD_MM_PER_PX}mm"
 # Valley half-widths looked for, in mm: fine lines to deep folds.
-SIGMAS_MM = (0.3, 0.45, 0.65)
-# Hysteresis thresholds on the scale-normalised valley strength (log units,
-# about 0.4 x the relative depth of a line at its best scale): 0.03 is a ~7 %
-# dark valley, above the grain of skin (pores, freckles, fine texture);
-# valleys down to ~3 % only extend lines that reach it somewhere.
-HIGH_THRESHOLD = 0.04
-LOW_THRESHOLD = 0.015
+SIGMAS_MM = (0.35, 0.5, 0.75, 1.05)
+# Log-chromaticity ln(R/B) of typical skin in an sRGB photo; valley strengths
+# are expressed as if the photo had this skin contrast (see photometric_scale).
+REFERENCE_SKIN_CHROMA = 0.45
+# Hysteresis thresholds on the normalised, scale-normalised valley strength
+# (about 0.35 x the log-depth of a line at its best scale): 0.03 is a ~9 %
+# valley, above the grain of clean skin; valleys down to ~4 % extend lines that
+# reach it somewhere.
+HIGH_THRESHOLD = 0.03
+LOW_THRESHOLD = 0.013
+# ... and at least this many times the region's own grain (see ``grain``).
+GRAIN_FACTOR_HIGH = 2.5
+GRAIN_FACTOR_LOW = 1.25
+# The strength of a reference line (a ~14 % deep valley): the index counts a
+# line of this depth at 1 mm per mm, a deeper one more, a fainter one less.
+REFERENCE_STRENGTH = 0.05
 MIN_LINE_LENGTH_MM = 5.0
-# Below this much visible skin a region's index is not reported: a few
-# millimetres of line over a sliver of skin would read as severe.
+# A line counts in full once it is this long and continuous, nothing at
+# ``MIN_LINE_LENGTH_MM``, in proportion between: fragments (pores strung
+# together, texture) weigh little, and no line jumps in or out of the index.
+FULL_LINE_LENGTH_MM = 15.0
+# Below this much visible skin a region's index is not reported.
 MIN_SKIN_AREA_CM2 = 1.0
-# Photos are compared at the detail a photo at this scale holds (iris ~17 px):
-# sharper photos are blurred down to it, so the index does not follow resolution.
-COARSEST_MM_PER_PX = 0.7
-_PIXEL_BLUR = 0.36
-CLIPPED = 254  # a channel value at which the sensor or the tone curve has cut off
-# Background for depth: skin with valleys narrower than this closed over.
-_BACKGROUND_MM = 2.5
+CLIPPED = 250  # a channel value at which the sensor or the tone curve has cut off
+_PIXEL_BLUR = 0.36  # a pixel of width p blurs like a Gaussian of sigma ~0.36 p
+_BACKGROUND_MM = 3.0  # skin with valleys narrower than this closed over, for depth
 
 
 @dataclass(frozen=True)
 class LineMap:
-    """A region's detected lines, in the canonical frame of one image window.
+    """A region's detected lines on the measurement grid.
 
-    ``mask`` (H, W) bool: line pixels (the valleys' width); ``skeleton`` (H, W)
-    bool: their floors, one pixel wide; ``weight`` (H, W) float32: the length
-    (px) each floor pixel contributes, scaled by confidence; ``depth`` (H, W)
-    float32: relative contrast of each pixel below its surrounding skin.
+    ``mask`` (H, W) bool: line pixels; ``skeleton`` (H, W) bool: their floors,
+    one pixel wide; ``weight`` (H, W) float32: what each floor pixel adds to
+    the index, in grid pixels of reference-depth line; ``depth`` (H, W)
+    float32: normalised relative contrast below the surrounding skin.
     """
 
     mask: npt.NDArray[np.bool_]
@@ -73,7 +107,9 @@ class LineMap:
 
 @dataclass(frozen=True)
 class LineMeasure:
-    """``wrinkle_index``: mm of line per cm² of skin; ``line_depth``: mean relative contrast."""
+    """``wrinkle_index``: mm of reference-depth line per cm² of skin (lines
+    weighted by depth and continuity); ``line_depth``: mean normalised relative
+    contrast of the lines; ``line_length_mm``: their plain length."""
 
     wrinkle_index: float
     line_depth: float
@@ -81,14 +117,19 @@ class LineMeasure:
     skin_area_cm2: float
 
 
+def meets_standard(mm_per_px: float) -> bool:
+    """Whether a photo at ``mm_per_px`` holds the detail lines are measured at
+    (with 2 % slack for the iris ruler's own jitter)."""
+    return 0 < mm_per_px <= STANDARD_MM_PER_PX * 1.02
+
+
 def log_luminance(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     """ln(1 + green), 0..255.
 
     A wrinkle's shadow darkens all three channels by the same factor, so any
     channel shows it. Green is the sharpest and least noisy: a phone sensor has
-    twice as many green photosites as red or blue, and on skin red clips first
-    in a bright photo. Blue, which clips last, carries several times green's
-    grain (on the validation set its index on unlined skin is four times as high).
+    twice as many green photosites as red or blue, and blue carries several
+    times green's grain.
     """
     return np.log1p(rgb[..., 1].astype(np.float32))
 
@@ -99,22 +140,40 @@ def blown_out(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
     return rgb[..., 1] >= CLIPPED
 
 
-def equalise_resolution(log_lum: npt.NDArray[np.float32], source_mm_per_px: float,
-                        coarsest_mm_per_px: float = COARSEST_MM_PER_PX) -> npt.NDArray[np.float32]:
-    """Blur a canonical-scale image from a sharp photo down to the detail a photo at
-    ``coarsest_mm_per_px`` holds, so that a line gives the same valley whatever
-    the photo's resolution.
+def photometric_scale(rgb: npt.NDArray[np.uint8], skin: npt.NDArray[np.bool_]) -> float:
+    """The skin's log-chromaticity relative to typical skin: ``median ln(R/B) / 0.45``.
 
-    A pixel of width p blurs like a Gaussian of sigma ~0.36 p (box filter plus
-    demosaicing); the difference of variances is added.
+    Under a tone curve ``I' = 255 (I / 255)^g`` both a valley's log-depth and
+    ``ln(R/B)`` are multiplied by ``g``; a gain changes neither; noise, JPEG and
+    blur leave the median unchanged. Dividing log-depths by this scale makes
+    them independent of the tone curve. Clipped or near-black pixels, whose
+    channels no longer keep their ratio, are left out. Falls back to 1 when too
+    little skin is seen.
+
+    A patient with more strongly coloured skin (or a tan) reads proportionally
+    lower: compare indices within a patient, and grades through the clinic's
+    own calibration.
     """
-    extra_mm = _PIXEL_BLUR * np.sqrt(max(0.0, coarsest_mm_per_px ** 2 - source_mm_per_px ** 2))
+    pixels = rgb[skin].astype(np.float32)
+    usable = (pixels.max(axis=1) < CLIPPED) & (pixels.min(axis=1) > 12)
+    if usable.sum() < 50:
+        return 1.0
+    chroma = np.log((pixels[usable, 0] + 1) / (pixels[usable, 2] + 1))
+    return float(np.clip(np.median(chroma) / REFERENCE_SKIN_CHROMA, 0.25, 4.0))
+
+
+def equalise_resolution(log_lum: npt.NDArray[np.float32], source_mm_per_px: float,
+                        standard_mm_per_px: float = STANDARD_MM_PER_PX) -> npt.NDArray[np.float32]:
+    """Blur a grid image from a sharp photo down to the detail a photo at
+    ``standard_mm_per_px`` holds, so that a line gives the same valley whatever
+    the photo's resolution (the difference of the pixel blurs' variances is added)."""
+    extra_mm = _PIXEL_BLUR * np.sqrt(max(0.0, standard_mm_per_px ** 2 - source_mm_per_px ** 2))
     if extra_mm <= 0:
         return log_lum
-    return cv2.GaussianBlur(log_lum, (0, 0), extra_mm / CANONICAL_MM_PER_PX)
+    return cv2.GaussianBlur(log_lum, (0, 0), extra_mm / GRID_MM_PER_PX)
 
 
-def valley_strength(log_lum: npt.NDArray[np.float32], mm_per_px: float,
+def valley_strength(log_lum: npt.NDArray[np.float32], mm_per_px: float = GRID_MM_PER_PX,
                     sigmas_mm: tuple[float, ...] = SIGMAS_MM) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """Scale-normalised valley strength and the valley's direction.
 
@@ -127,7 +186,8 @@ def valley_strength(log_lum: npt.NDArray[np.float32], mm_per_px: float,
     -------
     strength : (H, W) float32, >= 0; max over scales of sigma² (λ1 - max(λ2, 0)),
         with λ1 >= λ2 the Hessian's eigenvalues (a dark line has λ1 > 0, λ2 ≈ 0;
-        a round pore has λ1 ≈ λ2 and scores ~0).
+        a round pore or mole has λ1 ≈ λ2 and scores ~0; a bright ridge, such as
+        a highlight or a white hair, has λ1 ≈ 0 and scores 0).
     direction : (H, W) float32, radians: the line's direction (along the valley),
         in image axes (x right, y down), modulo pi.
     """
@@ -144,7 +204,7 @@ def valley_strength(log_lum: npt.NDArray[np.float32], mm_per_px: float,
         half_trace = (hxx + hyy) / 2
         root = np.sqrt(((hxx - hyy) / 2) ** 2 + hxy ** 2)
         lam1, lam2 = half_trace + root, half_trace - root
-        strength = sigma ** 2 * np.maximum(lam1 - np.maximum(lam2, 0), 0) * (lam1 > 0)
+        strength = sigma ** 2 * np.maximum(lam1 - np.maximum(lam2, 0), 0)
         # The eigenvector of λ1 points across the valley; the line runs at +90°.
         across = 0.5 * np.arctan2(2 * hxy, hxx - hyy)
         better = strength > best
@@ -157,6 +217,20 @@ def orientation_weight(direction: npt.NDArray[np.float32], expected: npt.NDArray
     """cos⁴ of the angle between found and expected line directions (both mod pi):
     1 along the expected direction, 0.56 at 30°, 0.25 at 45°, 0 across it."""
     return np.cos(direction - expected) ** 4
+
+
+def grain(strength: npt.NDArray[np.float32], direction: npt.NDArray[np.float32],
+          expected: npt.NDArray[np.float32], allowed: npt.NDArray[np.bool_]) -> float:
+    """The region's grain: the 90th percentile of the valley response running
+    across the expected direction, over the allowed skin.
+
+    Real lines of the region do not feed it (they run along the expected
+    direction); noise, JPEG blocks, pores and skin texture do, whatever their
+    direction. 0 when the region is empty.
+    """
+    across = strength * orientation_weight(direction, expected + np.pi / 2)
+    values = across[allowed]
+    return float(np.percentile(values, 90)) if values.size else 0.0
 
 
 def _hysteresis(strength: npt.NDArray[np.float32], high: float, low: float) -> npt.NDArray[np.bool_]:
@@ -179,61 +253,76 @@ def _centre_lines(strength: npt.NDArray[np.float32], direction: npt.NDArray[np.f
     return (strength >= ahead) & (strength >= behind) & (strength > 0)
 
 
-def line_map(log_lum: npt.NDArray[np.float32], allowed: npt.NDArray[np.bool_], expected: npt.NDArray[np.float32],
-             mm_per_px: float = CANONICAL_MM_PER_PX, *, high: float = HIGH_THRESHOLD,
-             low: float = LOW_THRESHOLD, min_length_mm: float = MIN_LINE_LENGTH_MM) -> LineMap:
+def line_map(strength: npt.NDArray[np.float32], direction: npt.NDArray[np.float32],
+             log_lum: npt.NDArray[np.float32], allowed: npt.NDArray[np.bool_], expected: npt.NDArray[np.float32],
+             mm_per_px: float = GRID_MM_PER_PX, *, scale: float = 1.0,
+             min_length_mm: float = MIN_LINE_LENGTH_MM) -> LineMap:
     """Lines in one window of skin.
 
     Parameters
     ----------
-    log_lum : (H, W) float32 log-luminance at ``mm_per_px``.
+    strength, direction : (H, W) float32, from ``valley_strength`` of
+        ``log_lum / scale``.
+    log_lum : (H, W) float32 log-luminance at ``mm_per_px`` (the standard's detail).
     allowed : (H, W) bool, the skin where lines may be (region ∩ skin, minus
         brows, eyes and a margin around anything that is not skin).
     expected : (H, W) float32, the expected line direction in radians (image axes).
+    scale : the photo's ``photometric_scale`` (for the depth map).
 
     Returns
     -------
     LineMap
-        ``mask``: connected valleys above ``low`` that reach ``high`` and whose
-        floor is at least ``min_length_mm`` long; ``skeleton``: their floors;
-        ``weight``: each floor pixel's confidence, rising from 0 at ``low`` to 1
-        at ``high`` (a line fading in and out counts partly, so the index moves
-        smoothly with line strength instead of jumping at a threshold).
+        ``mask``: connected valleys above the low threshold that reach the high
+        one and whose floor is at least ``min_length_mm`` long (thresholds: the
+        larger of the fixed depth and a multiple of the region's ``grain``);
+        ``weight``: per floor pixel, its strength above the grain over
+        ``REFERENCE_STRENGTH``, times its line's continuity (0 at
+        ``min_length_mm``, 1 from ``FULL_LINE_LENGTH_MM``).
     """
-    strength, direction = valley_strength(log_lum, mm_per_px)
+    region_grain = grain(strength, direction, expected, allowed)
+    high = max(HIGH_THRESHOLD, GRAIN_FACTOR_HIGH * region_grain)
+    low = max(LOW_THRESHOLD, GRAIN_FACTOR_LOW * region_grain)
     weighted = strength * orientation_weight(direction, expected) * allowed
     mask = _hysteresis(weighted, high, low)
     floor = _centre_lines(weighted, direction) & mask
     count, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
     step = 1.0 / np.maximum(np.abs(np.cos(direction)), np.abs(np.sin(direction)))  # px of length per floor pixel
+    continuity = np.zeros(count, np.float32)
     if count > 1:
         lengths = np.bincount(labels[floor], weights=step[floor], minlength=count) * mm_per_px
         keep = lengths >= min_length_mm
         keep[0] = False
+        ramp = (lengths - min_length_mm) / max(FULL_LINE_LENGTH_MM - min_length_mm, 1e-6)
+        continuity = np.where(keep, np.clip(ramp, 0.0, 1.0), 0.0).astype(np.float32)
         mask = keep[labels]
         floor &= mask
-    weight = np.where(floor, np.clip((weighted - low) / (high - low), 0, 1) * step, 0).astype(np.float32)
-    # The map shows each line as its floor widened by a pixel on each side
-    # (0.75 mm): the valley's flanks above ``low`` would draw lines wider than they are.
+    # A line weighs by how far it stands above the region's grain: noise adds
+    # about the grain to every valley, and lines that barely clear it weigh
+    # next to nothing, so no line jumps in or out of the index.
+    above_grain = np.maximum(weighted - region_grain, 0)
+    weight = np.where(floor, above_grain / REFERENCE_STRENGTH * step * continuity[labels], 0).astype(np.float32)
+    # The map shows each line as its floor widened by a grid pixel on each side:
+    # the valley's flanks above ``low`` would draw lines wider than they are.
     mask &= cv2.dilate(floor.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     size = max(3, int(round(_BACKGROUND_MM / mm_per_px)) | 1)
     background = cv2.morphologyEx(log_lum, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
-    depth = (1.0 - np.exp(log_lum - background)).astype(np.float32)  # 1 - I / I_background
+    depth = (1.0 - np.exp((log_lum - background) / scale)).astype(np.float32)  # 1 - I / I_background
     return LineMap(mask=mask, skeleton=floor, weight=weight, depth=depth)
 
 
 def measure(lines: LineMap, allowed: npt.NDArray[np.bool_],
-            mm_per_px: float = CANONICAL_MM_PER_PX) -> LineMeasure | None:
+            mm_per_px: float = GRID_MM_PER_PX) -> LineMeasure | None:
     """Wrinkle index and mean line depth over the allowed skin; None when less
     than ``MIN_SKIN_AREA_CM2`` of skin is visible."""
     area_cm2 = float(allowed.sum()) * mm_per_px ** 2 / 100.0
     if area_cm2 < MIN_SKIN_AREA_CM2:
         return None
-    length_mm = float(lines.weight.sum()) * mm_per_px
-    depth = float(np.average(lines.depth[lines.skeleton], weights=lines.weight[lines.skeleton])) \
-        if lines.weight.sum() > 0 else 0.0
+    weighted_mm = float(lines.weight.sum()) * mm_per_px
+    floors = lines.skeleton
+    length_mm = float(floors.sum()) * mm_per_px
+    depth = float(np.mean(lines.depth[floors])) if floors.any() else 0.0
     return LineMeasure(
-        wrinkle_index=round(length_mm / area_cm2, 2),
+        wrinkle_index=round(weighted_mm / area_cm2, 2),
         line_depth=round(max(depth, 0.0), 4),
         line_length_mm=round(length_mm, 1),
         skin_area_cm2=round(area_cm2, 2),
@@ -247,12 +336,14 @@ class RegionLines:
     ``label_map`` (H, W) uint8 over the whole image: 0 no line, else
     1 + the region's index in ``names``. ``measured`` (H, W) bool: the skin
     whose lines were measured (regions minus hair, brows, eyes, margins).
+    ``scale``: the photo's ``photometric_scale``.
     """
 
     measures: dict[str, LineMeasure]
     names: tuple[str, ...]
     label_map: npt.NDArray[np.uint8]
     measured: npt.NDArray[np.bool_]
+    scale: float = 1.0
 
 
 def expected_directions(shape: tuple[int, int], kind: str, *, axis_angle: float = 0.0,

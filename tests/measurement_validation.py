@@ -1,0 +1,141 @@
+"""The measurement validation set: real skin, camera changes, drawn and smoothed lines.
+
+Used by ``tests/unit/test_measurement.py`` (which asserts) and
+``bench/measure.py`` (which prints the figures). Faces are public-domain
+photos the project can ship: the portrait in ``shared/faces/obama3.jpg`` and
+scikit-image's astronaut with her forehead bared (``wrinkle_validation``).
+Both are upsampled to reach the measurement standard: that adds no detail, so
+they test invariance and the response to drawn lines, not fine-line recall.
+
+Camera changes are the ones phones and rooms vary by: a tone curve
+``255 (I / 255)^g``, an exposure gain, sensor noise, JPEG quality, resolution.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from landmarks import Analysis, analyse
+from landmarks.masks import polygon_mask
+from landmarks.wrinkles import meets_standard
+from tests.synthetic import DrawnLine, draw_lines
+
+FACES_DIR = Path(__file__).resolve().parents[2] / "shared" / "faces"
+PORTRAIT = FACES_DIR / "obama3.jpg"
+
+
+@cache
+def portrait(scale: float = 2.0) -> np.ndarray:
+    """The portrait's head and shoulders (rows 0-1100 of 1434 x 2333), upsampled
+    by ``scale``: about 0.25 mm per pixel at 2x."""
+    rgb = np.asarray(Image.open(PORTRAIT).convert("RGB"))[:1100]
+    return cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+
+
+def gamma(rgb: np.ndarray, g: float) -> np.ndarray:
+    return np.clip(255.0 * (rgb / 255.0) ** g + 0.5, 0, 255).astype(np.uint8)
+
+
+def exposure(rgb: np.ndarray, gain: float) -> np.ndarray:
+    return np.clip(rgb * gain + 0.5, 0, 255).astype(np.uint8)
+
+
+def noise(rgb: np.ndarray, sigma: float, seed: int = 1) -> np.ndarray:
+    noisy = rgb + np.random.default_rng(seed).normal(0, sigma, rgb.shape)
+    return np.clip(noisy + 0.5, 0, 255).astype(np.uint8)
+
+
+def jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, "JPEG", quality=quality)
+    return np.asarray(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"))
+
+
+def resize(rgb: np.ndarray, factor: float) -> np.ndarray:
+    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
+    return cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=interpolation)
+
+
+CAMERA_CHANGES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "gamma 0.8": lambda rgb: gamma(rgb, 0.8),
+    "gamma 1.25": lambda rgb: gamma(rgb, 1.25),
+    "exposure -20 %": lambda rgb: exposure(rgb, 0.8),
+    "exposure +20 %": lambda rgb: exposure(rgb, 1.2),
+    "noise sigma 2": lambda rgb: noise(rgb, 2.0),
+    "noise sigma 4": lambda rgb: noise(rgb, 4.0),
+    "JPEG 60": lambda rgb: jpeg(rgb, 60),
+    "JPEG 90": lambda rgb: jpeg(rgb, 90),
+    "resolution x0.75": lambda rgb: resize(rgb, 0.75),
+    "resolution x1.5": lambda rgb: resize(rgb, 1.5),
+}
+
+
+def indices(analysis: Analysis) -> dict[str, float]:
+    return {name: m.wrinkle_index for name, m in analysis.lines.items()}
+
+
+def change_pct(after: float, before: float) -> float:
+    return 100.0 * (after - before) / before if before else (0.0 if after == 0 else float("inf"))
+
+
+def forehead_lines(analysis: Analysis, depth: float, *, count: int = 3) -> list[DrawnLine]:
+    """``count`` lines across the forehead, 0.8 mm wide, evenly between the brows
+    and the region's top, from brow tail to brow tail (working-image pixels)."""
+    xy, mm = analysis.landmarks, analysis.mm_per_px
+    polygon = np.asarray(analysis.regions["forehead"].polygon)
+    brow_top = float(min(xy[105, 1], xy[334, 1]))
+    top = float(polygon[:, 1].min())
+    lines = []
+    for k in range(1, count + 1):
+        y = brow_top - (brow_top - top) * k / (count + 1)
+        lines.append(DrawnLine((float(xy[70, 0]), y), (float(xy[300, 0]), y), 0.8 / mm, depth))
+    return lines
+
+
+def with_forehead_lines(rgb: np.ndarray, analysis: Analysis, depth: float) -> np.ndarray:
+    """``rgb`` (the original) with ``forehead_lines`` drawn at its resolution."""
+    factor = rgb.shape[1] / analysis.width
+    scaled = [DrawnLine(tuple(np.multiply(line.start, factor)), tuple(np.multiply(line.end, factor)),
+                        line.width_px * factor, line.depth) for line in forehead_lines(analysis, depth)]
+    return draw_lines(rgb, scaled)
+
+
+def smoothed_forehead(rgb: np.ndarray, analysis: Analysis, sigma_mm: float = 0.6) -> np.ndarray:
+    """The forehead softened as after treatment (shallower, wider valleys); the
+    rest of the face untouched. Works on the original's pixels."""
+    factor = rgb.shape[1] / analysis.width
+    mask = polygon_mask(rgb.shape[:2], np.asarray(analysis.regions["forehead"].polygon) * factor)
+    sigma_px = sigma_mm / (analysis.mm_per_px / factor)
+    blurred = cv2.GaussianBlur(rgb, (0, 0), sigma_px)
+    alpha = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 2 * sigma_px)[..., None]
+    return (rgb * (1 - alpha) + blurred * alpha + 0.5).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class Face:
+    name: str
+    rgb: np.ndarray
+    analysis: Analysis
+
+
+def invariance(face: Face, changes: dict[str, Callable[[np.ndarray], np.ndarray]] = CAMERA_CHANGES
+               ) -> dict[str, dict[str, float] | None]:
+    """Per change, each region's index change in percent (None: that change takes
+    the photo below the measurement standard, so it gets no index)."""
+    reference = indices(face.analysis)
+    table: dict[str, dict[str, float] | None] = {}
+    for label, change in changes.items():
+        changed = analyse(change(face.rgb))
+        if not meets_standard(changed.source_mm_per_px or 1e9):
+            table[label] = None
+            continue
+        found = indices(changed)
+        table[label] = {name: change_pct(found.get(name, 0.0), value) for name, value in reference.items()}
+    return table

@@ -49,7 +49,9 @@ def prepare(data: bytes, limits: UploadLimits, quality_limits: QualityLimits = Q
     kind = validate_bytes(data, max_bytes=limits.max_bytes)
     decoded = decode(data, kind, max_pixels=limits.max_pixels)
     display = display_pixels(decoded.pixels)
-    analysis = analyse(display, limits=quality_limits)
+    # Lines are measured on the original at its own resolution; everything is
+    # reported in the display image's pixels, which pages and the API draw on.
+    analysis = analyse(decoded.pixels, working=display, limits=quality_limits)
     derivatives = encode_derivatives(display)
     if analysis.line_map is not None:
         colours = [REGION_COLOURS[name] for name in analysis.regions]

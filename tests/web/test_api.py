@@ -39,7 +39,7 @@ def test_patient_lifecycle(api):
 
 def test_upload_then_duplicate_then_read_analysis(api):
     patient_id = api("POST", "/api/v1/patients", json={"name": "Ann"}).get_json()["id"]
-    data = astronaut_jpeg(3.0)
+    data = astronaut_jpeg(4.0)  # 0.3 mm per pixel: within the measurement standard
     first = _upload(api, patient_id, data, taken_at="2026-01-15T10:00:00")
     assert first.status_code == 201
     again = _upload(api, patient_id, data)

@@ -11,7 +11,11 @@ from tests.images import astronaut, encode
 from tests.web.helpers import create_patient, upload
 
 
-def _moved(scale: float = 3.0, angle: float = 6.0) -> bytes:
+# At 4x her irises are ~38 px: 0.3 mm per pixel, within the measurement standard.
+MEASURED_SCALE = 4.0
+
+
+def _moved(scale: float = MEASURED_SCALE, angle: float = 6.0) -> bytes:
     face = astronaut(scale)
     matrix = cv2.getRotationMatrix2D((face.shape[1] / 2, face.shape[0] / 2), angle, 0.95)
     return encode(cv2.warpAffine(face, matrix, face.shape[1::-1], borderMode=cv2.BORDER_REFLECT), "JPEG", quality=92)
@@ -88,7 +92,7 @@ def test_progress_chart_marks_treatments(app, client, staff):
     headers = {"Authorization": f"Bearer {staff.token()}"}
     staff.login(client)
     patient_id = client.post("/api/v1/patients", json={"name": "Chart"}, headers=headers).get_json()["id"]
-    for day, data in (("2026-01-10", encode(astronaut(3.0), "JPEG")), ("2026-01-24", _moved()),
+    for day, data in (("2026-01-10", encode(astronaut(MEASURED_SCALE), "JPEG")), ("2026-01-24", _moved()),
                       ("2026-05-01", _moved(angle=-4))):
         response = client.post(f"/api/v1/patients/{patient_id}/photos", headers=headers,
                                content_type="multipart/form-data",

@@ -15,7 +15,7 @@ from gallery.db import get_db
 from gallery.models import ConsentRecord, Invitation, ShareLink, utcnow
 from tests.conftest import PASSWORD
 from tests.images import astronaut, encode
-from tests.web.test_compare import _moved
+from tests.web.test_compare import MEASURED_SCALE, _moved
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def api(app, staff):
 def case(api):
     """A patient with two photos and a comparison."""
     patient_id = api("POST", "/api/v1/patients", json={"name": "Ann Lee"}).get_json()["id"]
-    for day, data in (("2026-02-01", encode(astronaut(3.0), "JPEG")), ("2026-02-15", _moved())):
+    for day, data in (("2026-02-01", encode(astronaut(MEASURED_SCALE), "JPEG")), ("2026-02-15", _moved())):
         api("POST", f"/api/v1/patients/{patient_id}/photos", content_type="multipart/form-data",
             data={"file": (io.BytesIO(data), "p.jpg"), "expression": "rest", "taken_at": day})
     comparison = api("POST", "/api/v1/comparisons", json={"before": 1, "after": 2}).get_json()["id"]

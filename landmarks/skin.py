@@ -63,8 +63,13 @@ def hair_texture(rgb: npt.NDArray[np.uint8], sampled: npt.NDArray[np.bool_], iod
     sides alike.
     """
     log_lum = np.log1p(rgb[..., 1].astype(np.float32))
-    detail = log_lum - cv2.GaussianBlur(log_lum, (0, 0), max(0.7, _DETAIL_IOD * iod_px))
-    energy = cv2.GaussianBlur(np.maximum(detail, 0) ** 2, (0, 0), max(1.0, _TEXTURE_IOD * iod_px))
+    # A white top-hat keeps only bright features narrower than the element:
+    # strands and the gaps' highlights. Beside a dark valley (a wrinkle, however
+    # deep) the opening restores the skin level, so wrinkles add nothing.
+    size = max(3, int(round(2 * _DETAIL_IOD * iod_px)) | 1)
+    element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    detail = log_lum - cv2.morphologyEx(log_lum, cv2.MORPH_OPEN, element)
+    energy = cv2.GaussianBlur(detail ** 2, (0, 0), max(1.0, _TEXTURE_IOD * iod_px))
     reference = float(np.median(energy[sampled])) if sampled.any() else 0.0
     return energy > _HAIR_TEXTURE_RATIO * max(reference, 1e-6)
 

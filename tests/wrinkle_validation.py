@@ -1,7 +1,7 @@
 """The wrinkle validation set: lines of known geometry drawn on the astronaut's skin.
 
-Used by ``tests/unit/test_wrinkles.py`` (which asserts) and ``bench/wrinkles.py``
-(which prints the figures). Lines are placed from her landmarks where her skin
+Its ``bare_forehead`` gives ``bench/measure.py`` a second face
+(with her hair held back). Lines are placed from her landmarks where her skin
 is visible (her fringe hides most of her forehead and her hair her patient's-
 left temple), in physical units through the photo's mm-per-pixel.
 """

@@ -55,7 +55,8 @@ def test_upload_then_duplicate_then_read_analysis(api):
         region = analysis["regions"][name]
         assert len(region["polygon"]) >= 3
         assert region["wrinkle_index"] is None or region["wrinkle_index"] >= 0
-    for name in ("forehead", "glabella", "crows_feet_right"):  # her visible skin
+    assert analysis["measurement_standard"] and analysis["source_mm_per_px"] <= 0.4
+    for name in ("forehead", "glabella"):  # her visible skin (hair covers her temples)
         assert isinstance(analysis["regions"][name]["wrinkle_index"], float)
         assert 0 <= analysis["regions"][name]["line_depth"] < 1
     for x, y in analysis["landmarks"]:

@@ -1,0 +1,100 @@
+"""The measurement on real skin: invariance, line and smoothing response, accuracy, speed.
+
+Two faces at the measurement standard (see tests/measurement_validation.py):
+the public-domain portrait in shared/faces upsampled 2x (about 0.25 mm/px)
+and the astronaut at 4x with her forehead bared. Each gets three faint lines
+(15 % deep) across the forehead as a baseline. Prints, per face:
+
+* the change of each region's index under each camera change (gamma, exposure,
+  noise, JPEG, resolution; "below standard" where a change takes the photo
+  past the standard, so it gets no index);
+* the forehead index as the drawn lines deepen, and after smoothing;
+* pixel precision and recall of the forehead line map against lines drawn
+  40 % deep (2-pixel tolerance, working-image pixels);
+
+then the whole analysis time of a 12 MP photo (4032 x 3024).
+
+    python bench/measure.py
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from bench._photo import median_seconds  # noqa: E402
+from landmarks import analyse  # noqa: E402
+from tests.images import astronaut  # noqa: E402
+from tests.measurement_validation import (  # noqa: E402
+    Face,
+    forehead_lines,
+    indices,
+    invariance,
+    portrait,
+    smoothed_forehead,
+    with_forehead_lines,
+)
+from tests.synthetic import line_mask  # noqa: E402
+from tests.wrinkle_validation import bare_forehead, precision_recall  # noqa: E402
+
+REGIONS = ("forehead", "glabella", "crows_feet_right", "crows_feet_left")
+DEPTHS = (0.1, 0.2, 0.4, 0.6)
+
+
+def _faces() -> list[Face]:
+    bared = astronaut(4.0)
+    bared = bare_forehead(bared, analyse(bared))
+    faces = []
+    for name, rgb in (("portrait 2x", portrait(2.0)), ("astronaut 4x, forehead bared", bared)):
+        plain = analyse(rgb)
+        lined = with_forehead_lines(rgb, plain, 0.15)
+        faces.append(Face(name, lined, analyse(lined)))
+        faces.append(Face(name + " (plain)", rgb, plain))
+    return faces
+
+
+def _cell(value: float | None) -> str:
+    return "     -" if value is None else f"{value:+6.1f}"
+
+
+def report(face: Face, plain: Face) -> None:
+    base = indices(face.analysis)
+    shown = [r for r in REGIONS if r in base]
+    print(f"\n## {face.name}: {face.analysis.source_mm_per_px:.3f} mm/px, baseline "
+          + ", ".join(f"{r} {base[r]:.2f}" for r in shown))
+    print(f"{'change (%)':22s}" + "".join(f"{r:>18s}" for r in shown))
+    for label, row in invariance(face).items():
+        cells = "below standard" if row is None else "".join(f"{_cell(row.get(r)):>18s}" for r in shown)
+        print(f"{label:22s}{cells}")
+    series = [indices(plain.analysis).get("forehead", 0.0)]
+    series += [indices(analyse(with_forehead_lines(plain.rgb, plain.analysis, d))).get("forehead", 0.0)
+               for d in DEPTHS]
+    print("forehead index, plain then lines " + "/".join(f"{d:.0%}" for d in DEPTHS) + " deep: "
+          + " -> ".join(f"{v:.2f}" for v in series))
+    smoothed = indices(analyse(smoothed_forehead(face.rgb, face.analysis))).get("forehead", 0.0)
+    print(f"smoothed forehead: {base['forehead']:.2f} -> {smoothed:.2f} "
+          f"({100 * (smoothed - base['forehead']) / base['forehead']:+.0f} %)")
+    drawn = with_forehead_lines(plain.rgb, plain.analysis, 0.4)
+    result = analyse(drawn)
+    truth = line_mask((result.height, result.width), forehead_lines(plain.analysis, 0.4)) & result.measured_map
+    forehead = result.line_map == 1 + list(result.regions).index("forehead")
+    precision, recall = precision_recall(forehead, truth)
+    print(f"forehead lines 40 % deep: precision {precision:.2f}, recall {recall:.2f}")
+
+
+def main() -> None:
+    faces = _faces()
+    for lined, plain in zip(faces[::2], faces[1::2]):
+        report(lined, plain)
+    twelve = cv2.resize(portrait(1.0), (4032, 3024), interpolation=cv2.INTER_CUBIC)
+    analyse(twelve)  # load the face model once, as a running worker has
+    seconds = median_seconds(lambda: analyse(twelve), 5)
+    print(f"\nwhole analysis of a 12 MP photo (4032 x 3024): {1000 * seconds:.0f} ms (median of 5)")
+
+
+if __name__ == "__main__":
+    main()

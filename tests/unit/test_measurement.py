@@ -1,0 +1,89 @@
+"""The whole analysis on real skin: the measurement standard, invariance to the
+camera, the response to lines and to treatment (``measurement_validation``)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from landmarks import analyse
+from landmarks.masks import polygon_mask
+from tests.images import astronaut
+from tests.measurement_validation import (
+    CAMERA_CHANGES,
+    Face,
+    indices,
+    invariance,
+    portrait,
+    smoothed_forehead,
+    with_forehead_lines,
+)
+
+# The portrait's own forehead is smooth at rest; three faint lines (15 % deep)
+# give it a baseline to measure changes against.
+BASELINE_DEPTH = 0.15
+# Invariance target: 10 %. On this face JPEG at quality 60 moves the forehead
+# by about 12 %: its 8 px blocks, upsampled 2x here, are 4 mm squares whose
+# horizontal edges read as faint forehead lines (see bench/measure.py).
+TOLERANCE = {label: 0.10 for label in CAMERA_CHANGES} | {"JPEG 60": 0.15}
+
+
+@pytest.fixture(scope="module")
+def plain():
+    rgb = portrait()
+    return Face("portrait", rgb, analyse(rgb))
+
+
+@pytest.fixture(scope="module")
+def lined(plain):
+    rgb = with_forehead_lines(plain.rgb, plain.analysis, BASELINE_DEPTH)
+    return Face("portrait with lines", rgb, analyse(rgb))
+
+
+def test_portrait_is_measured_at_the_standard(plain):
+    assert plain.analysis.measurement_standard and plain.analysis.source_mm_per_px <= 0.4
+    assert {"forehead", "glabella", "crows_feet_right"} <= set(plain.analysis.lines)
+
+
+def test_forehead_index_ignores_the_camera(lined):
+    table = invariance(lined)
+    assert table["resolution x0.75"] is not None and table["resolution x1.5"] is not None
+    for label, row in table.items():
+        assert abs(row["forehead"]) <= 100 * TOLERANCE[label], (label, row)
+
+
+def test_drawn_lines_raise_the_index_monotonically_with_depth(plain):
+    series = [indices(plain.analysis)["forehead"]]
+    series += [indices(analyse(with_forehead_lines(plain.rgb, plain.analysis, d)))["forehead"]
+               for d in (0.1, 0.2, 0.4, 0.6)]
+    assert series == sorted(series), series
+    assert series[3] >= 1.3 * series[0] + 1.0, series  # 40 % deep lines: at least +30 %
+
+
+def test_lines_on_a_lined_forehead_still_count(lined):
+    deeper = analyse(with_forehead_lines(lined.rgb, lined.analysis, 0.4))
+    assert indices(deeper)["forehead"] >= 1.3 * indices(lined.analysis)["forehead"]
+
+
+def test_a_smoothed_forehead_scores_at_least_30_percent_lower(lined):
+    after = analyse(smoothed_forehead(lined.rgb, lined.analysis))
+    assert indices(after)["forehead"] <= 0.7 * indices(lined.analysis)["forehead"]
+
+
+@pytest.mark.parametrize("image", ["portrait at 1x", "astronaut at 2x"])
+def test_below_the_standard_no_index_but_regions_and_a_warning(image):
+    rgb = portrait(1.0) if image == "portrait at 1x" else astronaut(2.0)
+    result = analyse(rgb)
+    assert result.face_found and result.regions["forehead"].polygon
+    assert result.lines == {} and result.measurement_standard is None
+    warning = next(w for w in result.warnings if w.code == "below_measurement_standard")
+    assert "0.4 mm per pixel" in warning.message and f"{result.source_mm_per_px:.2f}" in warning.message
+
+
+def test_hair_is_neither_forehead_nor_lines():
+    face = astronaut(4.0)  # her dark fringe comes down to a strip above the brows
+    result = analyse(face)
+    scale = face.shape[1] / result.width
+    cheek = face[820:920, 1010:1150, 1].astype(np.float32)
+    hair = face[..., 1] < 0.6 * np.median(cheek)
+    forehead = polygon_mask(face.shape[:2], np.asarray(result.regions["forehead"].polygon) * scale)
+    assert forehead.sum() > 0 and (forehead & hair).sum() < 0.05 * forehead.sum()

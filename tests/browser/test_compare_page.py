@@ -6,7 +6,7 @@ import io
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD, Staff
 from tests.images import astronaut, encode
-from tests.web.test_compare import _moved
+from tests.web.test_compare import MEASURED_SCALE, _moved
 
 
 def test_slider_moves_with_keyboard_and_drag(live_app, live_server, page):
@@ -15,7 +15,7 @@ def test_slider_moves_with_keyboard_and_drag(live_app, live_server, page):
     client = live_app.test_client()
     headers = {"Authorization": f"Bearer {staff.token()}"}
     patient_id = client.post("/api/v1/patients", json={"name": "Slider"}, headers=headers).get_json()["id"]
-    for day, data in (("2026-03-01", encode(astronaut(3.0), "JPEG")), ("2026-03-15", _moved())):
+    for day, data in (("2026-03-01", encode(astronaut(MEASURED_SCALE), "JPEG")), ("2026-03-15", _moved())):
         client.post(f"/api/v1/patients/{patient_id}/photos", headers=headers, content_type="multipart/form-data",
                     data={"file": (io.BytesIO(data), "p.jpg"), "expression": "rest", "taken_at": day})
     comparison = client.post("/api/v1/comparisons", json={"before": 1, "after": 2}, headers=headers).get_json()

@@ -7,7 +7,7 @@ import re
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD, Staff
 from tests.images import astronaut, encode
-from tests.web.test_compare import _moved
+from tests.web.test_compare import MEASURED_SCALE, _moved
 
 
 def test_patient_withdraws_marketing_and_case_leaves_gallery(live_app, live_server, page):
@@ -16,7 +16,7 @@ def test_patient_withdraws_marketing_and_case_leaves_gallery(live_app, live_serv
     api = live_app.test_client()
     headers = {"Authorization": f"Bearer {staff.token()}"}
     patient_id = api.post("/api/v1/patients", json={"name": "Eileen Collins"}, headers=headers).get_json()["id"]
-    for day, data in (("2026-01-05", encode(astronaut(3.0), "JPEG")), ("2026-01-19", _moved())):
+    for day, data in (("2026-01-05", encode(astronaut(MEASURED_SCALE), "JPEG")), ("2026-01-19", _moved())):
         api.post(f"/api/v1/patients/{patient_id}/photos", headers=headers, content_type="multipart/form-data",
                  data={"file": (io.BytesIO(data), "p.jpg"), "expression": "rest", "taken_at": day})
     comparison = api.post("/api/v1/comparisons", json={"before": 1, "after": 2}, headers=headers).get_json()["id"]

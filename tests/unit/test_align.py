@@ -46,6 +46,27 @@ def test_known_similarity_is_recovered(face, base, angle, scale, shift):
     assert error_px < MAX_ERROR_PX and error_mm < MAX_ERROR_MM, (error_px, error_mm)
 
 
+@pytest.mark.parametrize("angle, scale, shift", [(8, 1.0, (0, 0)), (-10, 0.8, (40, -30)), (12, 1.6, (-60, 20))])
+def test_residual_measures_the_aligned_images_not_landmark_jitter(face, base, angle, scale, shift):
+    # A copy moved by a known transform aligns exactly; the landmarks' own
+    # spread after alignment is 0.5-1 mm here, the images' misalignment far less.
+    matrix = cv2.getRotationMatrix2D((face.shape[1] / 2, face.shape[0] / 2), angle, scale)
+    matrix[:, 2] += shift
+    moved = cv2.warpAffine(face, matrix, face.shape[1::-1], borderMode=cv2.BORDER_REFLECT)
+    other = analyse(moved)
+    alignment = align_photos(face, moved, base.landmarks, other.landmarks, base.mm_per_px)
+    assert alignment.residual_mm < 0.3, alignment
+
+
+def test_residual_sees_what_a_similarity_cannot_align(face, base):
+    # Stretched 6 % across (a different lens or a turned head does the like):
+    # no rotation, scale and shift brings the two faces together.
+    matrix = np.array([[1.06, 0.0, -0.03 * face.shape[1]], [0.0, 1.0, 0.0]])
+    moved = cv2.warpAffine(face, matrix, face.shape[1::-1], borderMode=cv2.BORDER_REFLECT)
+    alignment = align_photos(face, moved, base.landmarks, analyse(moved).landmarks, base.mm_per_px)
+    assert alignment.residual_mm > 0.5, alignment
+
+
 def test_canonical_frame_levels_the_eyes(face, base):
     alignment = align_photos(face, face, base.landmarks, base.landmarks, base.mm_per_px)
     eyes = alignment.before.apply(base.landmarks[[468, 473]])

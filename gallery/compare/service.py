@@ -64,11 +64,18 @@ def compare_photos(before: Photo, after: Photo, crop: str) -> dict[str, Any]:
         ExpressionMeasures(**after.analysis["expression_measures"]), alignment.residual_mm, _tolerance())
     regions = {}
     outlines: dict[str, dict[str, list]] = {"before": {}, "after": {}}
+    # Indices measured by different methods or at different standards are
+    # never set against each other: the change is left out and the pair says why.
+    same_standard = before.analysis.get("measurement_standard") == after.analysis.get("measurement_standard")
+    if not same_standard:
+        warnings.append(Warning("measurement_standard_differs",
+                                "The two photos' wrinkle indices were measured by different methods or at different "
+                                "resolutions, so no change is given; re-analyse both photos (flask reanalyze)."))
     for name in before.analysis["regions"]:
         b = before.analysis["regions"][name]
         a = after.analysis["regions"].get(name, {})
-        regions[name] = {"before": b.get("wrinkle_index"), "after": a.get("wrinkle_index"),
-                         "change_pct": _change_pct(b.get("wrinkle_index"), a.get("wrinkle_index"))}
+        change = _change_pct(b.get("wrinkle_index"), a.get("wrinkle_index")) if same_standard else None
+        regions[name] = {"before": b.get("wrinkle_index"), "after": a.get("wrinkle_index"), "change_pct": change}
         for side, transform, region in (("before", alignment.before, b), ("after", alignment.after, a)):
             if region.get("polygon"):
                 outlines[side][name] = np.round(transform.apply(region["polygon"]), 1).tolist()

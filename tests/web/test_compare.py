@@ -110,3 +110,33 @@ def test_exposure_matched_comparison_is_labelled(app, logged_in):
     page = logged_in.get("/comparisons/1").get_data(as_text=True)
     assert page.count("exposure matched") >= 2  # on the slider and on the side-by-side caption
     assert "after photo matched to before" in page
+
+
+def _older_method(app, photo_id: int) -> None:
+    """Mark a stored analysis as measured by an earlier method."""
+    from gallery.db import get_db
+    from gallery.models import Photo
+
+    with app.app_context():
+        db = get_db()
+        photo = db.get(Photo, photo_id)
+        photo.analysis = {**photo.analysis, "measurement_standard": "v3@0.7mm"}
+        photo.analysis_version = 3
+        db.commit()
+
+
+def test_indices_of_different_methods_are_never_compared_or_joined(app, client, staff):
+    staff.create()
+    headers = {"Authorization": f"Bearer {staff.token()}"}
+    staff.login(client)
+    patient_id = client.post("/api/v1/patients", json={"name": "Methods"}, headers=headers).get_json()["id"]
+    for day, data in (("2026-01-10", encode(astronaut(MEASURED_SCALE), "JPEG")), ("2026-01-24", _moved())):
+        client.post(f"/api/v1/patients/{patient_id}/photos", headers=headers, content_type="multipart/form-data",
+                    data={"file": (io.BytesIO(data), "p.jpg"), "expression": "rest", "taken_at": day})
+    _older_method(app, 1)
+    comparison = client.post("/api/v1/comparisons", json={"before": 1, "after": 2}, headers=headers).get_json()
+    assert all(region["change_pct"] is None for region in comparison["regions"].values())
+    assert "measurement_standard_differs" in [w["code"] for w in comparison["warnings"]]
+    page = client.get(f"/patients/{patient_id}").get_data(as_text=True)
+    assert 'class="method-change"' in page
+    assert page.count('class="series series-forehead"') == 2  # one per method, not one line across

@@ -22,9 +22,9 @@ from tests.measurement_validation import (
 # give it a baseline to measure changes against.
 BASELINE_DEPTH = 0.15
 # Invariance target: 10 %. On this face JPEG at quality 60 moves the forehead
-# by about 15 %: the original's 8 px blocks, upsampled 2x here, are 4 mm
+# by about 15 % (quality 90: 10 %): the original's 8 px blocks, upsampled 2x here, are 4 mm
 # squares whose horizontal edges read as faint forehead lines (bench/measure.py).
-TOLERANCE = {label: 0.10 for label in CAMERA_CHANGES} | {"JPEG 60": 0.18}
+TOLERANCE = {label: 0.10 for label in CAMERA_CHANGES} | {"JPEG 60": 0.18, "JPEG 90": 0.12}
 
 
 @pytest.fixture(scope="module")

@@ -114,9 +114,8 @@ def _hairline_heights(frame: FaceFrame, bottom_mm: npt.NDArray[np.float64],
     blocked[:, -1] = True
     first = np.argmax(blocked, axis=1)
     tops = steps[first] - HAIRLINE_MARGIN_MM
-    half = HAIRLINE_SMOOTH_COLUMNS // 2
-    padded_tops = np.pad(tops, half, mode="edge")
-    return np.array([np.median(padded_tops[i:i + HAIRLINE_SMOOTH_COLUMNS]) for i in range(len(tops))])
+    padded_tops = np.pad(tops, HAIRLINE_SMOOTH_COLUMNS // 2, mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded_tops, HAIRLINE_SMOOTH_COLUMNS), axis=1)
 
 
 def forehead_polygon(frame: FaceFrame, xy: npt.NDArray[np.float64], skin: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:

@@ -174,4 +174,4 @@ def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: 
     label_map[top:bottom, left:right] = cv2.resize(window_labels, size_back, interpolation=cv2.INTER_NEAREST)
     measured[top:bottom, left:right] = cv2.resize(window_measured.astype(np.uint8), size_back,
                                                   interpolation=cv2.INTER_NEAREST) > 0
-    return RegionLines(measures=measures, names=names, label_map=label_map, measured=measured, scale=scale)
+    return RegionLines(measures=measures, names=names, label_map=label_map, measured=measured)

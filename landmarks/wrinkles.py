@@ -336,14 +336,12 @@ class RegionLines:
     ``label_map`` (H, W) uint8 over the whole image: 0 no line, else
     1 + the region's index in ``names``. ``measured`` (H, W) bool: the skin
     whose lines were measured (regions minus hair, brows, eyes, margins).
-    ``scale``: the photo's ``photometric_scale``.
     """
 
     measures: dict[str, LineMeasure]
     names: tuple[str, ...]
     label_map: npt.NDArray[np.uint8]
     measured: npt.NDArray[np.bool_]
-    scale: float = 1.0
 
 
 def expected_directions(shape: tuple[int, int], kind: str, *, axis_angle: float = 0.0,

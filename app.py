@@ -13,6 +13,7 @@ from gallery.api.views import bp as api_bp
 from gallery.auditlog.views import bp as auditlog_bp
 from gallery.auth.setup import issue_setup_link
 from gallery.auth.views import bp as auth_bp
+from gallery.calibration.views import bp as calibration_bp
 from gallery.compare.views import bp as compare_bp
 from gallery.config import load_config
 from gallery.consent.views import bp as consent_bp
@@ -51,7 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     cli.init_app(app)
     for blueprint in (auth_bp, patients_bp, photos_bp, compare_bp, consent_bp, portal_bp, public_bp,
-                      auditlog_bp, planning_bp, api_bp):
+                      auditlog_bp, calibration_bp, planning_bp, api_bp):
         app.register_blueprint(blueprint)
     issue_setup_link(app)
     return app

@@ -1,4 +1,4 @@
-"""Recorded grades: the newest per photo and region, and each patient's responses."""
+"""Recorded grades: the newest per photo and region, each patient's responses, the clinic's calibration."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from gallery.db import get_db
-from gallery.grading import Response
+from gallery.grading import ASSESSED_EXPRESSION, Calibration, Response, calibrate
 from gallery.models import Patient, Photo, RegionGrade
+from landmarks.wrinkles import MEASUREMENT_STANDARD
 
 
 def latest_grades(photo_ids: list[int]) -> dict[tuple[int, str], int]:
@@ -45,3 +46,46 @@ def patient_progress(patient: Patient) -> list[RegionProgress]:
         (first, baseline), (last, latest) = graded[0], graded[-1]
         progress.append(RegionProgress(region, expression, first.taken_at, last.taken_at, Response(baseline, latest)))
     return progress
+
+
+def graded_indexes(clinic_id: int, region: str) -> tuple[list[float], list[int]]:
+    """(wrinkle indexes, latest recorded grades) of the clinic's photos graded for ``region``.
+
+    Only photos of the region's grading expression measured at the current
+    standard count: a grade of a resting face, or an index from another method,
+    would teach the calibration the wrong thing. Ordered by photo id.
+    """
+    grades = {photo_id: grade for photo_id, grade in get_db().execute(
+        select(RegionGrade.photo_id, RegionGrade.grade)
+        .where(RegionGrade.clinic_id == clinic_id, RegionGrade.region == region)
+        .order_by(RegionGrade.graded_at, RegionGrade.id))}
+    if not grades:
+        return [], []
+    index = Photo.analysis[("regions", region, "wrinkle_index")].as_float()
+    rows = get_db().execute(
+        select(Photo.id, index)
+        .where(Photo.id.in_(grades), Photo.clinic_id == clinic_id,
+               Photo.expression == ASSESSED_EXPRESSION[region],
+               Photo.analysis[("measurement_standard",)].as_string() == MEASUREMENT_STANDARD,
+               index.is_not(None))
+        .order_by(Photo.id)).all()
+    return [value for _, value in rows], [grades[photo_id] for photo_id, _ in rows]
+
+
+def clinic_calibrations(clinic_id: int) -> dict[str, Calibration | None]:
+    """Per region, the calibration from this clinic's grades, or None while there is none."""
+    return {region: calibrate(*graded_indexes(clinic_id, region)) for region in ASSESSED_EXPRESSION}
+
+
+def suggested_grade(photo: Photo, region: str, calibration: Calibration | None) -> int | None:
+    """The calibrated suggestion for one region of a photo, or None where none is sound.
+
+    None before the clinic has a calibration, for another expression than the
+    one the region is graded at, and for an index measured off the standard.
+    """
+    measured = (photo.analysis.get("regions") or {}).get(region) or {}
+    if (calibration is None or photo.expression != ASSESSED_EXPRESSION[region]
+            or photo.analysis.get("measurement_standard") != MEASUREMENT_STANDARD
+            or measured.get("wrinkle_index") is None):
+        return None
+    return calibration.suggest(measured["wrinkle_index"])

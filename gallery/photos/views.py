@@ -8,15 +8,10 @@ from gallery import audit
 from gallery.auth import current_user, login_required
 from gallery.db import get_db
 from gallery.errors import InvalidInput
-from gallery.grading import (
-    ASSESSED_EXPRESSION,
-    GRADES,
-    SUGGESTION_THRESHOLDS,
-    suggest_grade,
-)
+from gallery.grading import ASSESSED_EXPRESSION, GRADES, MIN_GRADED_PHOTOS
 from gallery.models import Photo, RegionGrade
 from gallery.patients.forms import EXPRESSION_LABELS
-from gallery.photos.grades import latest_grades
+from gallery.photos.grades import clinic_calibrations, latest_grades, suggested_grade
 from gallery.photos.images import image_response, original_response
 from gallery.photos.service import blob_store
 from gallery.queries import clinic_get
@@ -40,10 +35,12 @@ def detail(photo_id: int) -> str:
     audit.viewed("photo", photo.id)
     regions = photo.analysis.get("regions") or {}
     grades = latest_grades([photo.id])
+    calibrations = clinic_calibrations(photo.clinic_id)
     figures = [
         {
             "name": name, "label": label, "short": SHORT_LABELS[name], "region": regions.get(name),
-            "suggested": suggest_grade((regions.get(name) or {}).get("wrinkle_index")),
+            "calibration": calibrations[name],
+            "suggested": suggested_grade(photo, name, calibrations[name]),
             "grade": grades.get((photo.id, name)),
             "assessed": ASSESSED_EXPRESSION[name] == photo.expression,
         }
@@ -51,8 +48,8 @@ def detail(photo_id: int) -> str:
     ]
     return render_template("photos/detail.html", photo=photo, analysis=photo.analysis, figures=figures,
                            region_labels=REGION_LABELS, expression_labels=EXPRESSION_LABELS,
-                           grades=GRADES, thresholds=SUGGESTION_THRESHOLDS,
-                           assessed_expression=ASSESSED_EXPRESSION,
+                           grades=GRADES,
+                           assessed_expression=ASSESSED_EXPRESSION, min_graded=MIN_GRADED_PHOTOS,
                            has_lines=blob_store().exists(photo.sha256, "lines"))
 
 

@@ -1,0 +1,28 @@
+"""Grade calibration per region: thresholds, weighted kappa and the confusion table."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from gallery.auth import current_user, login_required
+from gallery.errors import Forbidden
+from gallery.grading import ASSESSED_EXPRESSION, GRADES, MIN_GRADED_PHOTOS, calibrate
+from gallery.photos.grades import graded_indexes
+from gallery.photos.views import REGION_LABELS
+from landmarks.wrinkles import MEASUREMENT_STANDARD
+
+bp = Blueprint("calibration", __name__)
+
+
+@bp.get("/admin/grade-calibration")
+@login_required
+def index() -> str:
+    user = current_user()
+    if user.role != "admin":
+        raise Forbidden("Only an admin reads the grade calibration.")
+    rows = []
+    for region, label in REGION_LABELS.items():
+        indexes, grades = graded_indexes(user.clinic_id, region)
+        rows.append({"label": label, "expression": ASSESSED_EXPRESSION[region], "graded": len(indexes),
+                     "grades_seen": sorted(set(grades)), "calibration": calibrate(indexes, grades)})
+    return render_template("calibration/index.html", rows=rows, grades=GRADES, min_graded=MIN_GRADED_PHOTOS,
+                           standard=MEASUREMENT_STANDARD)

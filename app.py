@@ -9,6 +9,8 @@ from typing import Any
 from flask import Flask
 
 from gallery import cli, db, errors, security
+from gallery.api.declare import init_api
+from gallery.api.docs import bp as api_docs_bp
 from gallery.api.views import bp as api_bp
 from gallery.auditlog.views import bp as auditlog_bp
 from gallery.auth.setup import issue_setup_link
@@ -23,6 +25,7 @@ from gallery.photos.views import bp as photos_bp
 from gallery.planning.views import bp as planning_bp
 from gallery.portal.views import bp as portal_bp
 from gallery.public.views import bp as public_bp
+from gallery.routing import RecordId
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -51,8 +54,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     cli.init_app(app)
+    app.url_map.converters["id"] = RecordId
     for blueprint in (auth_bp, patients_bp, photos_bp, compare_bp, consent_bp, portal_bp, public_bp,
-                      auditlog_bp, calibration_bp, planning_bp, api_bp):
+                      auditlog_bp, calibration_bp, planning_bp, api_docs_bp):
         app.register_blueprint(blueprint)
+    init_api(app, api_bp)
     issue_setup_link(app)
     return app

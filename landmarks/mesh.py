@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 MAX_FACES = 4
 ANALYSIS_LONG_SIDE_PX = 1280
+MIN_TILE_PX = 64  # tiles smaller than this hold no face worth finding
 
 _lock = threading.Lock()
 _face_mesh = None
@@ -99,6 +100,8 @@ def _tiled(rgb: npt.NDArray[np.uint8], long_side_px: int) -> list[Mesh]:
     """
     height, width = rgb.shape[:2]
     tile_h, tile_w = height // 2, width // 2
+    if min(tile_h, tile_w) < MIN_TILE_PX:
+        return []  # too small to hold a face worth finding (and a 1-px image has no half)
     found: list[Mesh] = []
     for top in (0, height // 4, height - tile_h):
         for left in (0, width // 4, width - tile_w):

@@ -12,6 +12,7 @@ from gallery.auth import current_user, login_required
 from gallery.db import get_db
 from gallery.errors import Forbidden, InvalidInput
 from gallery.models import AuditEvent
+from gallery.routing import MAX_RECORD_ID
 
 bp = Blueprint("auditlog", __name__)
 PAGE_SIZE = 500
@@ -28,8 +29,8 @@ def _events() -> list[AuditEvent]:
             statement = statement.where(getattr(AuditEvent, field) == value)
     object_id = request.args.get("object_id", "").strip()
     if object_id:
-        if not object_id.isdigit():
-            raise InvalidInput("object_id must be a number.")
+        if not object_id.isdigit() or not 1 <= int(object_id) <= MAX_RECORD_ID:
+            raise InvalidInput(f"object_id must be a record id from 1 to {MAX_RECORD_ID}.")
         statement = statement.where(AuditEvent.object_id == int(object_id))
     for field, op in (("since", "ge"), ("until", "lt")):
         value = request.args.get(field, "").strip()

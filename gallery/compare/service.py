@@ -13,6 +13,7 @@ from gallery.errors import InvalidInput
 from gallery.models import Comparison, Photo
 from gallery.photos.service import photo_pixels
 from gallery.queries import clinic_get
+from gallery.routing import MAX_RECORD_ID
 from landmarks.align import (
     CROPS,
     Similarity,
@@ -193,8 +194,9 @@ def comparison_to_json(comparison: Comparison) -> dict[str, Any]:
 
 
 def parse_photo_id(value: Any, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-        raise InvalidInput(f"'{field}' must be a photo id (an integer).")
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit() \
+            or not 1 <= int(value) <= MAX_RECORD_ID:
+        raise InvalidInput(f"'{field}' must be a photo id (an integer from 1 to {MAX_RECORD_ID}).")
     return int(value)
 
 

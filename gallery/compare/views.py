@@ -24,7 +24,7 @@ from gallery.queries import clinic_get
 bp = Blueprint("compare", __name__)
 
 
-@bp.post("/patients/<int:patient_id>/comparisons")
+@bp.post("/patients/<id:patient_id>/comparisons")
 @login_required
 def create(patient_id: int) -> Response:
     clinic_get(Patient, patient_id)
@@ -37,7 +37,7 @@ def create(patient_id: int) -> Response:
     return redirect(url_for("compare.detail", comparison_id=comparison.id))
 
 
-@bp.get("/comparisons/<int:comparison_id>")
+@bp.get("/comparisons/<id:comparison_id>")
 @login_required
 def detail(comparison_id: int) -> str:
     comparison = clinic_get(Comparison, comparison_id)
@@ -50,7 +50,7 @@ def detail(comparison_id: int) -> str:
                            consent=effective_consent(comparison.patient_id), links=links, now=utcnow())
 
 
-@bp.get("/comparisons/<int:comparison_id>/image")
+@bp.get("/comparisons/<id:comparison_id>/image")
 @login_required
 def image(comparison_id: int) -> Response:
     comparison = clinic_get(Comparison, comparison_id)

@@ -36,7 +36,7 @@ bp = Blueprint("consent", __name__)
 MAX_SHARE_DAYS = 90
 
 
-@bp.route("/patients/<int:patient_id>/consents/new", methods=["GET", "POST"])
+@bp.route("/patients/<id:patient_id>/consents/new", methods=["GET", "POST"])
 @login_required
 def record(patient_id: int) -> Response | str:
     patient = clinic_get(Patient, patient_id)
@@ -53,7 +53,7 @@ def record(patient_id: int) -> Response | str:
     return redirect(url_for("consent.receipt", record_id=entry.id))
 
 
-@bp.post("/patients/<int:patient_id>/consents/withdraw")
+@bp.post("/patients/<id:patient_id>/consents/withdraw")
 @login_required
 def withdraw_page(patient_id: int) -> Response:
     patient = clinic_get(Patient, patient_id)
@@ -66,7 +66,7 @@ def withdraw_page(patient_id: int) -> Response:
     return redirect(url_for("patients.timeline", patient_id=patient.id))
 
 
-@bp.get("/consents/<int:record_id>/receipt")
+@bp.get("/consents/<id:record_id>/receipt")
 @login_required
 def receipt(record_id: int) -> str:
     entry = clinic_get(ConsentRecord, record_id)
@@ -78,7 +78,7 @@ def receipt(record_id: int) -> str:
                            consent=effective_consent(patient.id))
 
 
-@bp.post("/patients/<int:patient_id>/invitation")
+@bp.post("/patients/<id:patient_id>/invitation")
 @login_required
 def invite(patient_id: int) -> str:
     patient = clinic_get(Patient, patient_id)
@@ -118,7 +118,7 @@ def new_share_link(comparison: Comparison, expires_in_days: object) -> tuple[str
     return token, link
 
 
-@bp.post("/comparisons/<int:comparison_id>/publish")
+@bp.post("/comparisons/<id:comparison_id>/publish")
 @login_required
 def publish(comparison_id: int) -> Response:
     publish_comparison(clinic_get(Comparison, comparison_id))
@@ -126,7 +126,7 @@ def publish(comparison_id: int) -> Response:
     return redirect(url_for("compare.detail", comparison_id=comparison_id))
 
 
-@bp.post("/comparisons/<int:comparison_id>/unpublish")
+@bp.post("/comparisons/<id:comparison_id>/unpublish")
 @login_required
 def unpublish(comparison_id: int) -> Response:
     comparison = clinic_get(Comparison, comparison_id)
@@ -137,7 +137,7 @@ def unpublish(comparison_id: int) -> Response:
     return redirect(url_for("compare.detail", comparison_id=comparison_id))
 
 
-@bp.post("/comparisons/<int:comparison_id>/share-links")
+@bp.post("/comparisons/<id:comparison_id>/share-links")
 @login_required
 def share(comparison_id: int) -> str:
     comparison = clinic_get(Comparison, comparison_id)
@@ -147,7 +147,7 @@ def share(comparison_id: int) -> str:
                            url=url_for("public.shared", token=token, _external=True))
 
 
-@bp.post("/share-links/<int:link_id>/revoke")
+@bp.post("/share-links/<id:link_id>/revoke")
 @login_required
 def revoke(link_id: int) -> Response:
     link = clinic_get(ShareLink, link_id)

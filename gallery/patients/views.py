@@ -69,7 +69,7 @@ def new() -> Response | tuple[str, int] | str:
     return render_template("patients/new.html", form=form), 422 if request.method == "POST" else 200
 
 
-@bp.get("/patients/<int:patient_id>")
+@bp.get("/patients/<id:patient_id>")
 @login_required
 def timeline(patient_id: int) -> str:
     patient = clinic_get(Patient, patient_id)
@@ -80,7 +80,7 @@ def timeline(patient_id: int) -> str:
                            consent=effective_consent(patient.id), consent_records=history(patient.id))
 
 
-@bp.post("/patients/<int:patient_id>/visits")
+@bp.post("/patients/<id:patient_id>/visits")
 @login_required
 def add_visit(patient_id: int) -> Response | tuple[str, int]:
     patient = clinic_get(Patient, patient_id)
@@ -108,7 +108,7 @@ def _upload_form(patient: Patient) -> UploadForm:
     return form
 
 
-@bp.route("/patients/<int:patient_id>/upload", methods=["GET", "POST"])
+@bp.route("/patients/<id:patient_id>/upload", methods=["GET", "POST"])
 @login_required
 def upload(patient_id: int) -> Response | str | tuple[str, int]:
     """Several files at once; each is stored or refused on its own, with its reason."""

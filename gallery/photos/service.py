@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime
 
 import numpy as np
@@ -56,8 +57,10 @@ def parse_taken_at(value: str | None) -> datetime | None:
     """An ISO date or date-time from a form or the API; None when absent."""
     if not value:
         return None
+    # RFC 3339 allows a lower-case t and z, and a leap second (kept as :59).
+    normal = re.sub(r"(T\d\d:\d\d):60", r"\1:59", value.strip().upper().replace("Z", "+00:00"))
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(normal)
     except ValueError:
         raise InvalidInput(f"taken_at must be an ISO date or date-time, not {value!r}.") from None
     return parsed.replace(tzinfo=None)

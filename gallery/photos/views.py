@@ -28,7 +28,7 @@ SHORT_LABELS = {"forehead": "Forehead", "glabella": "Glabella", "crows_feet_righ
                 "crows_feet_left": "Crow's feet L"}
 
 
-@bp.get("/photos/<int:photo_id>")
+@bp.get("/photos/<id:photo_id>")
 @login_required
 def detail(photo_id: int) -> str:
     photo = clinic_get(Photo, photo_id)
@@ -53,7 +53,7 @@ def detail(photo_id: int) -> str:
                            has_lines=blob_store().exists(photo.sha256, "lines"))
 
 
-@bp.post("/photos/<int:photo_id>/grades")
+@bp.post("/photos/<id:photo_id>/grades")
 @login_required
 def grade(photo_id: int) -> Response:
     """Record the injector's Facial Wrinkle Scale grades (blank fields are skipped)."""
@@ -76,13 +76,13 @@ def grade(photo_id: int) -> Response:
     return redirect(url_for("photos.detail", photo_id=photo.id))
 
 
-@bp.get("/photos/<int:photo_id>/image/<variant>")
+@bp.get("/photos/<id:photo_id>/image/<variant>")
 @login_required
 def image(photo_id: int, variant: str) -> Response:
     return image_response(clinic_get(Photo, photo_id), variant)
 
 
-@bp.get("/photos/<int:photo_id>/original")
+@bp.get("/photos/<id:photo_id>/original")
 @login_required
 def original(photo_id: int) -> Response:
     photo = clinic_get(Photo, photo_id)

@@ -30,9 +30,9 @@ from landmarks.plan import (
     template_sites,
     totals,
 )
-from landmarks.regions import REGION_NAMES
 
 MAX_UNITS_PER_SITE = 100
+MAX_SITES = 60
 
 
 def margins() -> Margins:
@@ -141,49 +141,19 @@ def _shape(photo: Photo, geometry: PlanGeometry, rows, product, lot, dilution, i
     }
 
 
-def _text(body: dict[str, Any], key: str, max_length: int) -> str:
-    value = body.get(key, "")
-    if value is None:
-        return ""
-    if not isinstance(value, str) or len(value) > max_length:
-        raise InvalidInput(f"'{key}' must be text of at most {max_length} characters.")
-    return value.strip()
-
-
-def _site_row(raw: Any, number: int, photo: Photo) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise InvalidInput(f"Site {number} must be an object with region, x, y and units.")
-    region = raw.get("region")
-    if region not in REGION_NAMES:
-        raise InvalidInput(f"Site {number}: region must be one of {', '.join(REGION_NAMES)}.")
-    values = {}
-    for key in ("x", "y", "units"):
-        value = raw.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
-            raise InvalidInput(f"Site {number}: '{key}' must be a number.")
-        values[key] = float(value)
-    if not (0 <= values["x"] <= photo.width and 0 <= values["y"] <= photo.height):
+def _site_row(site: dict[str, Any], number: int, photo: Photo) -> dict[str, Any]:
+    """A stored site row from a validated ``PlanInput`` site; the photo bounds are checked here."""
+    if not (site["x"] <= photo.width and site["y"] <= photo.height):
         raise InvalidInput(f"Site {number} lies outside the photo.")
-    if not 0 < values["units"] <= MAX_UNITS_PER_SITE:
-        raise InvalidInput(f"Site {number}: units must be above 0 and at most {MAX_UNITS_PER_SITE}.")
-    note = raw.get("note", "") or ""
-    if not isinstance(note, str) or len(note) > 500:
-        raise InvalidInput(f"Site {number}: the note must be text of at most 500 characters.")
-    site_id = raw.get("id") if isinstance(raw.get("id"), str) and len(raw["id"]) <= 20 else secrets.token_hex(4)
-    label = raw.get("label", "") if isinstance(raw.get("label", ""), str) else ""
-    return {"id": site_id, "region": region, "x": round(values["x"], 1), "y": round(values["y"], 1),
-            "units": round(values["units"], 2), "label": label[:60], "note": note.strip()}
+    return {"id": site.get("id") or secrets.token_hex(4), "region": site["region"], "x": round(site["x"], 1),
+            "y": round(site["y"], 1), "units": round(site["units"], 2), "label": site["label"],
+            "note": (site["note"] or "").strip()}
 
 
-def save_plan(photo: Photo, body: Any) -> dict[str, Any]:
-    """Validate and store the plan of ``photo``'s visit, drawn on ``photo``."""
-    if not isinstance(body, dict):
-        raise InvalidInput("Send the plan as a JSON object.")
-    raw_sites = body.get("sites")
-    if not isinstance(raw_sites, list) or len(raw_sites) > 60:
-        raise InvalidInput("'sites' must be a list of at most 60 sites.")
+def save_plan(photo: Photo, body: dict[str, Any]) -> dict[str, Any]:
+    """Store the plan of ``photo``'s visit, drawn on ``photo``; ``body`` is a loaded ``PlanInput``."""
     geometry = _geometry(photo)
-    rows = [_site_row(raw, number, photo) for number, raw in enumerate(raw_sites, start=1)]
+    rows = [_site_row(site, number, photo) for number, site in enumerate(body["sites"], start=1)]
     db = get_db()
     plan = db.scalar(select(InjectionPlan).where(InjectionPlan.visit_id == photo.visit_id))
     if plan is None:
@@ -191,7 +161,7 @@ def save_plan(photo: Photo, body: Any) -> dict[str, Any]:
         db.add(plan)
     plan.photo_id = photo.id
     plan.sites = rows
-    plan.product, plan.lot, plan.dilution = _text(body, "product", 120), _text(body, "lot", 60), _text(body, "dilution", 60)
+    plan.product, plan.lot, plan.dilution = ((body[key] or "").strip() for key in ("product", "lot", "dilution"))
     plan.injector_id = current_user().id
     plan.updated_at = utcnow()
     if rows:

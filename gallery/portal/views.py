@@ -157,7 +157,7 @@ def _own(model, record_id: int):
     return record
 
 
-@bp.get("/photos/<int:photo_id>/image/<variant>")
+@bp.get("/photos/<id:photo_id>/image/<variant>")
 @patient_login_required
 def photo_image(photo_id: int, variant: str) -> Response:
     photo = _own(Photo, photo_id)
@@ -168,7 +168,7 @@ def photo_image(photo_id: int, variant: str) -> Response:
     return private_image(blob_store().read(photo.sha256, variant), "image/jpeg")
 
 
-@bp.get("/comparisons/<int:comparison_id>")
+@bp.get("/comparisons/<id:comparison_id>")
 @patient_login_required
 def comparison(comparison_id: int) -> str:
     record = _own(Comparison, comparison_id)
@@ -177,7 +177,7 @@ def comparison(comparison_id: int) -> str:
     return render_template("portal/comparison.html", comparison=record, region_labels=REGION_LABELS)
 
 
-@bp.get("/comparisons/<int:comparison_id>/image.png")
+@bp.get("/comparisons/<id:comparison_id>/image.png")
 @patient_login_required
 def comparison_image(comparison_id: int) -> Response:
     record = _own(Comparison, comparison_id)

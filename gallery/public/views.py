@@ -45,7 +45,7 @@ def gallery() -> str:
                            regions_of=_regions)
 
 
-@bp.get("/gallery/<int:comparison_id>")
+@bp.get("/gallery/<id:comparison_id>")
 def case(comparison_id: int) -> str:
     comparison = _published(comparison_id)
     consent = require(comparison.patient_id, "public")
@@ -54,7 +54,7 @@ def case(comparison_id: int) -> str:
                            region_labels=REGION_LABELS, regions=_regions(comparison))
 
 
-@bp.get("/gallery/<int:comparison_id>/image.png")
+@bp.get("/gallery/<id:comparison_id>/image.png")
 def case_image(comparison_id: int) -> Response:
     comparison = _published(comparison_id)
     consent = require(comparison.patient_id, "public")

@@ -147,6 +147,13 @@ def test_no_face_is_a_result_not_an_exception():
     assert [w.code for w in result.warnings] == ["no_face"]
 
 
+@pytest.mark.parametrize("shape", [(1, 1, 3), (2, 3, 3), (90, 140, 3)])
+def test_tiny_images_have_no_face_and_no_error(shape):
+    """Found by fuzzing the upload API: a 1-px image once divided by zero in the tile search."""
+    result = analyse(np.full(shape, 128, dtype=np.uint8))
+    assert result.face_found is False
+
+
 @pytest.mark.parametrize("small_scale", [0.6, 0.75])
 def test_two_faces_analyses_the_larger_with_a_warning(face, small_scale):
     head = face[0:900, 300:1200]

@@ -70,10 +70,10 @@ def test_fold_applies_records_in_time_order():
 
 
 @pytest.mark.parametrize("body, message", [
-    ({"scopes": ["gossip"], "signed_name": "A", "text_version": "1"}, "Unknown consent scope"),
-    ({"scopes": [], "signed_name": "A", "text_version": "1"}, "non-empty list"),
+    ({"scopes": ["gossip"], "signed_name": "A", "text_version": "1"}, "'scopes[0]' must be one of clinical, portal"),
+    ({"scopes": [], "signed_name": "A", "text_version": "1"}, "'scopes' must not be empty"),
     ({"scopes": ["portal"], "signed_name": "A", "text_version": "9"}, "Unknown consent text version"),
-    ({"scopes": ["portal"], "signed_name": " ", "text_version": "1"}, "typed name"),
+    ({"scopes": ["portal"], "signed_name": " ", "text_version": "1"}, "'signed_name' must not be blank"),
     ({"scopes": ["portal"], "signed_name": "A", "text_version": "1", "signature": "data:image/gif;base64,R0lG"}, "PNG"),
 ])
 def test_bad_consent_input_is_refused(api, case, body, message):

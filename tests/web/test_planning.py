@@ -62,10 +62,11 @@ def test_site_in_a_margin_warns(api, patient):
 
 
 @pytest.mark.parametrize("site, message", [
-    ({"region": "chin", "x": 10, "y": 10, "units": 4}, "region must be one of"),
-    ({"region": "glabella", "x": -5, "y": 10, "units": 4}, "outside the photo"),
-    ({"region": "glabella", "x": 10, "y": 10, "units": 0}, "units must be above 0"),
-    ({"region": "glabella", "x": "a", "y": 10, "units": 4}, "must be a number"),
+    ({"region": "chin", "x": 10, "y": 10, "units": 4}, "'sites[0].region' must be one of"),
+    ({"region": "glabella", "x": -5, "y": 10, "units": 4}, "'sites[0].x' must be 0 or more"),
+    ({"region": "glabella", "x": 10, "y": 99999, "units": 4}, "Site 1 lies outside the photo"),
+    ({"region": "glabella", "x": 10, "y": 10, "units": 0}, "'sites[0].units' must be above 0"),
+    ({"region": "glabella", "x": "a", "y": 10, "units": 4}, "'sites[0].x' must be a number"),
 ])
 def test_bad_sites_are_refused(api, patient, site, message):
     photo = _photo(api, patient, "2026-03-01", encode(astronaut(3.0), "JPEG"))

@@ -1,0 +1,417 @@
+"""The API's request and response bodies, declared once (marshmallow).
+
+Request schemas check form and type; what depends on stored data (a visit of
+another patient, an unpublished consent text, an unreadable image) is the
+domain code's to refuse. Response schemas dump model objects or the service
+layer's dicts, so what an integrator reads in the OpenAPI document is what
+the serialiser writes.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import url_for
+from marshmallow import EXCLUDE, RAISE, Schema, fields, post_load, validate
+from werkzeug.datastructures import FileStorage
+
+from gallery.compare.service import LAYOUTS, days_since_treatment
+from gallery.consent.views import MAX_SHARE_DAYS
+from gallery.errors import InvalidInput
+from gallery.models import EXPRESSIONS, SCOPES
+from gallery.photos.images import VARIANTS
+from gallery.photos.service import parse_taken_at
+from gallery.planning.service import MAX_SITES, MAX_UNITS_PER_SITE
+from gallery.routing import MAX_RECORD_ID
+from landmarks.align import CROPS
+from landmarks.regions import REGION_NAMES
+
+
+
+class Base(Schema):
+    """Unknown keys are ignored (clients may send back what they read)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    error_messages = {"type": "Send a JSON object."}
+
+
+class Query(Schema):
+    """Query strings are strict: a misspelt parameter is an error, not silently the default."""
+
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {"unknown": "is not a parameter of this operation."}
+
+
+def text(max_length: int, *, required: bool = False, blank: bool = True, **kwargs: Any) -> fields.String:
+    """A string field with the app's wording; ``blank=False`` needs a visible character."""
+    validators: list[Any] = [validate.Length(max=max_length, error=f"must be at most {max_length} characters.")]
+    if not blank:
+        validators.append(validate.Regexp(r"\s*\S", error="must not be blank."))
+    return fields.String(required=required, validate=validators,
+                         error_messages={"required": "is required.", "invalid": "must be a string."}, **kwargs)
+
+
+def record_id(**kwargs: Any) -> fields.Integer:
+    return fields.Integer(validate=validate.Range(1, MAX_RECORD_ID, error=f"must be an id from 1 to {MAX_RECORD_ID}."),
+                          error_messages={"required": "is required.", "invalid": "must be an id (an integer)."},
+                          **kwargs)
+
+
+def number(*, minimum: float | None = None, **kwargs: Any) -> fields.Float:
+    """A finite number; ``minimum`` inclusive."""
+    validators = [] if minimum is None else [validate.Range(min=minimum, error=f"must be {minimum:g} or more.")]
+    return fields.Float(allow_nan=False, validate=validators, error_messages={
+        "required": "is required.", "invalid": "must be a number.", "special": "must be a finite number."}, **kwargs)
+
+
+def choice(options: tuple[str, ...] | list[str], **kwargs: Any) -> fields.String:
+    return fields.String(validate=validate.OneOf(options, error=f"must be one of {', '.join(options)}."),
+                         error_messages={"required": "is required.", "invalid": "must be a string."}, **kwargs)
+
+
+class Moment(fields.Field):
+    """An ISO date or date-time (RFC 3339 included); stored as the wall-clock time given."""
+
+    default_error_messages = {"invalid": "must be an ISO date or date-time."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        if not isinstance(value, str) or not value:
+            raise self.make_error("invalid")
+        try:
+            return parse_taken_at(value)
+        except InvalidInput:
+            raise self.make_error("invalid") from None
+
+
+class Instant(fields.DateTime):
+    """A moment the server recorded (stored as naive UTC), written with its offset: RFC 3339."""
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc).isoformat()
+
+
+class WallClock(fields.Field):
+    """When a photo was taken, on the clinic's clock (from EXIF or as given): no offset is known."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(metadata={"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?$",
+                                   "description": "Local date-time without offset (ISO 8601)."}, **kwargs)
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else value.isoformat()
+
+
+class ErrorDetail(Schema):
+    code = fields.String(required=True, metadata={"description": "Stable, for programs: e.g. not_found."})
+    message = fields.String(required=True, metadata={"description": "For people: what to change."})
+
+
+class ApiError(Schema):
+    """Every error: ``{"error": {"code", "message"}}``."""
+
+    error = fields.Nested(ErrorDetail, required=True)
+
+
+# ---- patients ---------------------------------------------------------------------------------------------------
+
+class PatientInput(Base):
+    name = text(200, required=True, blank=False)
+    date_of_birth = fields.Date(allow_none=True, error_messages={"invalid": "must be a date as YYYY-MM-DD."})
+    external_id = text(100, allow_none=True, metadata={"description": "The EMR's id; unique in the clinic."})
+
+    @post_load
+    def _normalise(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        data["name"] = data["name"].strip()
+        data["external_id"] = (data.get("external_id") or "").strip() or None
+        return data
+
+
+class VisitOut(Schema):
+    id = fields.Integer(required=True)
+    date = fields.Date(required=True, attribute="visit_date")
+    notes = fields.String(required=True)
+
+
+class PatientSummary(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    external_id = fields.String(required=True, allow_none=True)
+
+
+class PatientOut(PatientSummary):
+    date_of_birth = fields.Date(required=True, allow_none=True)
+    visits = fields.List(fields.Nested(VisitOut), required=True)
+    photo_ids = fields.Function(lambda patient: [photo.id for photo in patient.photos],
+                                required=True, metadata={"type": "array", "items": {"type": "integer"}})
+
+
+class PatientList(Schema):
+    patients = fields.List(fields.Nested(PatientSummary), required=True)
+
+
+# ---- photos and their analysis -------------------------------------------------------------------------------------
+
+class Upload(fields.Field):
+    """A file part of a multipart body (a plain text field of the same name is refused)."""
+
+    default_error_messages = {"invalid": "must be a file part of a multipart/form-data body.",
+                              "required": "is required: send the photo as multipart file part 'file'."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> FileStorage:
+        if not isinstance(value, FileStorage):
+            raise self.make_error("invalid")
+        return value
+
+
+class UploadForm(Base):
+    file = Upload(required=True, metadata={"type": "string", "format": "binary",
+                                           "description": "JPEG, PNG, WebP or HEIC, as taken."})
+    expression = choice(EXPRESSIONS, required=True)
+    taken_at = Moment(metadata={"type": "string", "format": "date-time",
+                                "description": "When taken (a date alone is accepted); default: from EXIF, else now."})
+    visit_id = record_id(metadata={"description": "File into this visit; default: the patient's visit that day."})
+
+
+Point = fields.List(fields.Float(), validate=validate.Length(equal=2))
+
+
+class Pose(Schema):
+    yaw = fields.Float(required=True, metadata={"description": "Degrees; positive: turned to the patient's left."})
+    pitch = fields.Float(required=True)
+    roll = fields.Float(required=True)
+
+
+class Quality(Schema):
+    iris_px = fields.Float(required=True)
+    sharpness = fields.Float(required=True)
+    mean_luminance = fields.Float(required=True)
+    highlight_fraction = fields.Float(required=True)
+    shadow_fraction = fields.Float(required=True)
+
+
+class ExpressionMeasures(Schema):
+    brow_height = fields.Float(required=True, metadata={"description": "Brows above the pupils, in IOD units."})
+    brow_head_distance = fields.Float(required=True, metadata={"description": "Between the brow heads, IOD units."})
+
+
+class RegionOut(Schema):
+    polygon = fields.List(Point, required=True, metadata={"description": "Display-image pixels."})
+    area_mm2 = fields.Float(required=True)
+    wrinkle_index = fields.Float(allow_none=True, metadata={
+        "description": "mm of line per cm² of skin, each line weighted by depth and length; null: not measured."})
+    line_depth = fields.Float(allow_none=True, metadata={"description": "How much darker lines are than skin, 0-1."})
+    line_length_mm = fields.Float(allow_none=True)
+    skin_area_cm2 = fields.Float(allow_none=True)
+
+
+class WarningOut(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+
+
+class AnalysisOut(Schema):
+    version = fields.Integer(required=True)
+    face_found = fields.Boolean(required=True)
+    reason = fields.String(allow_none=True, metadata={"description": "Why no face was analysed."})
+    landmarks = fields.List(Point, allow_none=True, metadata={"description": "478 face-mesh points, display pixels."})
+    mm_per_px = fields.Float(allow_none=True)
+    source_mm_per_px = fields.Float(allow_none=True, metadata={"description": "Scale of the uploaded original."})
+    measurement_standard = fields.String(allow_none=True, metadata={
+        "description": "Method and resolution of the wrinkle indices; indices compare only within one standard."})
+    pose = fields.Nested(Pose, allow_none=True)
+    quality = fields.Nested(Quality, allow_none=True)
+    expression_measures = fields.Nested(ExpressionMeasures, allow_none=True)
+    regions = fields.Dict(keys=choice(REGION_NAMES), values=fields.Nested(RegionOut), required=True)
+    face_box = fields.List(fields.Float(), allow_none=True, metadata={"description": "x, y, width, height."})
+    warnings = fields.List(fields.Nested(WarningOut), required=True)
+
+
+class PhotoOut(Schema):
+    id = fields.Integer(required=True)
+    patient_id = fields.Integer(required=True)
+    visit_id = fields.Integer(required=True)
+    expression = choice(EXPRESSIONS, required=True)
+    taken_at = WallClock(required=True)
+    width = fields.Integer(required=True, metadata={"description": "Display image; the analysis's frame."})
+    height = fields.Integer(required=True)
+    content_type = fields.String(required=True, metadata={"description": "Of the original upload."})
+    sha256 = fields.String(required=True, metadata={"description": "Of the original upload."})
+    analysis = fields.Nested(AnalysisOut, required=True)
+
+
+class ImageQuery(Query):
+    variant = choice(tuple(VARIANTS), load_default="display")
+
+
+# ---- comparisons ---------------------------------------------------------------------------------------------------
+
+class ComparisonInput(Base):
+    before = record_id(required=True, metadata={"description": "Photo id; both photos of one patient."})
+    after = record_id(required=True)
+    crop = choice(tuple(CROPS), load_default="upper")
+    match_exposure = fields.Boolean(load_default=False, error_messages={"invalid": "must be true or false."})
+
+
+class RegionChange(Schema):
+    before = fields.Float(required=True, allow_none=True)
+    after = fields.Float(required=True, allow_none=True)
+    change_pct = fields.Float(required=True, allow_none=True, metadata={
+        "description": "null when either side is unmeasured or the two were measured by different standards."})
+
+
+class ComparisonOut(Schema):
+    id = fields.Integer(required=True)
+    patient_id = fields.Integer(required=True)
+    before = fields.Integer(required=True, attribute="before_photo_id")
+    after = fields.Integer(required=True, attribute="after_photo_id")
+    crop = choice(tuple(CROPS), required=True)
+    exposure_matched = fields.Boolean(required=True)
+    residual_mm = fields.Float(required=True, allow_none=True, attribute="result.residual_mm",
+                               metadata={"description": "Alignment error left at stable points."})
+    regions = fields.Dict(keys=choice(REGION_NAMES), values=fields.Nested(RegionChange), required=True,
+                          attribute="result.regions")
+    warnings = fields.List(fields.Nested(WarningOut), required=True, attribute="result.warnings")
+    created_at = Instant(required=True)
+    days_since_treatment = fields.Function(days_since_treatment, required=True, metadata={
+        "type": "integer", "nullable": True, "description": "From the last treated visit before the before photo."})
+    published_at = Instant(required=True, allow_none=True)
+
+
+class PublishedComparison(ComparisonOut):
+    url = fields.Function(lambda c: url_for("public.case", comparison_id=c.id, _external=True), required=True,
+                          metadata={"type": "string", "format": "uri", "description": "The public case page."})
+
+
+class LayoutQuery(Query):
+    layout = choice(LAYOUTS, load_default="side")
+
+
+class ShareInput(Base):
+    expires_in_days = fields.Integer(load_default=14, validate=validate.Range(
+        1, MAX_SHARE_DAYS, error=f"must be a whole number from 1 to {MAX_SHARE_DAYS}."))
+
+
+class ShareLinkOut(Schema):
+    id = fields.Integer(required=True)
+    url = fields.Url(required=True, metadata={"description": "For the patient; shown once, never stored."})
+    expires_at = Instant(required=True)
+
+
+# ---- consent -------------------------------------------------------------------------------------------------------
+
+Scopes = fields.List(choice(SCOPES), required=True, validate=validate.Length(min=1, error="must not be empty."),
+                     error_messages={"required": "is required."})
+
+
+class ConsentTextOut(Schema):
+    version = fields.String(required=True)
+    title = fields.String(required=True)
+    published_at = Instant(required=True)
+
+
+class TextVersion(fields.String):
+    """A consent text version; integers are accepted as their digits."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class GrantInput(Base):
+    scopes = Scopes
+    text_version = TextVersion(required=True, validate=validate.Length(1, 20), error_messages={
+        "required": "is required (the version of the consent text the patient read)."})
+    signed_name = text(200, required=True, blank=False, metadata={"description": "The patient's typed name."})
+    marketing_identifiable = fields.Boolean(load_default=False, error_messages={"invalid": "must be true or false."})
+    signature = fields.String(allow_none=True, validate=validate.Regexp(
+        r"data:image/png;base64,", error="must be a PNG data URL."), metadata={
+        "description": "The drawn signature as a data:image/png;base64 URL (under 200 kB)."})
+
+
+class WithdrawInput(Base):
+    scopes = Scopes
+
+
+class ConsentRecordOut(Schema):
+    id = fields.Integer(required=True)
+    action = choice(("grant", "withdraw"), required=True)
+    scopes = fields.List(choice(SCOPES), required=True)
+    marketing_identifiable = fields.Boolean(required=True, allow_none=True)
+    text_version = fields.String(required=True, allow_none=True)
+    signed_name = fields.String(required=True)
+    signature = fields.Function(lambda record: record.signature_png is not None, required=True,
+                                metadata={"type": "boolean", "description": "Whether a drawn signature is kept."})
+    recorded_by = fields.Function(
+        lambda record: "patient" if record.recorded_by_patient else record.recorded_by_id, required=True,
+        metadata={"description": "'patient' (the portal) or the staff user id.", "nullable": True,
+                  "oneOf": [{"type": "string", "enum": ["patient"]}, {"type": "integer"}]})
+    at = Instant(required=True, attribute="created_at")
+
+
+class ConsentsOut(Schema):
+    patient_id = fields.Integer(required=True)
+    scopes = fields.List(choice(SCOPES), required=True, metadata={"description": "In force now."})
+    marketing_identifiable = fields.Boolean(required=True)
+    history = fields.List(fields.Nested(ConsentRecordOut), required=True)
+
+
+# ---- injection plans -----------------------------------------------------------------------------------------------
+
+class SiteInput(Base):
+    id = fields.String(validate=validate.Length(max=20), metadata={"description": "Kept when given, else new."})
+    region = choice(REGION_NAMES, required=True)
+    x = number(required=True, minimum=0, metadata={"description": "Display-image pixels, inside the photo."})
+    y = number(required=True, minimum=0)
+    units = fields.Float(required=True, allow_nan=False, validate=validate.Range(
+        0, MAX_UNITS_PER_SITE, min_inclusive=False, error=f"must be above 0 and at most {MAX_UNITS_PER_SITE}."),
+        error_messages={"required": "is required.", "invalid": "must be a number."})
+    label = fields.String(validate=validate.Length(max=60), load_default="")
+    note = text(500, allow_none=True, load_default="")
+
+
+class PlanInput(Base):
+    sites = fields.List(fields.Nested(SiteInput), required=True, validate=validate.Length(
+        max=MAX_SITES, error=f"must be a list of at most {MAX_SITES} sites."), error_messages={"required": "is required."})
+    product = text(120, allow_none=True, load_default="")
+    lot = text(60, allow_none=True, load_default="")
+    dilution = text(60, allow_none=True, load_default="")
+
+
+class SiteOut(Schema):
+    id = fields.String(required=True)
+    region = choice(REGION_NAMES, required=True)
+    x = fields.Float(required=True)
+    y = fields.Float(required=True)
+    units = fields.Float(required=True)
+    label = fields.String(required=True)
+    note = fields.String(required=True)
+
+
+class Margins(Schema):
+    forehead_above_brow_mm = fields.Float(required=True)
+    glabella_above_brow_mm = fields.Float(required=True)
+    crows_feet_from_canthus_mm = fields.Float(required=True)
+
+
+class PlanOut(Schema):
+    photo_id = fields.Integer(required=True)
+    visit_id = fields.Integer(required=True)
+    saved = fields.Boolean(required=True)
+    source = choice(("saved", "carried_over", "template"), required=True)
+    sites = fields.List(fields.Nested(SiteOut), required=True)
+    product = fields.String(required=True)
+    lot = fields.String(required=True)
+    dilution = fields.String(required=True)
+    injector = fields.String(required=True, allow_none=True, metadata={"description": "Who saved it (email)."})
+    totals = fields.Dict(keys=fields.String(), values=fields.Float(), required=True,
+                         metadata={"description": "Units per region, and 'all'."})
+    warnings = fields.List(fields.Nested(WarningOut), required=True)
+    guides = fields.Dict(keys=fields.String(), values=fields.List(Point), required=True,
+                         metadata={"description": "Safety lines (display pixels) sites should stay inside."})
+    anchors = fields.Dict(keys=fields.String(), values=Point, required=True)
+    margins = fields.Nested(Margins, required=True)

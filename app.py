@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from gallery import cli, db, errors, security
+from gallery import cli, db, errors, queue, security
 from gallery.api.declare import init_api
 from gallery.api.docs import bp as api_docs_bp
 from gallery.api.views import bp as api_bp
@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     cli.init_app(app)
+    queue.init_app(app)
     app.url_map.converters["id"] = RecordId
     for blueprint in (auth_bp, patients_bp, photos_bp, compare_bp, consent_bp, portal_bp, public_bp,
                       auditlog_bp, calibration_bp, planning_bp, api_docs_bp):

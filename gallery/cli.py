@@ -1,4 +1,4 @@
-"""Operator commands: ``flask --app app init-db | create-user | create-token | reanalyze``."""
+"""Operator commands: ``flask --app app init-db | create-user | create-token | reanalyze | worker``."""
 from __future__ import annotations
 
 import sys
@@ -8,12 +8,11 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from gallery import audit
 from gallery.auth import hash_password, new_api_token
 from gallery.auth.forms import MIN_PASSWORD_LENGTH
 from gallery.db import get_db, migrate
 from gallery.models import ROLES, Clinic, Photo, User
-from gallery.photos.reanalyze import reanalyze_photo
+from gallery.photos.analysis import analyse_photo
 
 
 @click.command("init-db")
@@ -77,20 +76,31 @@ def create_token_command(email: str) -> None:
 @with_appcontext
 @click.option("--all", "everything", is_flag=True, help="Also photos already at the current analysis version.")
 def reanalyze_command(everything: bool) -> None:
-    """Recompute the analysis (and derivatives) of stored photos after an algorithm change."""
+    """Analyse again, here and now: failed photos, and those of an older analysis version."""
     from landmarks import ANALYSIS_VERSION
 
     db = get_db()
-    statement = select(Photo).order_by(Photo.id)
+    statement = select(Photo).where(Photo.analysis_status != "pending").order_by(Photo.id)
     if not everything:
-        statement = statement.where(Photo.analysis_version != ANALYSIS_VERSION)
-    count = 0
+        statement = statement.where((Photo.analysis_version != ANALYSIS_VERSION) | (Photo.analysis_status == "failed"))
+    count = failed = 0
     for photo in db.scalars(statement).all():
-        reanalyze_photo(photo)
-        audit.record("analysis", "photo", photo.id, clinic_id=photo.clinic_id, actor="system:reanalyze")
-        db.commit()
+        analyse_photo(photo, actor="system:reanalyze")
         count += 1
-    click.echo(f"Reanalysed {count} photo(s).")
+        failed += photo.analysis_status == "failed"
+    click.echo(f"Reanalysed {count} photo(s)" + (f"; {failed} failed (see the photo pages)." if failed else "."))
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--workers", default=2, show_default=True, help="Analyses run at once in this process.")
+def worker_command(workers: int) -> None:
+    """Run queued analyses until stopped (with GALLERY_QUEUE_URL=redis://...)."""
+    queue = current_app.extensions["gallery_queue"]
+    if not queue.shared:
+        raise click.ClickException("Without GALLERY_QUEUE_URL=redis://... the web processes run the analyses "
+                                   "themselves; there is nothing for a separate worker to do.")
+    queue.run_worker(workers)
 
 
 @click.command("demo-data")
@@ -117,5 +127,6 @@ def demo_data_command(clinic_name: str | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db_command, create_user_command, create_token_command, reanalyze_command, demo_data_command):
+    for command in (init_db_command, create_user_command, create_token_command, reanalyze_command, worker_command,
+                    demo_data_command):
         app.cli.add_command(command)

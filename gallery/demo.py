@@ -18,6 +18,7 @@ from gallery.compare.service import create_comparison
 from gallery.consent.records import grant
 from gallery.db import get_db
 from gallery.models import Clinic, Patient
+from gallery.photos.analysis import analyse_photo
 from gallery.photos.service import add_photo
 
 
@@ -60,6 +61,8 @@ def create_demo(clinic: Clinic, user_id: int | None) -> Patient:
     for day, depth, treated in (("2026-01-12", 0.22, True), ("2026-01-26", 0.06, False)):
         photo, _ = add_photo(patient, _jpeg(_with_lines(portrait, depth)), filename="demo.jpg", expression="frown",
                              taken_at=datetime.fromisoformat(day))
+        if photo.analysis_status == "pending":  # the comparison below needs it now, not in the background
+            analyse_photo(photo)
         photos.append(photo)
         photo.visit.treated = treated
     grant(clinic.id, patient.id, ["clinical", "portal"], text_version="1", signed_name="Demo Patient",

@@ -119,12 +119,21 @@ class Photo(Base):
     height: Mapped[int] = mapped_column(Integer)
     taken_at: Mapped[datetime] = mapped_column(DateTime)
     expression: Mapped[str] = mapped_column(String(10))
-    analysis: Mapped[dict[str, Any]] = mapped_column(JSON)
+    analysis: Mapped[dict[str, Any]] = mapped_column(JSON)  # {} until the analysis is done
     analysis_version: Mapped[int] = mapped_column(Integer)
+    # pending (queued or running) -> done | failed; see gallery.photos.analysis
+    analysis_status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    analysis_error: Mapped[str | None] = mapped_column(String(300))
+    analysis_started_at: Mapped[datetime | None] = mapped_column(DateTime)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     patient: Mapped[Patient] = relationship(back_populates="photos")
     visit: Mapped[Visit] = relationship(back_populates="photos")
+
+    @property
+    def analysis_result(self) -> dict[str, Any] | None:
+        """The analysis once done; None while pending or after a failure."""
+        return self.analysis if self.analysis_status == "done" else None
 
 
 class AuditEvent(Base):

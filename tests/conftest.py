@@ -36,7 +36,10 @@ def make_app(tmp_path):
 
     def factory(**settings):
         config = {"TESTING": True, "GALLERY_DATA_DIR": str(tmp_path / "data"), "WTF_CSRF_ENABLED": False,
-                  "RATELIMIT_ENABLED": False, "DATABASE_URL": database_url, **settings}
+                  "RATELIMIT_ENABLED": False, "DATABASE_URL": database_url,
+                  # Analyses run inside the upload request, so a test reads them at once;
+                  # tests/web/test_background_analysis.py runs the real queues.
+                  "GALLERY_QUEUE_URL": "immediate", **settings}
         app = create_app(config)
         apps.append(app)
         return app

@@ -7,6 +7,7 @@ here, once: everything downstream sees the photo the way it was taken.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,8 +47,14 @@ def _taken_at(image: Image.Image) -> datetime | None:
         return None
 
 
-def decode(data: bytes, kind: str, *, max_pixels: int) -> DecodedPhoto:
+def decode(data: bytes, kind: str, *, max_pixels: int, at_least_px: int | None = None) -> DecodedPhoto:
     """Decode ``data`` (already sniffed as ``kind``) into upright RGB.
+
+    ``at_least_px``: the caller needs a copy whose long side is only this
+    large, so a JPEG is decoded at the smallest of 1/2, 1/4 or 1/8 scale that
+    still reaches it. libjpeg scales in the DCT domain, skipping most of the
+    inverse transform; the whole entropy-coded stream is still read, so a
+    truncated or damaged file fails here as with a full decode.
 
     Raises
     ------
@@ -65,6 +72,9 @@ def decode(data: bytes, kind: str, *, max_pixels: int) -> DecodedPhoto:
             f"The photo is {width} x {height} pixels ({width * height / 1e6:.0f} megapixels); "
             f"the limit is {max_pixels / 1e6:.0f} megapixels.")
     try:
+        if at_least_px is not None and kind == "jpeg":
+            factor = min(1.0, at_least_px / max(width, height))
+            image.draft("RGB", (math.ceil(width * factor), math.ceil(height * factor)))
         image.load()
         taken_at = _taken_at(image)
         rgb = ImageOps.exif_transpose(image).convert("RGB")

@@ -1,21 +1,24 @@
-"""The whole ingestion of one upload, in memory, before anything is stored.
+"""Ingestion of one upload in two steps: what the upload waits for, and the analysis.
 
-``prepare`` does every step that can fail on bad input (validate, decode,
-derive, analyse) without touching the disk; ``store_prepared`` then writes the
-blobs. The caller commits its database row only after the blobs are on disk,
-and removes the blobs this upload created if the commit fails, so a failed
-upload leaves neither a row nor a file behind.
+``prepare`` does every step that can fail on bad input (validate the whole
+file, decode, derive the display image and thumbnail) in memory;
+``store_prepared`` then writes the blobs. The caller commits its database row
+only after the blobs are stored, and removes the blobs this upload created if
+the commit fails, so a failed upload leaves neither a row nor a blob behind.
+``measure`` analyses the stored original later, in the background.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+import cv2
+
 from landmarks import Analysis, analyse
 from landmarks.draw import REGION_COLOURS
 from landmarks.quality import QualityLimits
 from uploads.decode import decode
-from uploads.derive import display_pixels, encode_derivatives, encode_line_overlay
+from uploads.derive import DISPLAY_MIN_LONG_SIDE_PX, display_pixels, encode_derivatives, encode_line_overlay
 from uploads.store import BlobStore, sha256_hex
 from uploads.validate import MIME_TYPES, validate_bytes
 
@@ -28,7 +31,7 @@ class UploadLimits:
 
 @dataclass(frozen=True)
 class PreparedPhoto:
-    """A validated upload ready to store: original bytes, derivatives and analysis."""
+    """A validated upload ready to store: original bytes and the display image and thumbnail."""
 
     sha256: str
     content_type: str
@@ -37,35 +40,53 @@ class PreparedPhoto:
     width: int
     height: int
     taken_at: datetime | None
+
+
+@dataclass(frozen=True)
+class MeasuredPhoto:
+    """The analysis of a stored photo, and its line-map overlay (PNG) when a face was found."""
+
     analysis: Analysis
+    lines: bytes | None
 
 
-def prepare(data: bytes, limits: UploadLimits, quality_limits: QualityLimits = QualityLimits()) -> PreparedPhoto:
-    """Validate, decode, derive and analyse; raises ``UploadError`` on bad input.
+def prepare(data: bytes, limits: UploadLimits) -> PreparedPhoto:
+    """Validate, decode to display size, and derive; raises ``UploadError`` on bad input.
 
-    Derivatives: ``display`` and ``thumb`` (JPEG), and ``lines`` (PNG overlay
-    of the wrinkle map) when a face was found.
+    This is what an upload waits for. A JPEG is decoded straight to about the
+    display size (see ``decode``); the analysis, which needs the full
+    resolution, runs later from the stored original (``measure``).
     """
     kind = validate_bytes(data, max_bytes=limits.max_bytes)
-    decoded = decode(data, kind, max_pixels=limits.max_pixels)
+    decoded = decode(data, kind, max_pixels=limits.max_pixels, at_least_px=DISPLAY_MIN_LONG_SIDE_PX)
     display = display_pixels(decoded.pixels)
-    # Lines are measured on the original at its own resolution; everything is
-    # reported in the display image's pixels, which pages and the API draw on.
-    analysis = analyse(decoded.pixels, working=display, limits=quality_limits)
-    derivatives = encode_derivatives(display)
-    if analysis.line_map is not None:
-        colours = [REGION_COLOURS[name] for name in analysis.regions]
-        derivatives["lines"] = encode_line_overlay(analysis.line_map, colours)
     return PreparedPhoto(
         sha256=sha256_hex(data),
         content_type=MIME_TYPES[kind],
         original=data,
-        derivatives=derivatives,
+        derivatives=encode_derivatives(display),
         width=display.shape[1],
         height=display.shape[0],
         taken_at=decoded.taken_at,
-        analysis=analysis,
     )
+
+
+def measure(original: bytes, size: tuple[int, int], limits: UploadLimits,
+            quality_limits: QualityLimits = QualityLimits()) -> MeasuredPhoto:
+    """Analyse a stored original in the frame of its display image (``size`` = width, height).
+
+    Lines are measured on the original at its own resolution; landmarks,
+    regions and the overlay are in display-image pixels, which pages and the
+    API draw on.
+    """
+    kind = validate_bytes(original, max_bytes=limits.max_bytes)
+    pixels = decode(original, kind, max_pixels=limits.max_pixels).pixels
+    working = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA) if pixels.shape[1::-1] != size else pixels
+    analysis = analyse(pixels, working=working, limits=quality_limits)
+    lines = None
+    if analysis.line_map is not None:
+        lines = encode_line_overlay(analysis.line_map, [REGION_COLOURS[name] for name in analysis.regions])
+    return MeasuredPhoto(analysis=analysis, lines=lines)
 
 
 def store_prepared(store: BlobStore, prepared: PreparedPhoto) -> list[tuple[str, str]]:

@@ -240,7 +240,11 @@ class PhotoOut(Schema):
     height = fields.Integer(required=True)
     content_type = fields.String(required=True, metadata={"description": "Of the original upload."})
     sha256 = fields.String(required=True, metadata={"description": "Of the original upload."})
-    analysis = fields.Nested(AnalysisOut, required=True)
+    analysis_status = choice(("pending", "done", "failed"), required=True, metadata={
+        "description": "The analysis runs after the upload answers; poll this photo until done or failed."})
+    analysis_error = fields.String(required=True, allow_none=True, metadata={"description": "Why it failed."})
+    analysis = fields.Nested(AnalysisOut, required=True, allow_none=True, attribute="analysis_result",
+                             metadata={"description": "null until the analysis is done."})
 
 
 class ImageQuery(Query):

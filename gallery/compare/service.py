@@ -11,6 +11,7 @@ from gallery.auth import current_user
 from gallery.db import get_db
 from gallery.errors import InvalidInput
 from gallery.models import Comparison, Photo
+from gallery.photos.analysis import require_analysis
 from gallery.photos.service import photo_pixels
 from gallery.queries import clinic_get
 from gallery.routing import MAX_RECORD_ID
@@ -53,6 +54,7 @@ def compare_photos(before: Photo, after: Photo, crop: str) -> dict[str, Any]:
     if crop not in CROPS:
         raise InvalidInput(f"crop must be one of {', '.join(CROPS)}.")
     for photo in (before, after):
+        require_analysis(photo)
         if not photo.analysis.get("face_found"):
             raise InvalidInput(f"Photo {photo.id} has no face found: it cannot be aligned.")
     before_xy = np.asarray(before.analysis["landmarks"])

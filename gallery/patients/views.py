@@ -5,6 +5,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -19,7 +20,7 @@ from gallery.consent.records import effective_consent, history
 from gallery.db import get_db
 from gallery.errors import GalleryError, InvalidInput, upload_status
 from gallery.grading import GRADES
-from gallery.models import Patient, Visit
+from gallery.models import Patient, Photo, Visit
 from gallery.patients.chart import progress_chart
 from gallery.patients.forms import EXPRESSION_LABELS, PatientForm, UploadForm, VisitForm
 from gallery.photos.grades import patient_progress
@@ -67,6 +68,16 @@ def new() -> Response | tuple[str, int] | str:
         db.commit()
         return redirect(url_for("patients.timeline", patient_id=patient.id))
     return render_template("patients/new.html", form=form), 422 if request.method == "POST" else 200
+
+
+@bp.get("/patients/<id:patient_id>/analysis.json")
+@login_required
+def analysis_status(patient_id: int) -> Response:
+    """Polled by the timeline while some of the patient's photos are being analysed."""
+    patient = clinic_get(Patient, patient_id)
+    pending = get_db().scalar(select(func.count(Photo.id)).where(Photo.patient_id == patient.id,
+                                                                 Photo.analysis_status == "pending"))
+    return jsonify({"pending": bool(pending), "count": pending})
 
 
 @bp.get("/patients/<id:patient_id>")

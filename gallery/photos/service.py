@@ -16,7 +16,6 @@ from gallery.db import get_db
 from gallery.errors import Conflict, InvalidInput, Unavailable
 from gallery.models import EXPRESSIONS, Patient, Photo, Visit, utcnow
 from gallery.queries import clinic_get
-from landmarks.export import analysis_dict
 from landmarks.expression import ExpressionMeasures, expression_mismatch
 from landmarks.quality import QualityLimits
 from uploads.derive import read_derivative
@@ -99,7 +98,7 @@ def expression_warning(patient: Patient, expression: str, analysis: dict) -> dic
 
 def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,
               taken_at: datetime | None = None, visit_id: int | None = None) -> tuple[Photo, bool]:
-    """Ingest one upload for ``patient``; return (photo, created).
+    """Store one upload for ``patient`` and queue its analysis; return (photo, created).
 
     The same bytes for the same patient return the existing photo (created is
     False); the same bytes for another patient of the clinic are refused, as
@@ -107,16 +106,12 @@ def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,
     """
     db = get_db()
     expression = parse_expression(expression)
-    prepared = prepare(data, upload_limits(), quality_limits())
+    prepared = prepare(data, upload_limits())
     existing = db.scalar(select(Photo).where(Photo.clinic_id == patient.clinic_id, Photo.sha256 == prepared.sha256))
     if existing is not None:
         if existing.patient_id == patient.id:
             return existing, False
         raise Conflict("This exact photo is already in another patient's record. Check the patient.")
-    analysis = analysis_dict(prepared.analysis)
-    mismatch = expression_warning(patient, expression, analysis)
-    if mismatch:
-        analysis["warnings"].append(mismatch)
     when = taken_at or prepared.taken_at or utcnow()
     visit = visit_for(patient, when.date(), visit_id)
     store = blob_store()
@@ -126,7 +121,7 @@ def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,
         clinic_id=patient.clinic_id, patient_id=patient.id, visit_id=visit.id, sha256=prepared.sha256,
         content_type=prepared.content_type, original_size=len(data), original_filename=filename[:255],
         width=prepared.width, height=prepared.height, taken_at=when, expression=expression,
-        analysis=analysis, analysis_version=prepared.analysis.version,
+        analysis={}, analysis_version=0, analysis_status="pending",
         uploaded_by_id=user.id if user else None)
     db.add(photo)
     try:
@@ -145,4 +140,9 @@ def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,
                               "Try again in a moment.") from None
         raise
     log.info("photo %s stored for patient %s", photo.id, patient.id)
+    try:
+        current_app.extensions["gallery_queue"].enqueue(photo.id)
+    except Exception:  # the photo is stored; the workers' sweep queues it when the queue is back
+        log.exception("analysis of photo %s not queued", photo.id)
+    db.refresh(photo)  # an immediate queue has analysed it already
     return photo, True

@@ -1,7 +1,7 @@
 """Staff photo pages and image routes."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from gallery import audit
@@ -51,6 +51,14 @@ def detail(photo_id: int) -> str:
                            grades=GRADES,
                            assessed_expression=ASSESSED_EXPRESSION, min_graded=MIN_GRADED_PHOTOS,
                            has_lines=blob_store().exists(photo.sha256, "lines"))
+
+
+@bp.get("/photos/<id:photo_id>/analysis.json")
+@login_required
+def analysis_status(photo_id: int) -> Response:
+    """Polled by the photo page while the analysis runs."""
+    photo = clinic_get(Photo, photo_id)
+    return jsonify({"status": photo.analysis_status, "pending": photo.analysis_status == "pending"})
 
 
 @bp.post("/photos/<id:photo_id>/grades")

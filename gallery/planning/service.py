@@ -18,6 +18,7 @@ from gallery.auth import current_user
 from gallery.db import get_db
 from gallery.errors import InvalidInput
 from gallery.models import InjectionPlan, Photo, Visit, utcnow
+from gallery.photos.analysis import require_analysis
 from gallery.photos.service import photo_pixels
 from landmarks.align import align_photos
 from landmarks.plan import (
@@ -43,6 +44,7 @@ def margins() -> Margins:
 
 
 def _geometry(photo: Photo) -> PlanGeometry:
+    require_analysis(photo)
     if not photo.analysis.get("face_found"):
         raise InvalidInput("No face was found on this photo: choose another photo to plan on.")
     return PlanGeometry.from_landmarks(np.asarray(photo.analysis["landmarks"]), photo.analysis["mm_per_px"])

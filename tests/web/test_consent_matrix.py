@@ -54,7 +54,8 @@ def world(tmp_path_factory):
     if url:
         _empty_database(url)
     app = create_app({"TESTING": True, "GALLERY_DATA_DIR": str(tmp_path_factory.mktemp("matrix")),
-                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "DATABASE_URL": url})
+                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "DATABASE_URL": url,
+                      "GALLERY_QUEUE_URL": "immediate"})
     staff = Staff(app)
     staff.create("a@clinic-a.test", "Clinic A")
     staff.create("b@clinic-b.test", "Clinic B")
@@ -74,7 +75,9 @@ def world(tmp_path_factory):
                            data={"file": (io.BytesIO(data), "p.jpg"), "expression": "rest", "taken_at": day})
             assert response.status_code == 201, response.data
             photos.append(response.get_json()["id"])
-        comparison_id = api("POST", "/api/v1/comparisons", json={"before": photos[0], "after": photos[1]}).get_json()["id"]
+        made = api("POST", "/api/v1/comparisons", json={"before": photos[0], "after": photos[1]})
+        assert made.status_code == 201, made.get_json()
+        comparison_id = made.get_json()["id"]
         _grant(api, patient_id, scopes, identifiable=(state == "marketing_identifiable"))
         with app.app_context():
             db = get_db()

@@ -1,0 +1,150 @@
+"""The analysis queue, on Huey: embedded by default, Redis to scale out.
+
+- ``GALLERY_QUEUE_URL`` empty (default): the queue is a SQLite file in the data
+  directory and every web process runs the jobs itself in one background
+  thread. Nothing else to start.
+- ``redis://host:port/db``: web processes only enqueue; ``flask --app app
+  worker`` processes (any number, any host) run the jobs.
+- ``immediate``: a job runs as it is enqueued, inside the request (tests and
+  one-off scripts).
+
+Huey removes a job from the queue when a worker takes it, so a worker that dies
+mid-job would lose it. The photo row is the record instead: a photo still
+``pending`` whose job was never started, or was started longer than
+``GALLERY_ANALYSIS_LEASE_SECONDS`` ago, is enqueued again by every worker at
+start and once a minute after (``requeue_stale``). Jobs are idempotent, so this
+gives at-least-once analysis.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey.api import Huey
+from sqlalchemy import or_, select
+
+from gallery.db import get_db
+from gallery.models import Photo, utcnow
+from gallery.photos.analysis import run_analysis
+
+log = logging.getLogger(__name__)
+SWEEP_SECONDS = 60
+IDLE_POLL_SECONDS = 0.5
+
+
+def _huey(url: str, data_dir: str) -> Huey:
+    if not url:
+        return SqliteHuey("gallery", filename=str(Path(data_dir) / "queue.sqlite3"), results=False)
+    if url == "immediate":
+        return MemoryHuey("gallery", immediate=True, results=False)
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey("gallery", url=url, results=False)
+    raise ValueError(f"GALLERY_QUEUE_URL must be empty, 'immediate' or a redis:// URL, not {url!r}")
+
+
+class AnalysisQueue:
+    """One app's queue: ``enqueue`` from requests, jobs run in-process or by workers."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.url = app.config["GALLERY_QUEUE_URL"]
+        self.huey = _huey(self.url, app.config["GALLERY_DATA_DIR"])
+        self._thread: threading.Thread | None = None
+        self._thread_pid = 0
+        self._lock = threading.Lock()
+
+        @self.huey.task(name="analyse_photo")
+        def analyse(photo_id: int) -> None:
+            with app.app_context():
+                run_analysis(photo_id)
+
+        @self.huey.periodic_task(crontab(minute="*"), name="requeue_stale")
+        def sweep() -> None:
+            with app.app_context():
+                self.requeue_stale()
+
+        self._analyse = analyse
+
+    @property
+    def embedded(self) -> bool:
+        """Whether web processes run the jobs themselves (no workers to start)."""
+        return not self.url
+
+    @property
+    def shared(self) -> bool:
+        """Whether separate ``flask worker`` processes run the jobs (Redis)."""
+        return self.url not in ("", "immediate")
+
+    def enqueue(self, photo_id: int) -> None:
+        self._analyse(photo_id)
+
+    def requeue_stale(self) -> int:
+        """Enqueue pending photos whose job was lost (see the module docstring); returns how many."""
+        cutoff = utcnow() - timedelta(seconds=self.app.config["GALLERY_ANALYSIS_LEASE_SECONDS"])
+        stale = get_db().scalars(select(Photo.id).where(
+            Photo.analysis_status == "pending",
+            or_(Photo.analysis_started_at < cutoff,
+                Photo.analysis_started_at.is_(None) & (Photo.created_at < cutoff)))).all()
+        for photo_id in stale:
+            self.enqueue(photo_id)
+        if stale:
+            log.info("re-enqueued %d pending analyses", len(stale))
+        return len(stale)
+
+    def _requeue_at_start(self) -> None:
+        """At a worker's start every pending photo not being worked on is queued again."""
+        with self.app.app_context():
+            pending = get_db().scalars(select(Photo.id).where(
+                Photo.analysis_status == "pending", Photo.analysis_started_at.is_(None))).all()
+            for photo_id in pending:
+                self.enqueue(photo_id)
+            self.requeue_stale()
+
+    def start_in_process(self) -> None:
+        """Run jobs in a daemon thread of this process (embedded mode); once per process."""
+        if not self.embedded:
+            return
+        with self._lock:
+            if self._thread is not None and self._thread_pid == os.getpid() and self._thread.is_alive():
+                return
+            self._thread_pid = os.getpid()  # a forked child starts its own
+            self._thread = threading.Thread(target=self._run_in_process, name="analysis", daemon=True)
+            self._thread.start()
+
+    def _run_in_process(self) -> None:
+        # Not huey's Consumer: it installs signal handlers, which belong to the web server here.
+        self._requeue_at_start()
+        last_sweep = 0.0
+        while True:
+            try:
+                if (now := time.monotonic()) - last_sweep >= SWEEP_SECONDS:
+                    last_sweep = now
+                    with self.app.app_context():
+                        self.requeue_stale()
+                task = self.huey.dequeue()
+                if task is None:
+                    time.sleep(IDLE_POLL_SECONDS)
+                else:
+                    self.huey.execute(task)
+            except Exception:  # the loop must outlive a bad job or a database hiccup
+                log.exception("analysis thread error")
+                time.sleep(IDLE_POLL_SECONDS)
+
+    def run_worker(self, workers: int) -> None:
+        """Run jobs until stopped (``flask --app app worker``): huey's consumer, with its signals."""
+        self._requeue_at_start()
+        self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+
+
+def init_app(app: Flask) -> None:
+    queue = AnalysisQueue(app)
+    app.extensions["gallery_queue"] = queue
+    if queue.embedded:
+        # Started by the first request of each process (gunicorn's hook starts it at boot).
+        app.before_request(queue.start_in_process)

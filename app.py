@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from gallery import cli, db, errors, queue, security
+from gallery import cli, db, errors, queue, security, storage
 from gallery.api.declare import init_api
 from gallery.api.docs import bp as api_docs_bp
 from gallery.api.views import bp as api_bp
@@ -48,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     logging.basicConfig(level=logging.INFO)
     db.init_app(app)
+    storage.init_app(app)
     db.migrate(app.extensions["gallery_engine"], settings["GALLERY_DATA_DIR"])
     csrf.init_app(app)
     limiter.init_app(app)

@@ -9,11 +9,11 @@
   one-off scripts).
 
 Huey removes a job from the queue when a worker takes it, so a worker that dies
-mid-job would lose it. The photo row is the record instead: a photo still
-``pending`` whose job was never started, or was started longer than
-``GALLERY_ANALYSIS_LEASE_SECONDS`` ago, is enqueued again by every worker at
-start and once a minute after (``requeue_stale``). Jobs are idempotent, so this
-gives at-least-once analysis.
+mid-job would lose it. The photo row is the record instead: every worker
+enqueues all pending photos when it starts, and once a minute those whose job
+was never started, or started longer than ``GALLERY_ANALYSIS_LEASE_SECONDS``
+ago (``requeue_stale``). Jobs are idempotent, so this gives at-least-once
+analysis.
 """
 from __future__ import annotations
 
@@ -98,13 +98,12 @@ class AnalysisQueue:
         return len(stale)
 
     def _requeue_at_start(self) -> None:
-        """At a worker's start every pending photo not being worked on is queued again."""
+        """At a worker's start every pending photo is queued again: its job may have died with
+        the process that had it. One still running elsewhere is merely analysed twice."""
         with self.app.app_context():
-            pending = get_db().scalars(select(Photo.id).where(
-                Photo.analysis_status == "pending", Photo.analysis_started_at.is_(None))).all()
+            pending = get_db().scalars(select(Photo.id).where(Photo.analysis_status == "pending")).all()
             for photo_id in pending:
                 self.enqueue(photo_id)
-            self.requeue_stale()
 
     def start_in_process(self) -> None:
         """Run jobs in a daemon thread of this process (embedded mode); once per process."""

@@ -16,6 +16,7 @@ from gallery.db import get_db
 from gallery.models import Base, Clinic, User
 
 PASSWORD = "correct horse battery"
+pytest_plugins = ["tests.servers"]
 
 
 def _empty_database(url: str) -> None:

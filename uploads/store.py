@@ -1,9 +1,9 @@
-"""Content-addressed blob store on the local file system.
+"""Content-addressed photo stores: a folder, or an S3-compatible bucket.
 
 Originals are stored under their sha256, derivatives under the original's
-sha256 and a variant name. Every write goes to a temporary file in the target
-directory, is fsynced, then renamed into place (and the directory fsynced), so
-a reader never sees half a file and a crash leaves no partial blob.
+sha256 and a variant name, with the same layout in both: ``originals/ab/<sha>``
+and ``derived/ab/<sha>.<variant>``. A reader never sees half a blob: the folder
+writes a temporary file, fsyncs and renames it; an S3 PUT is all or nothing.
 """
 from __future__ import annotations
 
@@ -11,26 +11,45 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Any, Protocol
+
+import boto3
+from botocore.exceptions import ClientError
 
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def blob_key(sha256: str, variant: str) -> str:
+    """The blob's path below the store's root (folder or bucket prefix)."""
+    if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+        raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+    if variant == "original":
+        return f"originals/{sha256[:2]}/{sha256}"
+    if not variant.isalnum():
+        raise ValueError(f"bad variant name: {variant!r}")
+    return f"derived/{sha256[:2]}/{sha256}.{variant}"
+
+
+class Store(Protocol):
+    """What the app needs of a photo store."""
+
+    def exists(self, sha256: str, variant: str) -> bool: ...
+    def read(self, sha256: str, variant: str) -> bytes: ...
+    def put(self, sha256: str, variant: str, data: bytes) -> bool: ...
+    def replace(self, sha256: str, variant: str, data: bytes) -> None: ...
+    def delete(self, sha256: str, variant: str) -> None: ...
+
+
 class BlobStore:
-    """Blobs under ``root``: ``originals/ab/<sha>`` and ``derived/ab/<sha>.<variant>``."""
+    """Blobs in a folder of the local file system."""
 
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root)
 
     def _path(self, sha256: str, variant: str) -> Path:
-        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
-            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
-        if variant == "original":
-            return self.root / "originals" / sha256[:2] / sha256
-        if not variant.isalnum():
-            raise ValueError(f"bad variant name: {variant!r}")
-        return self.root / "derived" / sha256[:2] / f"{sha256}.{variant}"
+        return self.root / blob_key(sha256, variant)
 
     def exists(self, sha256: str, variant: str) -> bool:
         return self._path(sha256, variant).exists()
@@ -73,3 +92,67 @@ class BlobStore:
 
     def delete(self, sha256: str, variant: str) -> None:
         self._path(sha256, variant).unlink(missing_ok=True)
+
+
+class S3Store:
+    """Blobs as objects of an S3-compatible bucket, below ``prefix``.
+
+    boto3 takes the endpoint and credentials from the standard environment
+    (``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``,
+    ``AWS_DEFAULT_REGION``). ``put`` is a conditional write (``If-None-Match:
+    *``), so two uploads of the same photo cannot both believe they created it.
+    """
+
+    def __init__(self, bucket: str, prefix: str = "", client: Any = None):
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.client = client or boto3.client("s3")
+
+    def _key(self, sha256: str, variant: str) -> str:
+        return self.prefix + blob_key(sha256, variant)
+
+    def exists(self, sha256: str, variant: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(sha256, variant))
+        except ClientError as error:
+            if error.response["ResponseMetadata"]["HTTPStatusCode"] == 404:
+                return False
+            raise
+        return True
+
+    def read(self, sha256: str, variant: str) -> bytes:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(sha256, variant))["Body"].read()
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
+                raise FileNotFoundError(self._key(sha256, variant)) from None
+            raise
+
+    def put(self, sha256: str, variant: str, data: bytes) -> bool:
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self._key(sha256, variant), Body=data, IfNoneMatch="*")
+        except ClientError as error:
+            if error.response["ResponseMetadata"]["HTTPStatusCode"] == 412:  # it exists
+                return False
+            raise
+        return True
+
+    def replace(self, sha256: str, variant: str, data: bytes) -> None:
+        if variant == "original":
+            raise ValueError("originals are never replaced")
+        self.client.put_object(Bucket=self.bucket, Key=self._key(sha256, variant), Body=data)
+
+    def delete(self, sha256: str, variant: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(sha256, variant))
+
+
+def open_store(url: str, default_folder: str | os.PathLike[str]) -> BlobStore | S3Store:
+    """The store named by ``url``: ``s3://bucket/prefix``, a folder path, or empty for ``default_folder``."""
+    if url.startswith("s3://"):
+        bucket, _, prefix = url[len("s3://"):].partition("/")
+        if not bucket:
+            raise ValueError(f"An S3 store URL names a bucket: s3://bucket/prefix, not {url!r}")
+        return S3Store(bucket, prefix)
+    if "://" in url:
+        raise ValueError(f"A store is a folder or s3://bucket/prefix, not {url!r}")
+    return BlobStore(url or default_folder)

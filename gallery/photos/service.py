@@ -20,13 +20,14 @@ from landmarks.expression import ExpressionMeasures, expression_mismatch
 from landmarks.quality import QualityLimits
 from uploads.derive import read_derivative
 from uploads.ingest import UploadLimits, prepare, store_prepared
-from uploads.store import BlobStore
+from uploads.store import Store
 
 log = logging.getLogger(__name__)
 
 
-def blob_store() -> BlobStore:
-    return BlobStore(current_app.config["GALLERY_DATA_DIR"] + "/blobs")
+def blob_store() -> Store:
+    """The app's photo store (``GALLERY_STORE_URL``), opened once in ``create_app``."""
+    return current_app.extensions["gallery_store"]
 
 
 def photo_pixels(photo: Photo) -> np.ndarray:

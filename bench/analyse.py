@@ -11,12 +11,14 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._photo import bare_decode, median_seconds, twelve_megapixel_jpeg  # noqa: E402
 from landmarks import analyse  # noqa: E402
-from uploads.decode import decode  # noqa: E402
-from uploads.derive import display_pixels  # noqa: E402
+from uploads.decode import open_upright  # noqa: E402
+from uploads.derive import display_image  # noqa: E402
 
 
 def main() -> None:
@@ -24,7 +26,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     runs = parser.parse_args().runs
     data = twelve_megapixel_jpeg()
-    display = display_pixels(decode(data, "jpeg", max_pixels=100_000_000).pixels)
+    display = np.asarray(display_image(open_upright(data, "jpeg", max_pixels=100_000_000)[0]))
     result = analyse(display)  # load the face model once, as a running server has
     assert result.face_found, "the benchmark photo must show a face"
 

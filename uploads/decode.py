@@ -27,6 +27,7 @@ Image.MAX_IMAGE_PIXELS = None
 _PIL_FORMATS = {"jpeg": {"JPEG", "MPO"}, "png": {"PNG"}, "webp": {"WEBP"}, "heif": {"HEIF"}}
 _EXIF_DATETIME_ORIGINAL = 0x9003
 _EXIF_IFD = 0x8769
+_EXIF_ORIENTATION = 0x0112
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,9 @@ def _taken_at(image: Image.Image) -> datetime | None:
         return None
 
 
-def decode(data: bytes, kind: str, *, max_pixels: int, at_least_px: int | None = None) -> DecodedPhoto:
-    """Decode ``data`` (already sniffed as ``kind``) into upright RGB.
+def open_upright(data: bytes, kind: str, *, max_pixels: int,
+                 at_least_px: int | None = None) -> tuple[Image.Image, datetime | None]:
+    """Decode ``data`` (already sniffed as ``kind``): the upright RGB image and its EXIF capture time.
 
     ``at_least_px``: the caller needs a copy whose long side is only this
     large, so a JPEG is decoded at the smallest of 1/2, 1/4 or 1/8 scale that
@@ -77,7 +79,14 @@ def decode(data: bytes, kind: str, *, max_pixels: int, at_least_px: int | None =
             image.draft("RGB", (math.ceil(width * factor), math.ceil(height * factor)))
         image.load()
         taken_at = _taken_at(image)
-        rgb = ImageOps.exif_transpose(image).convert("RGB")
+        if image.getexif().get(_EXIF_ORIENTATION, 1) != 1:
+            image = ImageOps.exif_transpose(image)  # (a copy: skipped for upright photos)
+        return (image if image.mode == "RGB" else image.convert("RGB")), taken_at
     except (OSError, ValueError, SyntaxError, EOFError) as error:
         raise CorruptImage("The photo could not be read: the file is damaged or incomplete.") from error
-    return DecodedPhoto(pixels=np.asarray(rgb), taken_at=taken_at)
+
+
+def decode(data: bytes, kind: str, *, max_pixels: int) -> DecodedPhoto:
+    """The full-resolution upright RGB pixels of ``data``; see ``open_upright``."""
+    image, taken_at = open_upright(data, kind, max_pixels=max_pixels)
+    return DecodedPhoto(pixels=np.asarray(image), taken_at=taken_at)

@@ -7,6 +7,7 @@ can reach them. They can always be regenerated from the original.
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +19,7 @@ DISPLAY_LONG_SIDE_PX = 2048
 DISPLAY_MIN_LONG_SIDE_PX = 1600
 THUMB_LONG_SIDE_PX = 360
 _JPEG_QUALITY = {"display": 90, "thumb": 82}
+_THUMBNAILER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="thumbnail")
 
 
 def _bounded(image: Image.Image, long_side_px: int) -> Image.Image:
@@ -25,8 +27,10 @@ def _bounded(image: Image.Image, long_side_px: int) -> Image.Image:
     if factor >= 1:
         return image
     size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
-    # reducing_gap: decode-time style reduction first, then an exact Lanczos pass.
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    # Area-average by the largest integer factor that stays above the target (as
+    # the JPEG decoder's DCT scaling does), then an exact Lanczos pass for the rest:
+    # several times faster than Lanczos over the whole photo, and alike to the eye.
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=1.0)
 
 
 def _jpeg(image: Image.Image, quality: int) -> bytes:
@@ -36,18 +40,19 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
     return buffer.getvalue()
 
 
-def display_pixels(pixels: npt.NDArray[np.uint8], *, long_side_px: int = DISPLAY_LONG_SIDE_PX) -> npt.NDArray[np.uint8]:
-    """The display image's pixels: (H, W, 3) uint8, long side at most ``long_side_px``."""
-    return np.asarray(_bounded(Image.fromarray(pixels), long_side_px))
+def display_image(image: Image.Image, *, long_side_px: int = DISPLAY_LONG_SIDE_PX) -> Image.Image:
+    """The display image: ``image`` with its long side at most ``long_side_px``."""
+    return _bounded(image, long_side_px)
 
 
-def encode_derivatives(display: npt.NDArray[np.uint8], *, thumb_long_side_px: int = THUMB_LONG_SIDE_PX) -> dict[str, bytes]:
-    """JPEG bytes of the display image and its thumbnail: {"display": ..., "thumb": ...}."""
-    image = Image.fromarray(display)
-    return {
-        "display": _jpeg(image, _JPEG_QUALITY["display"]),
-        "thumb": _jpeg(_bounded(image, thumb_long_side_px), _JPEG_QUALITY["thumb"]),
-    }
+def encode_derivatives(display: Image.Image, *, thumb_long_side_px: int = THUMB_LONG_SIDE_PX) -> dict[str, bytes]:
+    """JPEG bytes of the display image and its thumbnail: {"display": ..., "thumb": ...}.
+
+    The thumbnail is made on a second core while the display image is encoded
+    (Pillow releases the GIL in both): an upload waits for the slower one only.
+    """
+    thumb = _THUMBNAILER.submit(lambda: _jpeg(_bounded(display, thumb_long_side_px), _JPEG_QUALITY["thumb"]))
+    return {"display": _jpeg(display, _JPEG_QUALITY["display"]), "thumb": thumb.result()}
 
 
 def encode_line_overlay(label_map: npt.NDArray[np.uint8], colours: list[tuple[int, int, int]]) -> bytes:

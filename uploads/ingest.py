@@ -17,8 +17,8 @@ import cv2
 from landmarks import Analysis, analyse
 from landmarks.draw import REGION_COLOURS
 from landmarks.quality import QualityLimits
-from uploads.decode import decode
-from uploads.derive import DISPLAY_MIN_LONG_SIDE_PX, display_pixels, encode_derivatives, encode_line_overlay
+from uploads.decode import decode, open_upright
+from uploads.derive import DISPLAY_MIN_LONG_SIDE_PX, display_image, encode_derivatives, encode_line_overlay
 from uploads.store import BlobStore, sha256_hex
 from uploads.validate import MIME_TYPES, validate_bytes
 
@@ -58,16 +58,16 @@ def prepare(data: bytes, limits: UploadLimits) -> PreparedPhoto:
     resolution, runs later from the stored original (``measure``).
     """
     kind = validate_bytes(data, max_bytes=limits.max_bytes)
-    decoded = decode(data, kind, max_pixels=limits.max_pixels, at_least_px=DISPLAY_MIN_LONG_SIDE_PX)
-    display = display_pixels(decoded.pixels)
+    image, taken_at = open_upright(data, kind, max_pixels=limits.max_pixels, at_least_px=DISPLAY_MIN_LONG_SIDE_PX)
+    display = display_image(image)
     return PreparedPhoto(
         sha256=sha256_hex(data),
         content_type=MIME_TYPES[kind],
         original=data,
         derivatives=encode_derivatives(display),
-        width=display.shape[1],
-        height=display.shape[0],
-        taken_at=decoded.taken_at,
+        width=display.width,
+        height=display.height,
+        taken_at=taken_at,
     )
 
 

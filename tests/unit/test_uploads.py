@@ -12,7 +12,7 @@ from PIL import Image
 
 from tests.images import astronaut, encode
 from uploads.decode import decode
-from uploads.derive import display_pixels, encode_derivatives
+from uploads.derive import display_image, encode_derivatives
 from uploads.errors import (
     CorruptImage,
     EmptyFile,
@@ -21,6 +21,7 @@ from uploads.errors import (
     TooManyPixels,
     UnsupportedImage,
 )
+from uploads.ingest import UploadLimits, prepare
 from uploads.store import BlobStore, sha256_hex
 from uploads.validate import validate_bytes
 
@@ -95,8 +96,8 @@ def test_derivatives_carry_no_metadata_and_are_bounded():
     exif.get_ifd(0x8825)[2] = (48.0, 51.0, 30.0)  # GPS latitude
     data = encode(astronaut(1), "JPEG", exif=exif.tobytes())
     assert b"PhoneMaker" in data
-    display = display_pixels(_ingest(data).pixels, long_side_px=300)
-    assert max(display.shape[:2]) == 300
+    display = display_image(Image.fromarray(_ingest(data).pixels), long_side_px=300)
+    assert max(display.size) == 300
     derivatives = encode_derivatives(display, thumb_long_side_px=100)
     for blob in derivatives.values():
         assert b"PhoneMaker" not in blob and b"Exif" not in blob
@@ -145,6 +146,24 @@ def test_truncated_jpeg_is_refused():
     data = encode(astronaut(0.5), "JPEG")
     with pytest.raises(CorruptImage):
         _ingest(data[: len(data) // 2])
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.97])
+def test_truncated_jpeg_is_refused_by_the_fast_reduced_decode_too(keep):
+    data = encode(astronaut(4.0), "JPEG")  # 2048 px: decoded at 1/2 scale for the display image
+    with pytest.raises(CorruptImage):
+        prepare(data[: int(len(data) * keep)], UploadLimits(max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS))
+
+
+def test_reduced_decode_gives_the_display_image_of_a_full_decode():
+    rgb = astronaut(8.0)  # 4096 px: the DCT-domain 1/2 scale reaches the display size
+    prepared = prepare(encode(rgb, "JPEG", quality=95), UploadLimits(max_bytes=50_000_000, max_pixels=MAX_PIXELS))
+    assert (prepared.width, prepared.height) == (2048, 2048)
+    display = np.asarray(Image.open(io.BytesIO(prepared.derivatives["display"])).convert("RGB"), dtype=float)
+    reference = np.asarray(Image.fromarray(rgb).resize((2048, 2048), Image.Resampling.BOX), dtype=float)
+    assert np.abs(display - reference).mean() < 2.0  # grey levels: the same picture, not shifted or blurred
+    thumb = Image.open(io.BytesIO(prepared.derivatives["thumb"]))
+    assert thumb.size == (360, 360)
 
 
 def test_header_only_is_refused():

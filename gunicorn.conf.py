@@ -1,0 +1,31 @@
+"""Gunicorn settings for production: ``gunicorn -c gunicorn.conf.py 'app:create_app()'``.
+
+Override any of them on the command line (``--bind 0.0.0.0:8000``, ``--workers 8``)
+or with ``GUNICORN_CMD_ARGS``.
+"""
+import multiprocessing
+import os
+
+bind = "127.0.0.1:8000"  # behind a TLS-terminating proxy (nginx, a load balancer)
+# Processes for CPU (image decoding, PDF reports), threads for waiting (database, S3, slow phones).
+workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count(), 8)))
+worker_class = "gthread"
+threads = 4
+# Above the longest request: an upload form of 20 photos of 40 MB each over a slow link,
+# a comparison (two alignments) or a visit report PDF.
+timeout = 120
+graceful_timeout = 30
+keepalive = 5
+# Request line and headers are small; the body is bounded by the app (MAX_CONTENT_LENGTH:
+# GALLERY_MAX_UPLOAD_MB x GALLERY_MAX_FILES_PER_UPLOAD) and answered 413 beyond it.
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
+accesslog = "-"
+
+
+def post_worker_init(worker):
+    """Start the embedded analysis thread at boot, not at the first request (no-op with Redis)."""
+    queue = getattr(worker.wsgi, "extensions", {}).get("gallery_queue")
+    if queue is not None:
+        queue.start_in_process()

@@ -41,6 +41,8 @@ def seed(data_dir: str) -> tuple[int, int]:
     from app import create_app
     from gallery.auth import hash_password, new_api_token
     from gallery.db import get_db
+    from sqlalchemy import select
+
     from gallery.models import Clinic, Patient, Photo, User, Visit
 
     app = create_app({"GALLERY_DATA_DIR": data_dir, "GALLERY_QUEUE_URL": "immediate", "RATELIMIT_ENABLED": False})
@@ -80,8 +82,11 @@ def seed(data_dir: str) -> tuple[int, int]:
             db.add(Photo(clinic_id=source.clinic_id, patient_id=patient, visit_id=visit.id, sha256=sha,
                          content_type="image/jpeg", original_size=source.original_size, width=source.width,
                          height=source.height, taken_at=day + timedelta(minutes=n % 4),
-                         expression=("rest", "frown", "raise", "smile")[n % 4], analysis=source.analysis,
-                         analysis_version=source.analysis_version, analysis_status="done"))
+                         expression=("rest", "frown", "raise", "smile")[n % 4], analysis={},
+                         analysis_version=0))
+            db.flush()
+            db.scalars(select(Photo).order_by(Photo.id.desc()).limit(1)).one().record_analysis(
+                source.analysis, source.analysis_version)
         db.commit()
     app.extensions["gallery_engine"].dispose()
     return patient, first["id"]
@@ -102,9 +107,9 @@ def gunicorn(target: str, workers: int, env: dict[str, str]) -> tuple[subprocess
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
-            requests.get(url + "/", timeout=1)
+            requests.get(url + "/", timeout=5)
             return process, url
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.1)
     process.kill()
     raise SystemExit(f"gunicorn {target} did not start")

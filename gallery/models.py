@@ -101,6 +101,16 @@ class Visit(Base):
     photos: Mapped[list[Photo]] = relationship(back_populates="visit", order_by="Photo.taken_at")
 
 
+def summarise(analysis: dict[str, Any]) -> dict[str, Any]:
+    """What lists, cards and the progress chart show of an analysis, without its landmarks."""
+    return {
+        "face_found": bool(analysis.get("face_found")),
+        "warnings": analysis.get("warnings") or [],
+        "measurement_standard": analysis.get("measurement_standard"),
+        "indices": {name: region.get("wrinkle_index") for name, region in (analysis.get("regions") or {}).items()},
+    }
+
+
 class Photo(Base):
     """One uploaded photo. The original is the blob ``sha256``; ``width``/``height``
     are the display image's, the frame every coordinate in ``analysis`` is in."""
@@ -119,7 +129,10 @@ class Photo(Base):
     height: Mapped[int] = mapped_column(Integer)
     taken_at: Mapped[datetime] = mapped_column(DateTime)
     expression: Mapped[str] = mapped_column(String(10))
-    analysis: Mapped[dict[str, Any]] = mapped_column(JSON)  # {} until the analysis is done
+    # {} until the analysis is done. Deferred: with its 478 landmarks it is loaded only by
+    # pages of one photo; lists and charts read ``summary``.
+    analysis: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     analysis_version: Mapped[int] = mapped_column(Integer)
     # pending (queued or running) -> done | failed; see gallery.photos.analysis
     analysis_status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
@@ -129,6 +142,11 @@ class Photo(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     patient: Mapped[Patient] = relationship(back_populates="photos")
     visit: Mapped[Visit] = relationship(back_populates="photos")
+
+    def record_analysis(self, analysis: dict[str, Any], version: int) -> None:
+        """Store a finished analysis with its summary (see ``summarise``)."""
+        self.analysis, self.summary, self.analysis_version = analysis, summarise(analysis), version
+        self.analysis_status, self.analysis_error = "done", None
 
     @property
     def analysis_result(self) -> dict[str, Any] | None:

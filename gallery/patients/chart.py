@@ -41,11 +41,11 @@ class Chart:
 
 def progress_chart(patient: Patient) -> Chart | None:
     """None until the patient has measured photos on two different days."""
-    samples = [(photo.taken_at.date(), photo.expression, name, region["wrinkle_index"],
-                photo.analysis.get("measurement_standard") or f"v{photo.analysis_version}")
+    samples = [(photo.taken_at.date(), photo.expression, name, value,
+                photo.summary.get("measurement_standard") or f"v{photo.analysis_version}")
                for photo in patient.photos
-               for name, region in (photo.analysis.get("regions") or {}).items()
-               if region.get("wrinkle_index") is not None]
+               for name, value in (photo.summary.get("indices") or {}).items()
+               if value is not None]
     days = sorted({s[0] for s in samples})
     if len(days) < 2:
         return None

@@ -47,7 +47,10 @@ def index() -> str:
         like = f"%{query.lower()}%"
         statement = statement.where(or_(func.lower(Patient.name).like(like), func.lower(Patient.external_id).like(like)))
     patients = get_db().scalars(statement.limit(500)).all()
-    return render_template("patients/index.html", patients=patients, query=query)
+    counts = dict(get_db().execute(select(Photo.patient_id, func.count(Photo.id))
+                                   .where(Photo.patient_id.in_([p.id for p in patients]))
+                                   .group_by(Photo.patient_id)).all()) if patients else {}
+    return render_template("patients/index.html", patients=patients, photo_counts=counts, query=query)
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])

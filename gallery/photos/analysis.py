@@ -44,8 +44,7 @@ def analyse_photo(photo: Photo, *, actor: str = "system:analysis") -> None:
     mismatch = expression_warning(photo.patient, photo.expression, analysis)
     if mismatch:
         analysis["warnings"].append(mismatch)
-    photo.analysis, photo.analysis_version = analysis, measured.analysis.version
-    photo.analysis_status, photo.analysis_error = "done", None
+    photo.record_analysis(analysis, measured.analysis.version)
     audit.record("analysis", "photo", photo.id, clinic_id=photo.clinic_id, actor=actor)
     db.commit()
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import numpy as np
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from gallery import audit
@@ -89,7 +90,7 @@ def expression_warning(patient: Patient, expression: str, analysis: dict) -> dic
     if expression not in ("frown", "raise") or not measures:
         return None
     rest = get_db().scalars(select(Photo).where(Photo.patient_id == patient.id, Photo.expression == "rest")
-                            .order_by(Photo.taken_at.desc())).all()
+                            .order_by(Photo.taken_at.desc()).options(undefer(Photo.analysis))).all()
     reference = next((p.analysis["expression_measures"] for p in rest if p.analysis.get("expression_measures")), None)
     if reference is None:
         return None

@@ -120,8 +120,7 @@ def _older_method(app, photo_id: int) -> None:
     with app.app_context():
         db = get_db()
         photo = db.get(Photo, photo_id)
-        photo.analysis = {**photo.analysis, "measurement_standard": "v3@0.7mm"}
-        photo.analysis_version = 3
+        photo.record_analysis({**photo.analysis, "measurement_standard": "v3@0.7mm"}, 3)
         db.commit()
 
 

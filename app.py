@@ -20,6 +20,7 @@ from gallery.compare.views import bp as compare_bp
 from gallery.config import load_config
 from gallery.consent.views import bp as consent_bp
 from gallery.extensions import csrf, limiter
+from gallery.json import GalleryJSONProvider
 from gallery.patients.views import bp as patients_bp
 from gallery.photos.views import bp as photos_bp
 from gallery.planning.views import bp as planning_bp
@@ -32,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """A new app: defaults < environment < ``config``; database migrated on start."""
     settings = load_config(config)
     app = Flask(__name__, instance_path=settings["GALLERY_DATA_DIR"])
+    app.json = GalleryJSONProvider(app)
     app.config.update(settings)
     app.config.update(
         SECRET_KEY=settings["GALLERY_SECRET_KEY"],

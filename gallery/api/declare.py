@@ -21,6 +21,7 @@ from werkzeug.datastructures import CombinedMultiDict
 from gallery.api.schemas import ApiError
 from gallery.errors import InvalidInput
 
+TOO_DEEP = "The JSON body is nested too deeply."
 BEARER = {"bearer": {"type": "http", "scheme": "bearer", "description": "A token from `flask --app app create-token`."}}
 
 
@@ -73,6 +74,12 @@ class _Parser(FlaskParser):
 
     def _handle_invalid_json_error(self, error: Exception, req: Any, *args: Any, **kwargs: Any) -> NoReturn:
         raise InvalidInput("Send a JSON object with Content-Type: application/json.")
+
+    def load_json(self, req: Any, schema: Schema) -> Any:
+        try:
+            return super().load_json(req, schema)
+        except RecursionError:  # e.g. 50,000 nested brackets: refused, never a 500
+            raise InvalidInput(TOO_DEEP) from None
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -39,6 +39,8 @@ def _events() -> list[AuditEvent]:
                 day = datetime.fromisoformat(value)
             except ValueError:
                 raise InvalidInput(f"{field} must be a date as YYYY-MM-DD.") from None
+            if not 1900 <= day.year <= 9998:  # 9999-12-31 plus a day is past what datetime holds
+                raise InvalidInput(f"{field} must be a date between 1900 and 9998.")
             statement = statement.where(AuditEvent.at >= day if op == "ge" else AuditEvent.at < day + timedelta(days=1))
     return list(get_db().scalars(statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(PAGE_SIZE)))
 

@@ -14,7 +14,7 @@ from gallery.photos.service import blob_store
 VARIANTS = {"display": "image/jpeg", "thumb": "image/jpeg", "lines": "image/png"}
 
 
-def image_response(photo: Photo, variant: str, *, cache: str = "private, max-age=3600") -> Response:
+def image_response(photo: Photo, variant: str, *, cache: str = "private, no-cache") -> Response:
     """A derivative of ``photo`` (caller has checked access): display image,
     thumbnail, or the line-map overlay (staff views only)."""
     store = blob_store()

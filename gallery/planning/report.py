@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import io
+from xml.sax.saxutils import escape
 
 import numpy as np
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     Image,
@@ -28,6 +29,13 @@ from landmarks.compose import side_by_side
 from landmarks.draw import draw_regions, draw_sites
 from landmarks.export import analysis_from_dict
 from uploads.derive import encode_png
+
+
+def _para(template: str, style: ParagraphStyle, **values: object) -> Paragraph:
+    """A paragraph of ``template`` with every value escaped: ReportLab reads paragraphs as
+    markup, so a name like ``<img src="/etc/...">`` or ``<a href="javascript:...">`` would
+    otherwise embed a server file or a link, and ``<script>`` would stop the report."""
+    return Paragraph(template.format(**{key: escape(str(value)) for key, value in values.items()}), style)
 
 
 def _image(rgb: np.ndarray, width_mm: float) -> Image:
@@ -56,18 +64,18 @@ def visit_report(visit: Visit) -> bytes:
     clinic = db.get(Clinic, visit.clinic_id)
     plan = db.scalar(select(InjectionPlan).where(InjectionPlan.visit_id == visit.id))
     styles = getSampleStyleSheet()
-    story = [Paragraph(f"{clinic.name}: visit report", styles["Title"]),
-             Paragraph(f"Patient: {patient.name}"
-                       + (f", born {patient.date_of_birth:%d %b %Y}" if patient.date_of_birth else "")
-                       + (f", external id {patient.external_id}" if patient.external_id else ""), styles["Normal"]),
+    story = [_para("{clinic}: visit report", styles["Title"], clinic=clinic.name),
+             _para("Patient: {name}{born}{external}", styles["Normal"], name=patient.name,
+                   born=f", born {patient.date_of_birth:%d %b %Y}" if patient.date_of_birth else "",
+                   external=f", external id {patient.external_id}" if patient.external_id else ""),
              Paragraph(f"Visit: {visit.visit_date:%d %B %Y}" + (" (treatment)" if visit.treated else ""), styles["Normal"])]
     if visit.notes:
-        story.append(Paragraph(f"Notes: {visit.notes}", styles["Normal"]))
+        story.append(_para("Notes: {notes}", styles["Normal"], notes=visit.notes))
     consent = effective_consent(patient.id)
     story.append(Paragraph("Consent in force: " + (", ".join(sorted(consent.scopes)) or "none recorded")
                            + (" (marketing identifiable)" if consent.marketing_identifiable else ""), styles["Normal"]))
     story.append(Spacer(1, 4 * mm))
-    photo = plan.photo if plan else next((p for p in visit.photos if p.analysis.get("face_found")), None)
+    photo = plan.photo if plan else next((p for p in visit.photos if p.summary.get("face_found")), None)
     if photo is not None:
         rgb = photo_pixels(photo)
         annotated = draw_regions(rgb, analysis_from_dict(photo.analysis))
@@ -89,9 +97,10 @@ def visit_report(visit: Visit) -> bytes:
                                    ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
                                    ("FONTSIZE", (0, 0), (-1, -1), 8)]))
         story += [Spacer(1, 4 * mm), Paragraph("Injection plan", styles["Heading2"]),
-                  Paragraph(f"Product: {plan.product or 'not recorded'}; lot: {plan.lot or 'not recorded'}; "
-                            f"dilution: {plan.dilution or 'not recorded'}; injector: "
-                            f"{plan.injector.email if plan.injector else 'not recorded'}", styles["Normal"]),
+                  _para("Product: {product}; lot: {lot}; dilution: {dilution}; injector: {injector}", styles["Normal"],
+                        product=plan.product or "not recorded", lot=plan.lot or "not recorded",
+                        dilution=plan.dilution or "not recorded",
+                        injector=plan.injector.email if plan.injector else "not recorded"),
                   Spacer(1, 2 * mm), table]
     else:
         story.append(Paragraph("No injection plan was saved for this visit.", styles["Normal"]))

@@ -126,3 +126,18 @@ def test_fuzzed_requests_are_answered_as_documented(app, seeded, mode):
                         operation.label, response.status_code, response.text[:300])
 
             run()
+
+
+def test_odd_bodies_ids_and_dates_are_4xx_never_500(app, client, staff, seeded):
+    """Attack (found by fuzzing): 50,000-deep nested JSON, 40-digit ids and year-9999 dates."""
+    deep = "[" * 50_000 + "]" * 50_000
+    for path in ("/api/v1/patients", "/api/v1/comparisons"):
+        response = client.post(path, data=deep, content_type="application/json", headers=seeded["headers"])
+        assert response.status_code == 422 and "nested too deeply" in response.get_json()["error"]["message"]
+    staff.create("admin@clinic-a.test", role="admin")
+    staff.login(client, "admin@clinic-a.test")
+    photo = seeded["ids"]["photo_id"]
+    assert client.put(f"/photos/{photo}/plan.json", data=deep, content_type="application/json").status_code == 422
+    for query in ("object_id=" + "9" * 40, "until=9999-12-31", "since=0001-01-01", "until=31/12/2026"):
+        response = client.get(f"/audit?{query}")
+        assert response.status_code == 422, query

@@ -117,3 +117,27 @@ def test_visit_report_pdf_has_totals_and_lot(app, api, patient, client, staff):
     assert "Plan Patient" in text and "Consent in force: clinical" in text
     assert "Comparison with the previous visit" in text
     assert first != second
+
+
+def test_report_prints_markup_in_user_fields_as_text_never_as_markup(app, api, client, staff, tmp_path):
+    """Attack: a patient name or plan field written as ReportLab markup, to embed a server file
+    in the PDF (<img src>), plant a javascript: link (<a href>), or stop the report (<script>)."""
+    secret = tmp_path / "server-secret.png"
+    secret.write_bytes(encode(astronaut(0.2), "PNG"))
+    name = f'<img src="{secret}" width="50" height="50"/>Eve'
+    patient = api("POST", "/api/v1/patients", json={"name": name}).get_json()["id"]
+    photo = _photo(api, patient, "2026-03-01", encode(astronaut(3.0), "JPEG"))
+    plan = api("GET", f"/api/v1/photos/{photo}/plan").get_json()
+    saved = api("PUT", f"/api/v1/photos/{photo}/plan", json={
+        "sites": plan["sites"], "product": '<a href="javascript:alert(1)">Botox</a>', "lot": "<script>x</script>"})
+    assert saved.status_code == 200
+    staff.login(client)
+    response = client.get(f"/visits/{saved.get_json()['visit_id']}/report.pdf")
+    assert response.status_code == 200
+    pdf = PdfReader(io.BytesIO(response.data))
+    text = "\n".join(page.extract_text() for page in pdf.pages)
+    assert "<img src=" in text and "Eve" in text  # printed, not interpreted
+    assert '<a href="javascript:alert(1)">Botox</a>' in text and "<script>x</script>" in text
+    assert all("/Annots" not in page for page in pdf.pages)  # no link
+    images = sum(len(page.images) for page in pdf.pages)
+    assert images == 1  # the annotated photo only, not the server file

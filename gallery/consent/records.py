@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from gallery import audit
 from gallery.db import get_db
 from gallery.errors import InvalidInput
-from gallery.models import SCOPES, ConsentRecord, ConsentText
+from gallery.models import SCOPES, Comparison, ConsentRecord, ConsentText, ShareLink, utcnow
 
 DEFAULT_TEXT = {
     "version": "1",
@@ -125,11 +126,30 @@ def grant(patient_clinic_id: int, patient_id: int, scopes: list[str], *, text_ve
 
 def withdraw(patient_clinic_id: int, patient_id: int, scopes: list[str], *, recorded_by_id: int | None,
              by_patient: bool = False, signed_name: str = "") -> ConsentRecord:
-    """Add a withdrawal record (the caller commits)."""
+    """Add a withdrawal record and end, for good, what the withdrawn scopes allowed (the caller commits).
+
+    Withdrawing ``portal`` revokes the patient's share links; withdrawing ``marketing``
+    takes their cases out of the public gallery. A later consent does not bring either
+    back: the clinic shares or publishes again, knowingly.
+    """
     record = ConsentRecord(clinic_id=patient_clinic_id, patient_id=patient_id, action="withdraw", scopes=scopes,
                            signed_name=signed_name[:200], recorded_by_id=recorded_by_id,
                            recorded_by_patient=by_patient)
-    get_db().add(record)
+    db = get_db()
+    db.add(record)
+    comparisons = select(Comparison.id).where(Comparison.patient_id == patient_id)
+    now = utcnow()
+    actor = "patient" if by_patient else None
+    if "portal" in scopes:
+        for link in db.scalars(select(ShareLink).where(ShareLink.comparison_id.in_(comparisons),
+                                                       ShareLink.revoked_at.is_(None))):
+            link.revoked_at = now
+            audit.record("revoke_share", "comparison", link.comparison_id, clinic_id=patient_clinic_id, actor=actor)
+    if "marketing" in scopes:
+        for comparison in db.scalars(select(Comparison).where(Comparison.patient_id == patient_id,
+                                                              Comparison.published_at.is_not(None))):
+            comparison.published_at = None
+            audit.record("unpublish", "comparison", comparison.id, clinic_id=patient_clinic_id, actor=actor)
     return record
 
 

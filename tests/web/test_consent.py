@@ -114,6 +114,24 @@ def test_withdrawal_takes_effect_on_the_next_request(app, api, case):
     assert public.get(link_path + "/image.png").status_code == 404
 
 
+def test_consent_given_again_does_not_revive_old_links_or_publication(app, api, case):
+    """Attack (on the patient's choice): withdraw, then consent again for something new, and find the
+    old share link working and the case back in the public gallery without anyone deciding it."""
+    _grant(api, case["patient"], ["clinical", "portal", "marketing"])
+    api("POST", f"/api/v1/comparisons/{case['comparison']}/publish")
+    url = api("POST", f"/api/v1/comparisons/{case['comparison']}/share-links", json={"expires_in_days": 7}).get_json()["url"]
+    link_path = url.split("localhost", 1)[1]
+    public = app.test_client()
+    api("POST", f"/api/v1/patients/{case['patient']}/consents/withdraw", json={"scopes": ["portal", "marketing"]})
+    _grant(api, case["patient"], ["clinical", "portal", "marketing"])
+    assert public.get(link_path).status_code == 404
+    assert public.get(f"/gallery/{case['comparison']}").status_code == 404
+    assert api("GET", f"/api/v1/comparisons/{case['comparison']}").get_json()["published_at"] is None
+    again = api("POST", f"/api/v1/comparisons/{case['comparison']}/share-links", json={"expires_in_days": 7})
+    assert again.status_code == 201 and public.get(again.get_json()["url"].split("localhost", 1)[1]).status_code == 200
+    assert api("POST", f"/api/v1/comparisons/{case['comparison']}/publish").status_code == 200
+
+
 def test_expired_and_revoked_links_are_refused(app, api, case, client, staff):
     _grant(api, case["patient"], ["portal"])
     url = api("POST", f"/api/v1/comparisons/{case['comparison']}/share-links", json={"expires_in_days": 7}).get_json()["url"]

@@ -53,6 +53,18 @@ class Conflict(GalleryError):
     status = 409
 
 
+class PlanChanged(GalleryError):
+    """A save made from an older copy of the plan than the one stored."""
+
+    code = "plan_changed"
+    status = 412
+
+
+class PlanTagMissing(GalleryError):
+    code = "if_match_required"
+    status = 428
+
+
 class Unauthorized(GalleryError):
     code = "unauthorized"
     status = 401

@@ -309,6 +309,26 @@ class InjectionPlan(Base):
     injector_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # the number of saves; the ETag
     visit: Mapped[Visit] = relationship()
     photo: Mapped[Photo] = relationship()
+    injector: Mapped[User | None] = relationship()
+
+
+class PlanRevision(Base):
+    """Every saved state of a plan, kept: who saved what, when, on which photo."""
+
+    __tablename__ = "plan_revisions"
+    __table_args__ = (UniqueConstraint("plan_id", "revision"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("injection_plans.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id"))
+    product: Mapped[str] = mapped_column(String(120), default="")
+    lot: Mapped[str] = mapped_column(String(60), default="")
+    dilution: Mapped[str] = mapped_column(String(60), default="")
+    sites: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    injector_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    saved_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     injector: Mapped[User | None] = relationship()

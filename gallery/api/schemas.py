@@ -406,6 +406,7 @@ class PlanOut(Schema):
     photo_id = fields.Integer(required=True)
     visit_id = fields.Integer(required=True)
     saved = fields.Boolean(required=True)
+    revision = fields.Integer(required=True, metadata={"description": "Saves so far (0: never saved)."})
     source = choice(("saved", "carried_over", "template"), required=True)
     sites = fields.List(fields.Nested(SiteOut), required=True)
     product = fields.String(required=True)
@@ -419,3 +420,17 @@ class PlanOut(Schema):
                          metadata={"description": "Safety lines (display pixels) sites should stay inside."})
     anchors = fields.Dict(keys=fields.String(), values=Point, required=True)
     margins = fields.Nested(Margins, required=True)
+
+
+class PlanRevisionOut(Schema):
+    revision = fields.Integer(required=True)
+    photo_id = fields.Integer(required=True)
+    saved_at = Instant(required=True)
+    injector = fields.Function(lambda r: r.injector.email if r.injector else None, required=True,
+                               metadata={"type": "string", "nullable": True})
+    product = fields.String(required=True)
+    lot = fields.String(required=True)
+    dilution = fields.String(required=True)
+    total_units = fields.Function(lambda r: round(sum(site["units"] for site in r.sites), 2), required=True,
+                                  metadata={"type": "number"})
+    sites = fields.List(fields.Nested(SiteOut), required=True)

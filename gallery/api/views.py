@@ -26,7 +26,7 @@ from gallery.extensions import csrf, limiter, login_limit
 from gallery.models import SCOPES, Comparison, Patient, Photo
 from gallery.photos.images import image_response
 from gallery.photos.service import add_photo
-from gallery.planning.service import plan_for_photo, save_plan
+from gallery.planning.service import plan_etag, plan_for_photo, plan_revisions, save_plan
 from gallery.queries import clinic_get, clinic_select
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Patients, photos, comparisons, consent, plans.")
@@ -216,16 +216,34 @@ def withdraw_consent(body: dict[str, Any], patient_id: int) -> dict[str, Any]:
     return _consents(patient)
 
 
+PLAN_TAG = {"ETag": {"description": "The plan's revision: send it back as If-Match to save.",
+                     "schema": {"type": "string"}}}
+IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
+            "description": "The ETag of the plan the change was made on (from GET)."}
+
+
 @bp.get("/photos/<id:photo_id>/plan")
-@bp.response(200, schemas.PlanOut)
-def get_plan(photo_id: int) -> dict[str, Any]:
+@bp.response(200, schemas.PlanOut, headers=PLAN_TAG)
+def get_plan(photo_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
     """The visit's injection plan on this photo: saved, carried over, or the label template."""
-    return plan_for_photo(clinic_get(Photo, photo_id))
+    plan = plan_for_photo(clinic_get(Photo, photo_id))
+    return plan, 200, {"ETag": plan_etag(plan["visit_id"], plan["revision"])}
 
 
 @bp.put("/photos/<id:photo_id>/plan")
 @bp.arguments(schemas.PlanInput)
-@bp.response(200, schemas.PlanOut)
-def put_plan(body: dict[str, Any], photo_id: int) -> dict[str, Any]:
-    """Save the visit's plan, drawn on this photo."""
-    return save_plan(clinic_get(Photo, photo_id), body)
+@bp.response(200, schemas.PlanOut, headers=PLAN_TAG)
+@bp.alt_response(412, schema=schemas.ApiError, description="Someone saved the plan since your GET: reload.")
+@bp.alt_response(428, schema=schemas.ApiError, description="If-Match is missing.")
+@bp.doc(parameters=[IF_MATCH])
+def put_plan(body: dict[str, Any], photo_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Save the visit's plan, drawn on this photo; kept as a new revision."""
+    plan = save_plan(clinic_get(Photo, photo_id), body, request.headers.get("If-Match"))
+    return plan, 200, {"ETag": plan_etag(plan["visit_id"], plan["revision"])}
+
+
+@bp.get("/photos/<id:photo_id>/plan/revisions")
+@bp.response(200, schemas.PlanRevisionOut(many=True))
+def get_plan_revisions(photo_id: int) -> list[Any]:
+    """Every saved state of the visit's plan, newest first."""
+    return plan_revisions(clinic_get(Photo, photo_id))

@@ -12,12 +12,13 @@ from typing import Any
 import numpy as np
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from gallery import audit
 from gallery.auth import current_user
 from gallery.db import get_db
-from gallery.errors import InvalidInput
-from gallery.models import InjectionPlan, Photo, Visit, utcnow
+from gallery.errors import InvalidInput, PlanChanged, PlanTagMissing
+from gallery.models import InjectionPlan, Photo, PlanRevision, Visit, utcnow
 from gallery.photos.analysis import require_analysis
 from gallery.photos.service import photo_pixels
 from landmarks.align import align_photos
@@ -121,10 +122,10 @@ def plan_for_photo(photo: Photo) -> dict[str, Any]:
     else:
         source = "template"
         rows = _rows(template_sites(geometry, margins(), units=current_app.config["GALLERY_DEFAULT_UNITS"]))
-    return _shape(photo, geometry, rows, product, lot, dilution, injector, source, plan is not None)
+    return _shape(photo, geometry, rows, product, lot, dilution, injector, source, plan.revision if plan else 0)
 
 
-def _shape(photo: Photo, geometry: PlanGeometry, rows, product, lot, dilution, injector, source, saved) -> dict:
+def _shape(photo: Photo, geometry: PlanGeometry, rows, product, lot, dilution, injector, source, revision) -> dict:
     sites = _to_sites(rows)
     sums = totals(sites)
     warnings = [{"code": w.code, "message": w.message} for w in site_warnings(geometry, sites, margins())]
@@ -134,7 +135,8 @@ def _shape(photo: Photo, geometry: PlanGeometry, rows, product, lot, dilution, i
     for site in template_sites(geometry, m):
         anchors.setdefault(site.region, [site.x, site.y])
     return {
-        "photo_id": photo.id, "visit_id": photo.visit_id, "saved": saved, "source": source,
+        "photo_id": photo.id, "visit_id": photo.visit_id, "saved": revision > 0, "revision": revision,
+        "source": source,
         "sites": rows, "product": product, "lot": lot, "dilution": dilution, "injector": injector,
         "totals": sums, "warnings": warnings, "guides": guide_lines(geometry, m), "anchors": anchors,
         "margins": {"forehead_above_brow_mm": m.forehead_above_brow_mm,
@@ -152,23 +154,66 @@ def _site_row(site: dict[str, Any], number: int, photo: Photo) -> dict[str, Any]
             "note": (site["note"] or "").strip()}
 
 
-def save_plan(photo: Photo, body: dict[str, Any]) -> dict[str, Any]:
-    """Store the plan of ``photo``'s visit, drawn on ``photo``; ``body`` is a loaded ``PlanInput``."""
+def plan_etag(visit_id: int, revision: int) -> str:
+    """The plan's entity tag: its visit and how many times it was saved (0: never)."""
+    return f'"plan-{visit_id}-r{revision}"'
+
+
+def current_etag(photo: Photo) -> str:
+    plan = get_db().scalar(select(InjectionPlan).where(InjectionPlan.visit_id == photo.visit_id))
+    return plan_etag(photo.visit_id, plan.revision if plan else 0)
+
+
+def _stale(plan: InjectionPlan | None) -> PlanChanged:
+    who = plan.injector.email if plan and plan.injector else "someone"
+    when = f" at {plan.updated_at:%H:%M} UTC" if plan else ""
+    return PlanChanged(f"{who} saved this plan{when} since you opened it (revision {plan.revision if plan else 0}). "
+                       "Reload to see their version, then make your change again.")
+
+
+def save_plan(photo: Photo, body: dict[str, Any], if_match: str | None) -> dict[str, Any]:
+    """Store the plan of ``photo``'s visit, drawn on ``photo``; ``body`` is a loaded ``PlanInput``.
+
+    ``if_match`` must be the ETag the editor started from: a save made from an older copy
+    is refused (412), never silently replacing someone else's. Every save is kept as a
+    revision; two saves racing past the check collide on the revision number instead.
+    """
+    if not if_match:
+        raise PlanTagMissing("Send If-Match with the plan's ETag (from GET), so no one else's save is overwritten.")
     geometry = _geometry(photo)
     rows = [_site_row(site, number, photo) for number, site in enumerate(body["sites"], start=1)]
     db = get_db()
     plan = db.scalar(select(InjectionPlan).where(InjectionPlan.visit_id == photo.visit_id))
+    if if_match.strip() != plan_etag(photo.visit_id, plan.revision if plan else 0):
+        raise _stale(plan)
     if plan is None:
-        plan = InjectionPlan(clinic_id=photo.clinic_id, visit_id=photo.visit_id, photo_id=photo.id, sites=[])
+        plan = InjectionPlan(clinic_id=photo.clinic_id, visit_id=photo.visit_id, photo_id=photo.id, sites=[], revision=0)
         db.add(plan)
     plan.photo_id = photo.id
     plan.sites = rows
     plan.product, plan.lot, plan.dilution = ((body[key] or "").strip() for key in ("product", "lot", "dilution"))
     plan.injector_id = current_user().id
     plan.updated_at = utcnow()
+    plan.revision += 1
     if rows:
         photo.visit.treated = True
-    db.flush()
+    try:
+        db.flush()
+        db.add(PlanRevision(clinic_id=plan.clinic_id, plan_id=plan.id, revision=plan.revision, photo_id=photo.id,
+                            product=plan.product, lot=plan.lot, dilution=plan.dilution, sites=rows,
+                            injector_id=plan.injector_id, saved_at=plan.updated_at))
+        db.flush()
+    except IntegrityError:  # another save of the same revision won the race
+        db.rollback()
+        raise _stale(db.scalar(select(InjectionPlan).where(InjectionPlan.visit_id == photo.visit_id))) from None
     audit.record("edit_plan", "visit", photo.visit_id)
     db.commit()
-    return _shape(photo, geometry, rows, plan.product, plan.lot, plan.dilution, current_user().email, "saved", True)
+    return _shape(photo, geometry, rows, plan.product, plan.lot, plan.dilution, current_user().email, "saved",
+                  plan.revision)
+
+
+def plan_revisions(photo: Photo) -> list[PlanRevision]:
+    """Every saved state of the plan of ``photo``'s visit, newest first."""
+    return list(get_db().scalars(select(PlanRevision).join(InjectionPlan, PlanRevision.plan_id == InjectionPlan.id)
+                                 .where(InjectionPlan.visit_id == photo.visit_id)
+                                 .order_by(PlanRevision.revision.desc())))

@@ -5,12 +5,12 @@ from flask import Blueprint, Response, jsonify, request
 
 from gallery import audit
 from gallery.api.declare import load
-from gallery.api.schemas import PlanInput
+from gallery.api.schemas import PlanInput, PlanRevisionOut
 from gallery.auth import login_required
 from gallery.db import get_db
 from gallery.models import Photo, Visit
 from gallery.planning.report import visit_report
-from gallery.planning.service import plan_for_photo, save_plan
+from gallery.planning.service import plan_etag, plan_for_photo, plan_revisions, save_plan
 from gallery.queries import clinic_get
 
 bp = Blueprint("planning", __name__)
@@ -19,14 +19,28 @@ bp = Blueprint("planning", __name__)
 @bp.get("/photos/<id:photo_id>/plan.json")
 @login_required
 def get_plan(photo_id: int) -> Response:
-    return jsonify(plan_for_photo(clinic_get(Photo, photo_id)))
+    plan = plan_for_photo(clinic_get(Photo, photo_id))
+    response = jsonify(plan)
+    response.headers["ETag"] = plan_etag(plan["visit_id"], plan["revision"])
+    return response
 
 
 @bp.put("/photos/<id:photo_id>/plan.json")
 @login_required
 def put_plan(photo_id: int) -> Response:
-    """Saved from the photo page's editor (session and CSRF header, like a form)."""
-    return jsonify(save_plan(clinic_get(Photo, photo_id), load(PlanInput(), request.get_json(silent=True))))
+    """Saved from the photo page's editor (session and CSRF header, like a form), with If-Match."""
+    plan = save_plan(clinic_get(Photo, photo_id), load(PlanInput(), request.get_json(silent=True)),
+                     request.headers.get("If-Match"))
+    response = jsonify(plan)
+    response.headers["ETag"] = plan_etag(plan["visit_id"], plan["revision"])
+    return response
+
+
+@bp.get("/photos/<id:photo_id>/plan/revisions.json")
+@login_required
+def revisions(photo_id: int) -> Response:
+    """The plan's revisions for the editor's list (the API's schema, dumped the same way)."""
+    return jsonify(PlanRevisionOut(many=True).dump(plan_revisions(clinic_get(Photo, photo_id))))
 
 
 @bp.get("/visits/<id:visit_id>/report.pdf")

@@ -151,27 +151,57 @@ if (panel) {
     document.getElementById("plan-layer").classList.toggle("hidden", !event.target.checked);
   });
 
+  // The revision the edits are made on: a save from an older one is refused by the server (412).
+  let etag = null;
+  const reload = document.getElementById("plan-reload");
+
+  async function showRevisions() {
+    const list = document.getElementById("plan-revision-list");
+    const revisions = await (await fetch(panel.dataset.revisionsUrl)).json();
+    document.getElementById("plan-revision-count").textContent = revisions.length;
+    list.replaceChildren(...revisions.map((r) => {
+      const item = document.createElement("li");
+      item.textContent = `Revision ${r.revision}: ${new Date(r.saved_at).toLocaleString()}, ${r.injector || "unknown"}, ` +
+        `${r.sites.length} sites, ${r.total_units} U${r.lot ? `, lot ${r.lot}` : ""}`;
+      return item;
+    }));
+  }
+
+  async function load() {
+    const response = await fetch(panel.dataset.url);
+    etag = response.headers.get("ETag");
+    plan = await response.json();
+    render();
+    reload.hidden = true;
+    showRevisions();
+  }
+
+  reload.addEventListener("click", async () => {
+    await load();
+    status.textContent = "Reloaded: this is the saved plan now. Make your change again.";
+  });
+
   document.getElementById("plan-save").addEventListener("click", async () => {
     const body = { sites: plan.sites };
     for (const [key, id] of Object.entries(fields)) body[key] = document.getElementById(id).value;
     status.textContent = "Saving…";
     const response = await fetch(panel.dataset.url, {
       method: "PUT",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": panel.dataset.csrf },
+      headers: { "Content-Type": "application/json", "X-CSRFToken": panel.dataset.csrf, "If-Match": etag },
       body: JSON.stringify(body),
     });
     const answer = await response.json();
     if (!response.ok) {
       status.textContent = answer.error ? answer.error.message : "Not saved.";
+      reload.hidden = response.status !== 412;
       return;
     }
+    etag = response.headers.get("ETag");
     plan = answer;
     render();
     status.textContent = "Saved";
+    showRevisions();
   });
 
-  fetch(panel.dataset.url).then((response) => response.json()).then((answer) => {
-    plan = answer;
-    render();
-  });
+  load();
 }

@@ -49,3 +49,41 @@ def test_drag_site_change_units_and_find_it_saved(live_app, live_server, page):
     assert page.input_value("#plan-lot") == "C5566Z"
     assert page.locator("#plan-sites .site").first.get_attribute("transform") == moved
     assert "saved" in page.inner_text("#plan-source")
+
+
+def test_editor_refuses_to_overwrite_a_colleagues_save_and_offers_a_reload(live_app, live_server, page):
+    staff = Staff(live_app)
+    staff.create()
+    api = live_app.test_client()
+    headers = {"Authorization": f"Bearer {staff.token()}"}
+    patient_id = api.post("/api/v1/patients", json={"name": "Two Editors"}, headers=headers).get_json()["id"]
+    photo = api.post(f"/api/v1/patients/{patient_id}/photos", headers=headers, content_type="multipart/form-data",
+                     data={"file": (io.BytesIO(encode(astronaut(3.0), "JPEG")), "p.jpg"), "expression": "frown"}).get_json()
+
+    page.goto(f"{live_server}/login")
+    page.fill("#email", "nurse@clinic-a.test")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}/photos/{photo['id']}")
+    page.locator("#plan-sites .site").nth(15).wait_for()
+
+    # A colleague saves the plan (through the API) while this page still shows the template.
+    opened = api.get(f"/api/v1/photos/{photo['id']}/plan", headers=headers)
+    colleague = api.put(f"/api/v1/photos/{photo['id']}/plan", headers={**headers, "If-Match": opened.headers["ETag"]},
+                        json={"sites": opened.get_json()["sites"][:5], "lot": "COLLEAGUE"})
+    assert colleague.status_code == 200
+
+    page.expected_statuses = (412,)
+    page.fill("#plan-lot", "MINE")
+    page.click("#plan-save")
+    page.locator("#plan-status", has_text="since you opened it").wait_for()
+    assert page.is_visible("#plan-reload")
+    screenshot(page, "plan-conflict")
+    page.click("#plan-reload")
+    page.locator("#plan-status", has_text="Reloaded").wait_for()
+    assert page.input_value("#plan-lot") == "COLLEAGUE" and page.locator("#plan-sites .site").count() == 5
+    page.fill("#plan-lot", "MINE")
+    page.click("#plan-save")
+    page.locator("#plan-status", has_text="Saved").wait_for()
+    page.locator("#plan-revision-list li").nth(1).wait_for(state="attached")
+    assert page.inner_text("#plan-revision-count") == "2"

@@ -23,7 +23,7 @@ DOMAIN_REFUSALS = {
     "POST /api/v1/patients/{patient_id}/photos": {400, 413, 415, 422},  # the bytes are no readable image
     "POST /api/v1/comparisons": {422},  # the same photo twice, or photos of two patients
     "POST /api/v1/patients/{patient_id}/consents": {422},  # an unpublished text version; a signature not a PNG
-    "PUT /api/v1/photos/{photo_id}/plan": {422},  # a site outside the photo; a photo with no face
+    "PUT /api/v1/photos/{photo_id}/plan": {412, 422},  # a stale If-Match; a site outside the photo; no face
     "GET /api/v1/photos/{photo_id}/plan": {422},  # a photo with no face (fuzzed uploads make some)
 }
 

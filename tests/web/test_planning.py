@@ -17,7 +17,8 @@ def api(app, staff):
     client = app.test_client()
 
     def call(method, path, **kwargs):
-        return client.open(path, method=method, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+        headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+        return client.open(path, method=method, headers=headers, **kwargs)
 
     return call
 
@@ -27,6 +28,12 @@ def _photo(api, patient_id, day, data):
                    data={"file": (io.BytesIO(data), "p.jpg"), "expression": "frown", "taken_at": day})
     assert response.status_code == 201, response.data
     return response.get_json()["id"]
+
+
+def _save(api, photo, body):
+    """PUT the plan the way the editor does: If-Match with the ETag of the plan it started from."""
+    etag = api("GET", f"/api/v1/photos/{photo}/plan").headers["ETag"]
+    return api("PUT", f"/api/v1/photos/{photo}/plan", json=body, headers={"If-Match": etag})
 
 
 @pytest.fixture
@@ -43,7 +50,7 @@ def test_template_then_save_then_totals(api, patient):
     sites[0]["units"] = 6
     del sites[-1]
     body = {"sites": sites, "product": "Botox 100 U", "lot": "C1234A5", "dilution": "2.5 ml per 100 U"}
-    saved = api("PUT", f"/api/v1/photos/{photo}/plan", json=body)
+    saved = _save(api, photo, body)
     assert saved.status_code == 200, saved.data
     result = saved.get_json()
     assert result["totals"]["glabella"] == 22 and result["totals"]["crows_feet_left"] == 8
@@ -57,7 +64,7 @@ def test_site_in_a_margin_warns(api, patient):
     plan = api("GET", f"/api/v1/photos/{photo}/plan").get_json()
     forehead = next(s for s in plan["sites"] if s["region"] == "forehead")
     forehead["y"] += 40  # 40 px (about 19 mm) down, towards the brow
-    result = api("PUT", f"/api/v1/photos/{photo}/plan", json={"sites": plan["sites"]}).get_json()
+    result = _save(api, photo, {"sites": plan["sites"]}).get_json()
     assert "forehead_margin" in [w["code"] for w in result["warnings"]]
 
 
@@ -70,7 +77,7 @@ def test_site_in_a_margin_warns(api, patient):
 ])
 def test_bad_sites_are_refused(api, patient, site, message):
     photo = _photo(api, patient, "2026-03-01", encode(astronaut(3.0), "JPEG"))
-    response = api("PUT", f"/api/v1/photos/{photo}/plan", json={"sites": [site]})
+    response = _save(api, photo, {"sites": [site]})
     assert response.status_code == 422 and message in response.get_json()["error"]["message"]
 
 
@@ -79,7 +86,7 @@ def test_label_warnings_interval_and_units(api, patient):
     plan = api("GET", f"/api/v1/photos/{first}/plan").get_json()
     for site in plan["sites"]:
         site["units"] = 25
-    api("PUT", f"/api/v1/photos/{first}/plan", json={"sites": plan["sites"]})  # 16 x 25 = 400 U
+    _save(api, first, {"sites": plan["sites"]})  # 16 x 25 = 400 U
     second = _photo(api, patient, "2026-04-15", _moved())
     carried = api("GET", f"/api/v1/photos/{second}/plan").get_json()
     assert carried["source"] == "carried_over"
@@ -90,7 +97,7 @@ def test_label_warnings_interval_and_units(api, patient):
 def test_previous_plan_is_carried_onto_the_new_photo(api, patient):
     first = _photo(api, patient, "2026-01-10", encode(astronaut(3.0), "JPEG"))
     plan = api("GET", f"/api/v1/photos/{first}/plan").get_json()
-    api("PUT", f"/api/v1/photos/{first}/plan", json={"sites": plan["sites"], "product": "Botox", "lot": "L1"})
+    _save(api, first, {"sites": plan["sites"], "product": "Botox", "lot": "L1"})
     second = _photo(api, patient, "2026-05-10", _moved(angle=6.0))
     carried = api("GET", f"/api/v1/photos/{second}/plan").get_json()
     assert carried["source"] == "carried_over" and carried["product"] == "Botox" and carried["lot"] == ""
@@ -104,7 +111,7 @@ def test_visit_report_pdf_has_totals_and_lot(app, api, patient, client, staff):
     first = _photo(api, patient, "2026-01-10", encode(astronaut(3.0), "JPEG"))
     second = _photo(api, patient, "2026-05-10", _moved())
     plan = api("GET", f"/api/v1/photos/{second}/plan").get_json()
-    api("PUT", f"/api/v1/photos/{second}/plan", json={"sites": plan["sites"], "product": "Botox 100 U",
+    _save(api, second, {"sites": plan["sites"], "product": "Botox 100 U",
                                                       "lot": "C7788X9", "dilution": "2.5 ml"})
     api("POST", f"/api/v1/patients/{patient}/consents", json={"scopes": ["clinical"], "signed_name": "P", "text_version": "1"})
     visit_id = api("GET", f"/api/v1/photos/{second}").get_json()["visit_id"]
@@ -128,7 +135,7 @@ def test_report_prints_markup_in_user_fields_as_text_never_as_markup(app, api, c
     patient = api("POST", "/api/v1/patients", json={"name": name}).get_json()["id"]
     photo = _photo(api, patient, "2026-03-01", encode(astronaut(3.0), "JPEG"))
     plan = api("GET", f"/api/v1/photos/{photo}/plan").get_json()
-    saved = api("PUT", f"/api/v1/photos/{photo}/plan", json={
+    saved = _save(api, photo, {
         "sites": plan["sites"], "product": '<a href="javascript:alert(1)">Botox</a>', "lot": "<script>x</script>"})
     assert saved.status_code == 200
     staff.login(client)
@@ -141,3 +148,30 @@ def test_report_prints_markup_in_user_fields_as_text_never_as_markup(app, api, c
     assert all("/Annots" not in page for page in pdf.pages)  # no link
     images = sum(len(page.images) for page in pdf.pages)
     assert images == 1  # the annotated photo only, not the server file
+
+
+def test_a_save_from_an_older_copy_is_refused_and_every_save_is_kept(api, patient):
+    """Attack (by accident): two injectors edit one plan; the second save, made on the copy both
+    started from, would silently replace the first."""
+    photo = _photo(api, patient, "2026-03-01", encode(astronaut(3.0), "JPEG"))
+    opened = api("GET", f"/api/v1/photos/{photo}/plan")
+    both_started_from = opened.headers["ETag"]
+    sites = opened.get_json()["sites"]
+    first = api("PUT", f"/api/v1/photos/{photo}/plan", json={"sites": sites[:5], "lot": "FIRST"},
+                headers={"If-Match": both_started_from})
+    assert first.status_code == 200 and first.get_json()["revision"] == 1
+    second = api("PUT", f"/api/v1/photos/{photo}/plan", json={"sites": sites, "lot": "SECOND"},
+                 headers={"If-Match": both_started_from})
+    assert second.status_code == 412
+    error = second.get_json()["error"]
+    assert error["code"] == "plan_changed" and "Reload" in error["message"]
+    assert api("GET", f"/api/v1/photos/{photo}/plan").get_json()["lot"] == "FIRST"
+    missing = api("PUT", f"/api/v1/photos/{photo}/plan", json={"sites": sites})
+    assert missing.status_code == 428 and missing.get_json()["error"]["code"] == "if_match_required"
+    retried = api("PUT", f"/api/v1/photos/{photo}/plan", json={"sites": sites, "lot": "SECOND"},
+                  headers={"If-Match": first.headers["ETag"]})
+    assert retried.status_code == 200 and retried.get_json()["revision"] == 2
+    revisions = api("GET", f"/api/v1/photos/{photo}/plan/revisions").get_json()
+    assert [(r["revision"], r["lot"], len(r["sites"]), r["total_units"]) for r in revisions] == [
+        (2, "SECOND", 16, 64.0), (1, "FIRST", 5, 20.0)]
+    assert revisions[0]["injector"] == "nurse@clinic-a.test"

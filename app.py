@@ -47,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # tokens are tied to the session, which expires itself
         RATELIMIT_STORAGE_URI=settings["GALLERY_RATE_LIMIT_STORAGE"],
         RATELIMIT_ENABLED=settings.get("RATELIMIT_ENABLED", True),
+        RATELIMIT_HEADERS_ENABLED=True,  # a refused client is told when to retry (Retry-After)
     )
     logging.basicConfig(level=logging.INFO)
     db.init_app(app)

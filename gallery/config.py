@@ -36,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "GALLERY_QUEUE_URL": "",
     "GALLERY_ANALYSIS_LEASE_SECONDS": 300,
     "GALLERY_STORE_URL": "",
+    "GALLERY_TOKEN_DAYS": 90,
 }
 
 

@@ -49,6 +49,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Sessions carry the epoch they were opened in; signing out moves it on, so every
+    # cookie of this account, even a copied one, stops working on the server.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     clinic: Mapped[Clinic] = relationship()
 
 

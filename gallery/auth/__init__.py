@@ -11,13 +11,15 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from flask import g, has_request_context, redirect, request, session, url_for
+from datetime import timedelta
+
+from flask import current_app, g, has_request_context, redirect, request, session, url_for
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from gallery.db import get_db
 from gallery.errors import Unauthorized
-from gallery.models import ApiToken, User
+from gallery.models import ApiToken, User, utcnow
 
 # Computed once so that a login for an unknown email costs as much as a real one.
 _DUMMY_HASH = generate_password_hash("not a password")
@@ -43,10 +45,21 @@ def authenticate(email: str, password: str) -> User | None:
 def login(user: User) -> None:
     session.clear()  # a new session id against fixation
     session["user_id"] = user.id
+    session["epoch"] = user.session_epoch
     session.permanent = True
 
 
+def end_sessions(user: User) -> None:
+    """End every session of ``user`` on the server (cookies are signed, not stored: the epoch moves on)."""
+    user.session_epoch += 1
+    get_db().commit()
+
+
 def logout() -> None:
+    """Sign out: this browser's cookie is cleared and, should it have been copied, refused."""
+    user = current_user()
+    if user is not None:
+        end_sessions(user)
     session.clear()
 
 
@@ -59,7 +72,8 @@ def current_user() -> User | None:
         return g.get("user")
     if "user" not in g:
         user_id = session.get("user_id")
-        g.user = get_db().get(User, user_id) if user_id else None
+        user = get_db().get(User, user_id) if user_id else None
+        g.user = user if user is not None and session.get("epoch") == user.session_epoch else None
     return g.user
 
 
@@ -92,9 +106,19 @@ def new_api_token(user: User) -> str:
 
 
 def user_for_bearer(header: str | None) -> User | None:
+    """The user of a valid token: not revoked and younger than ``GALLERY_TOKEN_DAYS``."""
     if not header or not header.startswith("Bearer "):
         return None
+    oldest = utcnow() - timedelta(days=current_app.config["GALLERY_TOKEN_DAYS"])
     row = get_db().scalar(select(ApiToken).where(
         ApiToken.token_sha256 == token_sha256(header[len("Bearer "):].strip()),
-        ApiToken.revoked_at.is_(None)))
+        ApiToken.revoked_at.is_(None), ApiToken.created_at > oldest))
     return row.user if row else None
+
+
+def revoke_tokens(user: User) -> int:
+    """Revoke every live token of ``user`` (caller commits); returns how many."""
+    tokens = get_db().scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
+    for token in tokens:
+        token.revoked_at = utcnow()
+    return len(tokens)

@@ -88,8 +88,9 @@ def test_api_token_guessing_is_rate_limited(make_app):
     app = make_app(RATELIMIT_ENABLED=True, GALLERY_LOGIN_RATE_LIMIT="3 per minute")
     client = app.test_client()
     headers = {"Authorization": "Bearer gt_guess"}
-    statuses = [client.get("/api/v1/patients", headers=headers).status_code for _ in range(5)]
-    assert statuses == [401, 401, 401, 429, 429]
+    responses = [client.get("/api/v1/patients", headers=headers) for _ in range(5)]
+    assert [r.status_code for r in responses] == [401, 401, 401, 429, 429]
+    assert 0 < int(responses[-1].headers["Retry-After"]) <= 60  # the client is told when to try again
 
 
 def test_setup_link_creates_first_admin_once(app, client):

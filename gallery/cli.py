@@ -1,18 +1,23 @@
-"""Operator commands: ``flask --app app init-db | create-user | create-token | reanalyze | worker``."""
+"""Operator commands: ``flask --app app init-db | create-user | create-token | revoke-tokens | backup | restore |
+check-store | reanalyze | worker``."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from gallery.auth import hash_password, new_api_token
+from gallery import audit
+from gallery.auth import end_sessions, hash_password, new_api_token, revoke_tokens
 from gallery.auth.forms import MIN_PASSWORD_LENGTH
+from gallery.backup import BackupError, backup, restore
 from gallery.db import get_db, migrate
 from gallery.models import ROLES, Clinic, Photo, User
 from gallery.photos.analysis import analyse_photo
+from gallery.store_check import check_store
 
 
 @click.command("init-db")
@@ -68,8 +73,63 @@ def create_token_command(email: str) -> None:
         raise click.ClickException(f"No user with email {email}.")
     token = new_api_token(user)
     db.commit()
-    click.echo(f"API token for {user.email} (shown once; send as 'Authorization: Bearer <token>'):")
+    days = current_app.config["GALLERY_TOKEN_DAYS"]
+    click.echo(f"API token for {user.email}, valid {days} days (shown once; send as 'Authorization: Bearer <token>'):")
     click.echo(token)
+
+
+@click.command("revoke-tokens")
+@with_appcontext
+@click.argument("email")
+def revoke_tokens_command(email: str) -> None:
+    """Revoke every API token of a user (a lost laptop, a leaver) and end their sessions."""
+    db = get_db()
+    user = db.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No user with email {email}.")
+    count = revoke_tokens(user)
+    audit.record("revoke_tokens", "user", user.id, clinic_id=user.clinic_id, actor="system:cli")
+    end_sessions(user)  # commits
+    click.echo(f"Revoked {count} token(s) of {user.email}; their sessions are ended.")
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(destination: Path) -> None:
+    """Copy the database, photos and secret key into DESTINATION while the app runs."""
+    try:
+        manifest = backup(current_app, destination)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up {manifest['photos']} photo(s), {manifest['files']} file(s) to {destination}.")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def restore_command(source: Path) -> None:
+    """Restore a backup into this (empty) data directory; start the app afterwards."""
+    try:
+        manifest = restore(current_app, source)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored {manifest['photos']} photo(s), {manifest['files']} file(s) from {source}.")
+
+
+@click.command("check-store")
+@with_appcontext
+@click.option("--fix", is_flag=True, help="Delete blobs that no photo names (older than an hour).")
+def check_store_command(fix: bool) -> None:
+    """Compare photo rows with the store: missing blobs (exit 1) and orphaned blobs."""
+    report = check_store(current_app.extensions["gallery_store"], fix=fix)
+    for photo_id, variant in report.missing:
+        click.echo(f"missing: photo {photo_id} has no {variant}")
+    verb = "deleted" if fix else "found (run with --fix to delete)"
+    click.echo(f"{len(report.orphans)} orphaned blob(s) {verb}; {report.recent_orphans} newer than an hour left alone; "
+               f"{len(report.missing)} missing blob(s).")
+    if report.missing:
+        sys.exit(1)
 
 
 @click.command("reanalyze")
@@ -127,6 +187,6 @@ def demo_data_command(clinic_name: str | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db_command, create_user_command, create_token_command, reanalyze_command, worker_command,
-                    demo_data_command):
+    for command in (init_db_command, create_user_command, create_token_command, revoke_tokens_command,
+                    backup_command, restore_command, check_store_command, reanalyze_command, worker_command, demo_data_command):
         app.cli.add_command(command)

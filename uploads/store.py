@@ -11,6 +11,8 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 import boto3
@@ -40,6 +42,20 @@ class Store(Protocol):
     def put(self, sha256: str, variant: str, data: bytes) -> bool: ...
     def replace(self, sha256: str, variant: str, data: bytes) -> None: ...
     def delete(self, sha256: str, variant: str) -> None: ...
+    def blobs(self) -> Iterator[tuple[str, str, datetime]]: ...
+
+
+def _parse_key(key: str) -> tuple[str, str] | None:
+    """(sha256, variant) of a path below the root, or None for anything that is not a blob."""
+    parts = key.split("/")
+    if len(parts) != 3 or parts[0] not in ("originals", "derived"):
+        return None
+    sha256, _, variant = parts[2].partition(".")
+    variant = variant or "original"
+    try:
+        return (sha256, variant) if blob_key(sha256, variant) == key else None
+    except ValueError:
+        return None
 
 
 class BlobStore:
@@ -93,6 +109,13 @@ class BlobStore:
     def delete(self, sha256: str, variant: str) -> None:
         self._path(sha256, variant).unlink(missing_ok=True)
 
+    def blobs(self) -> Iterator[tuple[str, str, datetime]]:
+        """Every blob: (sha256, variant, last modified, UTC)."""
+        for path in self.root.glob("*/*/*"):
+            parsed = _parse_key(path.relative_to(self.root).as_posix())
+            if parsed is not None:
+                yield *parsed, datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(tzinfo=None)
+
 
 class S3Store:
     """Blobs as objects of an S3-compatible bucket, below ``prefix``.
@@ -144,6 +167,14 @@ class S3Store:
 
     def delete(self, sha256: str, variant: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(sha256, variant))
+
+    def blobs(self) -> Iterator[tuple[str, str, datetime]]:
+        """Every blob: (sha256, variant, last modified, UTC)."""
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix):
+            for item in page.get("Contents", []):
+                parsed = _parse_key(item["Key"][len(self.prefix):])
+                if parsed is not None:
+                    yield *parsed, item["LastModified"].astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def open_store(url: str, default_folder: str | os.PathLike[str]) -> BlobStore | S3Store:

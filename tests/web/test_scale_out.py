@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -133,17 +132,6 @@ def test_a_job_whose_worker_died_runs_again(make_app, staff, queue_url):
     finally:
         worker.terminate()
         worker.wait(30)
-
-
-@pytest.fixture
-def s3_app(make_app, s3_server, monkeypatch):
-    for key, value in (("AWS_ENDPOINT_URL", s3_server), ("AWS_ACCESS_KEY_ID", "test"),
-                       ("AWS_SECRET_ACCESS_KEY", "test"), ("AWS_DEFAULT_REGION", "us-east-1")):
-        monkeypatch.setenv(key, value)
-    bucket = f"photos-{uuid.uuid4().hex[:12]}"
-    boto3.client("s3").create_bucket(Bucket=bucket)
-    app = make_app(GALLERY_STORE_URL=f"s3://{bucket}/clinic-a")
-    return app, bucket
 
 
 def _objects(bucket: str) -> list[str]:

@@ -1,5 +1,8 @@
 """Pages and images per second under gunicorn, against a hello-world Flask app under the same settings.
 
+Also: the latency of a public case image under 10 anonymous clients, with a staff client on
+the API at the same time.
+
 Seeds a data directory (50 patients; one of them with 100 photos over 25 visits),
 starts gunicorn with the repository's gunicorn.conf.py for the app and for
 bench/hello_app.py, and drives each with 20 concurrent clients for a few
@@ -36,8 +39,9 @@ from tests.images import astronaut_jpeg  # noqa: E402
 EMAIL, PASSWORD = "bench@example.test", "bench password 123"
 
 
-def seed(data_dir: str) -> tuple[int, int]:
-    """The bench clinic; returns (id of the patient with 100 photos, id of a photo)."""
+def seed(data_dir: str) -> tuple[int, int, int, str]:
+    """The bench clinic; returns the patient with 100 photos, one of their photos, a published
+    comparison of two of them, and an API token."""
     from app import create_app
     from gallery.auth import hash_password, new_api_token
     from gallery.db import get_db
@@ -88,8 +92,13 @@ def seed(data_dir: str) -> tuple[int, int]:
             db.scalars(select(Photo).order_by(Photo.id.desc()).limit(1)).one().record_analysis(
                 source.analysis, source.analysis_version)
         db.commit()
+    comparison = client.post("/api/v1/comparisons", json={"before": first["id"], "after": first["id"] + 4},
+                             headers=headers).get_json()["id"]
+    client.post(f"/api/v1/patients/{patient}/consents", headers=headers,
+                json={"scopes": ["clinical", "marketing"], "signed_name": "Many Photos", "text_version": "1"})
+    assert client.post(f"/api/v1/comparisons/{comparison}/publish", headers=headers).status_code == 200
     app.extensions["gallery_engine"].dispose()
-    return patient, first["id"]
+    return patient, first["id"], comparison, token
 
 
 def _free_port() -> int:
@@ -126,26 +135,44 @@ def logged_in(url: str) -> requests.Session:
     return session
 
 
-def rate(url: str, cookies: dict[str, str], clients: int, seconds: float) -> float:
-    """Requests per second from ``clients`` threads, each with its own connection."""
-    counts = [0] * clients
+def load(url: str, clients: int, seconds: float, *, cookies: dict[str, str] | None = None,
+         headers: dict[str, str] | None = None) -> list[float]:
+    """Seconds per request of ``clients`` threads hitting ``url`` for ``seconds`` (own connections)."""
+    times: list[float] = []
     stop = time.monotonic() + seconds
 
-    def client(index: int) -> None:
+    def client() -> None:
         session = requests.Session()
-        session.cookies.update(cookies)
+        session.cookies.update(cookies or {})
         while time.monotonic() < stop:
-            response = session.get(url)
+            start = time.perf_counter()
+            response = session.get(url, headers=headers)
+            times.append(time.perf_counter() - start)
             assert response.status_code == 200, (url, response.status_code)
-            counts[index] += 1
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    started = time.monotonic()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return sum(counts) / (time.monotonic() - started)
+    return times
+
+
+def rate(url: str, cookies: dict[str, str], clients: int, seconds: float) -> float:
+    """Requests per second from ``clients`` threads."""
+    return len(load(url, clients, seconds, cookies=cookies)) / seconds
+
+
+def crowd_and_staff(public_url: str, staff_url: str, token: str, seconds: float) -> tuple[float, float]:
+    """10 anonymous clients on a public image while one staff client uses the API:
+    (median public latency, 95th percentile staff latency), in ms."""
+    staff: list[float] = []
+    worker = threading.Thread(target=lambda: staff.extend(
+        load(staff_url, 1, seconds, headers={"Authorization": f"Bearer {token}"})))
+    worker.start()
+    public = load(public_url, 10, seconds)
+    worker.join()
+    return statistics.median(public) * 1000, sorted(staff)[int(len(staff) * 0.95)] * 1000
 
 
 def timeline_ms(data_dir: str, patient: int, runs: int = 15) -> float:
@@ -171,8 +198,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     data_dir = tempfile.mkdtemp()
-    patient, photo = seed(data_dir)
-    env = {"GALLERY_DATA_DIR": data_dir, "GALLERY_LOGIN_RATE_LIMIT": "1000 per minute"}
+    patient, photo, comparison, token = seed(data_dir)
+    env = {"GALLERY_DATA_DIR": data_dir, "GALLERY_LOGIN_RATE_LIMIT": "1000 per minute",
+           "GALLERY_PUBLIC_RATE_LIMIT": "100000 per minute"}  # one address plays the whole crowd
     app_server, app_url = gunicorn("app:create_app()", args.workers, env)
     hello_server, hello_url = gunicorn("bench.hello_app:app", args.workers, env)
     try:
@@ -180,6 +208,8 @@ def main() -> None:
         hello = rate(hello_url + "/", {}, args.clients, args.seconds)
         patients = rate(app_url + "/patients", cookies, args.clients, args.seconds)
         thumbs = rate(f"{app_url}/photos/{photo}/image/thumb", cookies, args.clients, args.seconds)
+        public_ms, staff_ms = crowd_and_staff(f"{app_url}/gallery/{comparison}/image.png",
+                                              f"{app_url}/api/v1/patients", token, args.seconds)
     finally:
         for server in (app_server, hello_server):
             server.terminate()
@@ -188,6 +218,8 @@ def main() -> None:
     print(f"hello-world Flask   {hello:8.0f} req/s")
     print(f"patients list (50)  {patients:8.0f} req/s   {patients / hello:5.2f} x hello-world")
     print(f"thumbnail           {thumbs:8.0f} req/s   {thumbs / hello:5.2f} x hello-world")
+    print(f"public image, 10 anonymous clients: median {public_ms:.0f} ms; "
+          f"staff API meanwhile: 95th percentile {staff_ms:.0f} ms")
     print(f"timeline, 100 photos: {timeline_ms(data_dir, patient):.0f} ms server time (median, in-process)")
 
 

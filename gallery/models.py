@@ -207,6 +207,10 @@ class Comparison(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The public rendering (de-identified or not, watermarked), made once at publication and
+    # served as stored bytes: the blob ``(public_image_sha256, "public")``.
+    public_image_sha256: Mapped[str | None] = mapped_column(String(64))
+    public_image_identifiable: Mapped[bool | None] = mapped_column()
     before: Mapped[Photo] = relationship(foreign_keys=[before_photo_id])
     after: Mapped[Photo] = relationship(foreign_keys=[after_photo_id])
 
@@ -316,6 +320,18 @@ class InjectionPlan(Base):
     visit: Mapped[Visit] = relationship()
     photo: Mapped[Photo] = relationship()
     injector: Mapped[User | None] = relationship()
+
+
+class PublicView(Base):
+    """Anonymous views of a published case, counted per day (not one audit row per request)."""
+
+    __tablename__ = "public_views"
+    __table_args__ = (UniqueConstraint("comparison_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    comparison_id: Mapped[int] = mapped_column(ForeignKey("comparisons.id"))
+    day: Mapped[date] = mapped_column(Date)
+    views: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class PlanRevision(Base):

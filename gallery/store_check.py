@@ -1,5 +1,7 @@
 """Photo rows against store objects: rows missing their blobs, blobs no row names.
 
+(Public case images are blobs too, named by their comparison.)
+
 After a crash (kill -9 between storing the blobs and committing the row) the
 store may hold blobs of an upload that never became a photo. Those orphans are
 removed by ``--fix`` once older than ``GRACE`` (younger ones may belong to an
@@ -14,7 +16,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from gallery.db import get_db
-from gallery.models import Photo, utcnow
+from gallery.models import Comparison, Photo, utcnow
 from uploads.store import Store
 
 REQUIRED = ("original", "display", "thumb")
@@ -30,12 +32,14 @@ class StoreReport:
 
 def check_store(store: Store, *, fix: bool = False) -> StoreReport:
     rows = dict(get_db().execute(select(Photo.sha256, Photo.id)).all())
+    published = set(get_db().scalars(select(Comparison.public_image_sha256)
+                                     .where(Comparison.public_image_sha256.is_not(None))))
     report = StoreReport()
     present: set[tuple[str, str]] = set()
     cutoff = utcnow() - GRACE
     for sha256, variant, modified in store.blobs():
         present.add((sha256, variant))
-        if sha256 in rows:
+        if sha256 in rows or sha256 in published:
             continue
         if modified > cutoff:
             report.recent_orphans += 1

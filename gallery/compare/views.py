@@ -19,6 +19,7 @@ from gallery.errors import InvalidInput
 from gallery.models import Comparison, Patient, ShareLink, utcnow
 from gallery.patients.forms import EXPRESSION_LABELS
 from gallery.photos.views import REGION_LABELS, SHORT_LABELS
+from gallery.public.service import views as public_views
 from gallery.queries import clinic_get
 
 bp = Blueprint("compare", __name__)
@@ -47,7 +48,8 @@ def detail(comparison_id: int) -> str:
     return render_template("compare/detail.html", comparison=comparison, result=comparison.result,
                            days=days_since_treatment(comparison), region_labels=REGION_LABELS,
                            short_labels=SHORT_LABELS, expression_labels=EXPRESSION_LABELS,
-                           consent=effective_consent(comparison.patient_id), links=links, now=utcnow())
+                           consent=effective_consent(comparison.patient_id), links=links, now=utcnow(),
+                           public_views=public_views(comparison.id))
 
 
 @bp.get("/comparisons/<id:comparison_id>/image")

@@ -148,7 +148,7 @@ def withdraw(patient_clinic_id: int, patient_id: int, scopes: list[str], *, reco
     if "marketing" in scopes:
         for comparison in db.scalars(select(Comparison).where(Comparison.patient_id == patient_id,
                                                               Comparison.published_at.is_not(None))):
-            comparison.published_at = None
+            comparison.published_at = comparison.public_image_sha256 = None
             audit.record("unpublish", "comparison", comparison.id, clinic_id=patient_clinic_id, actor=actor)
     return record
 

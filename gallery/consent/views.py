@@ -30,6 +30,7 @@ from gallery.models import (
     utcnow,
 )
 from gallery.portal.views import INVITATION_DAYS, new_invitation
+from gallery.public.service import render_public_image
 from gallery.queries import clinic_get
 
 bp = Blueprint("consent", __name__)
@@ -92,8 +93,10 @@ def invite(patient_id: int) -> str:
 
 def publish_comparison(comparison: Comparison) -> None:
     """Into the public gallery; needs marketing consent now (409 otherwise)."""
-    if not effective_consent(comparison.patient_id).allows("marketing"):
+    consent = effective_consent(comparison.patient_id)
+    if not consent.allows("marketing"):
         raise Conflict("The patient has not given marketing consent: this case cannot be published.")
+    render_public_image(comparison, consent)  # once, here: the gallery serves the stored bytes
     comparison.published_at = comparison.published_at or utcnow()
     comparison.published_by_id = current_user().id
     audit.record("publish", "comparison", comparison.id)
@@ -130,7 +133,7 @@ def publish(comparison_id: int) -> Response:
 @login_required
 def unpublish(comparison_id: int) -> Response:
     comparison = clinic_get(Comparison, comparison_id)
-    comparison.published_at = None
+    comparison.published_at = comparison.public_image_sha256 = None
     audit.record("unpublish", "comparison", comparison.id)
     get_db().commit()
     flash("Removed from the gallery.")

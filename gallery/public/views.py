@@ -12,10 +12,14 @@ from gallery.compare.service import render
 from gallery.consent.gate import permits, private_image, require
 from gallery.db import get_db
 from gallery.errors import NotFound
-from gallery.models import Clinic, Comparison, ShareLink, utcnow
+from gallery.extensions import limiter, public_limit
+from gallery.models import Comparison, ShareLink, utcnow
 from gallery.photos.views import REGION_LABELS
+from gallery.public.service import count_view, public_image
 
 bp = Blueprint("public", __name__)
+# Anonymous and cheap now, but not free: a crawler or a flood is slowed per address.
+limiter.limit(public_limit)(bp)
 
 
 def _published(comparison_id: int) -> Comparison:
@@ -39,8 +43,7 @@ def gallery() -> str:
     cases = [c for c in published if permits(c.patient_id, "public")
              and (region is None or region in _regions(c))]
     for case in cases:
-        audit.record("view", "comparison", case.id, clinic_id=case.clinic_id, actor="public")
-    get_db().commit()
+        count_view(case)
     return render_template("public/gallery.html", cases=cases, region=region, region_labels=REGION_LABELS,
                            regions_of=_regions)
 
@@ -49,7 +52,7 @@ def gallery() -> str:
 def case(comparison_id: int) -> str:
     comparison = _published(comparison_id)
     consent = require(comparison.patient_id, "public")
-    audit.viewed("comparison", comparison.id, clinic_id=comparison.clinic_id, actor="public")
+    count_view(comparison)
     return render_template("public/case.html", comparison=comparison, identifiable=consent.marketing_identifiable,
                            region_labels=REGION_LABELS, regions=_regions(comparison))
 
@@ -58,10 +61,7 @@ def case(comparison_id: int) -> str:
 def case_image(comparison_id: int) -> Response:
     comparison = _published(comparison_id)
     consent = require(comparison.patient_id, "public")
-    audit.viewed("comparison", comparison.id, clinic_id=comparison.clinic_id, actor="public")
-    watermark = get_db().get(Clinic, comparison.clinic_id).name
-    data = render(comparison, "side", mark=watermark, month_only=True, deidentify=not consent.marketing_identifiable)
-    return private_image(data, "image/png")
+    return private_image(public_image(comparison, consent), "image/png")
 
 
 def _link(token: str) -> ShareLink:

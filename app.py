@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from gallery import cli, db, errors, queue, security, storage
+from gallery import cli, db, errors, limits, queue, security, storage
 from gallery.api.declare import init_api
 from gallery.api.docs import bp as api_docs_bp
 from gallery.api.views import bp as api_bp
@@ -37,9 +37,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     app.config.update(
         SECRET_KEY=settings["GALLERY_SECRET_KEY"],
-        # Whole multipart request: every file may reach the per-file limit.
-        MAX_CONTENT_LENGTH=int(settings["GALLERY_MAX_UPLOAD_MB"] * 1024 * 1024
-                               * settings["GALLERY_MAX_FILES_PER_UPLOAD"]) + 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings["GALLERY_COOKIE_SECURE"],
@@ -50,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         RATELIMIT_HEADERS_ENABLED=True,  # a refused client is told when to retry (Retry-After)
     )
     logging.basicConfig(level=logging.INFO)
+    limits.init_app(app)  # first: before any hook reads a request body
     db.init_app(app)
     storage.init_app(app)
     db.migrate(app.extensions["gallery_engine"], settings["GALLERY_DATA_DIR"])

@@ -12,7 +12,9 @@ and the astronaut at 4x with her forehead bared. Each gets three faint lines
 * pixel precision and recall of the forehead line map against lines drawn
   40 % deep (2-pixel tolerance, working-image pixels);
 
-then the whole analysis time of a 12 MP photo (4032 x 3024).
+then how much of zones marked by hand on the portrait (the skin each region
+should cover, marked on the photo by eye) each region covers, and the whole
+analysis time of a 12 MP photo (4032 x 3024).
 
     python bench/measure.py
 """
@@ -24,9 +26,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import cv2  # noqa: E402
+import numpy as np  # noqa: E402
 
 from bench._photo import median_seconds  # noqa: E402
 from landmarks import analyse  # noqa: E402
+from landmarks.masks import polygon_mask  # noqa: E402
 from tests.images import astronaut  # noqa: E402
 from tests.measurement_validation import (  # noqa: E402
     Face,
@@ -41,6 +45,15 @@ from tests.synthetic import line_mask  # noqa: E402
 from tests.wrinkle_validation import bare_forehead, precision_recall  # noqa: E402
 
 REGIONS = ("forehead", "glabella", "crows_feet_right", "crows_feet_left")
+# Marked by hand on the portrait at its own resolution (photo pixels): forehead skin from the
+# brows to the hairline between the temporal lines; the crow's-feet skin lateral of each eye
+# corner, from the brow tail onto the upper cheek, as far as the face's edge.
+HAND_ZONES = {
+    "forehead": [(686, 342), (690, 304), (714, 279), (758, 257), (832, 257), (866, 278), (889, 308), (897, 342),
+                 (866, 342), (826, 345), (786, 343), (752, 337), (718, 337)],
+    "crows_feet_right": [(694, 352), (652, 346), (644, 387), (648, 421), (683, 423), (699, 400)],
+    "crows_feet_left": [(894, 371), (928, 367), (932, 445), (906, 447), (892, 410)],
+}
 DEPTHS = (0.1, 0.2, 0.4, 0.6)
 
 
@@ -85,10 +98,23 @@ def report(face: Face, plain: Face) -> None:
     print(f"forehead lines 40 % deep: precision {precision:.2f}, recall {recall:.2f}")
 
 
+def hand_zone_coverage() -> None:
+    """Share of each hand-marked zone inside the region found, and of the region inside the zone."""
+    rgb = portrait(1.0)
+    result = analyse(rgb)
+    print("\n## regions against zones marked by hand on the portrait (1x)")
+    for name, zone in HAND_ZONES.items():
+        marked = polygon_mask(rgb.shape[:2], np.asarray(zone, dtype=np.float64))
+        found = polygon_mask(rgb.shape[:2], np.asarray(result.regions[name].polygon))
+        both = (marked & found).sum()
+        print(f"{name:18s} covers {both / marked.sum():.0%} of the zone; {both / found.sum():.0%} of it lies inside")
+
+
 def main() -> None:
     faces = _faces()
     for lined, plain in zip(faces[::2], faces[1::2]):
         report(lined, plain)
+    hand_zone_coverage()
     twelve = cv2.resize(portrait(1.0), (4032, 3024), interpolation=cv2.INTER_CUBIC)
     analyse(twelve)  # load the face model once, as a running worker has
     seconds = median_seconds(lambda: analyse(twelve), 5)

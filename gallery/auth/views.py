@@ -18,7 +18,7 @@ from gallery.auth import authenticate, hash_password, login, logout, token_sha25
 from gallery.auth.forms import LoginForm, SetupForm
 from gallery.db import get_db
 from gallery.errors import NotFound
-from gallery.extensions import limiter, login_limit
+from gallery.extensions import account_key, failed, limiter, login_limit
 from gallery.models import Clinic, SetupToken, User, utcnow
 
 bp = Blueprint("auth", __name__)
@@ -34,6 +34,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"], endpoint="login")
 @limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"], key_func=account_key, deduct_when=failed)
 def login_page() -> Response | str | tuple[str, int]:
     form = LoginForm()
     if form.validate_on_submit():

@@ -20,7 +20,7 @@ from gallery.consent.records import effective_consent, history
 from gallery.db import get_db
 from gallery.errors import GalleryError, InvalidInput, upload_status
 from gallery.grading import GRADES
-from gallery.models import Patient, Photo, Visit
+from gallery.models import Patient, PatientAccount, Photo, Visit
 from gallery.patients.chart import progress_chart
 from gallery.patients.forms import EXPRESSION_LABELS, PatientForm, UploadForm, VisitForm
 from gallery.photos.grades import patient_progress
@@ -91,7 +91,9 @@ def timeline(patient_id: int) -> str:
     return render_template("patients/timeline.html", patient=patient, visit_form=VisitForm(),
                            expression_labels=EXPRESSION_LABELS, progress=patient_progress(patient),
                            region_labels=REGION_LABELS, grades=GRADES, chart=progress_chart(patient),
-                           consent=effective_consent(patient.id), consent_records=history(patient.id))
+                           consent=effective_consent(patient.id), consent_records=history(patient.id),
+                           portal_account=get_db().scalar(select(PatientAccount)
+                                                          .where(PatientAccount.patient_id == patient.id)))
 
 
 @bp.post("/patients/<id:patient_id>/visits")

@@ -31,8 +31,8 @@ from gallery.compare.service import render
 from gallery.consent.gate import private_image, require
 from gallery.consent.records import effective_consent, history, parse_scopes, withdraw
 from gallery.db import get_db
-from gallery.errors import InvalidInput, NotFound
-from gallery.extensions import limiter, login_limit
+from gallery.errors import Conflict, InvalidInput, NotFound
+from gallery.extensions import account_key, failed, limiter, login_limit
 from gallery.models import SCOPES, Comparison, Invitation, PatientAccount, Photo, utcnow
 from gallery.patients.chart import progress_chart
 from gallery.photos.service import blob_store
@@ -43,7 +43,15 @@ INVITATION_DAYS = 7
 
 
 def new_invitation(patient, created_by_id: int) -> str:
-    """A single-use link token valid for ``INVITATION_DAYS`` (the caller commits)."""
+    """A single-use link token valid for ``INVITATION_DAYS`` (the caller commits).
+
+    Refused for a patient who already has portal access: whoever opened the link
+    would otherwise take over their account (and their photos).
+    """
+    existing = get_db().scalar(select(PatientAccount).where(PatientAccount.patient_id == patient.id))
+    if existing is not None:
+        raise Conflict("This patient already has portal access and signs in with their own email and password; "
+                       "no new invitation is needed.")
     token = secrets.token_urlsafe(32)
     get_db().add(Invitation(clinic_id=patient.clinic_id, patient_id=patient.id,
                             token_sha256=token_sha256(token),
@@ -75,6 +83,7 @@ def _actor() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"], key_func=account_key, deduct_when=failed)
 def login() -> Response | str | tuple[str, int]:
     if request.method == "POST":
         email = request.form.get("email", "").strip().lower()
@@ -119,13 +128,13 @@ def accept(token: str) -> Response | str | tuple[str, int]:
     db = get_db()
     if db.scalar(select(PatientAccount).where(PatientAccount.email == email)):
         return render_template("portal/accept.html", error="This email is already used for a portal account."), 409
-    account = db.scalar(select(PatientAccount).where(PatientAccount.patient_id == invitation.patient_id))
-    if account is None:
-        account = PatientAccount(clinic_id=invitation.clinic_id, patient_id=invitation.patient_id, email=email,
-                                 password_hash=hash_password(password))
-        db.add(account)
-    else:  # a new invitation resets the password
-        account.email, account.password_hash = email, hash_password(password)
+    if db.scalar(select(PatientAccount).where(PatientAccount.patient_id == invitation.patient_id)):
+        # An invitation made before the account existed never replaces its login.
+        return render_template("portal/accept.html", error=(
+            "This patient already has a portal account: sign in with it.")), 409
+    account = PatientAccount(clinic_id=invitation.clinic_id, patient_id=invitation.patient_id, email=email,
+                             password_hash=hash_password(password))
+    db.add(account)
     invitation.used_at = utcnow()
     db.flush()
     audit.record("accept_invitation", "patient", invitation.patient_id, clinic_id=invitation.clinic_id,

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from gallery.auth.setup import issue_setup_link
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, Staff
 
 
 def _staff_get_routes(app):
@@ -123,3 +123,19 @@ def test_security_headers_on_every_response(client, path):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+
+
+def test_guesses_against_one_account_from_many_addresses_are_limited(make_app):
+    """Attack: password guessing spread over many addresses to dodge the per-address limit."""
+    app = make_app(RATELIMIT_ENABLED=True, GALLERY_LOGIN_RATE_LIMIT="3 per minute")
+    Staff(app).create()
+    statuses = []
+    for n in range(5):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"203.0.113.{n}"
+        statuses.append(client.post("/login", data={"email": "nurse@clinic-a.test", "password": f"guess {n}"}))
+    assert [r.status_code for r in statuses] == [401, 401, 401, 429, 429]
+    assert int(statuses[-1].headers["Retry-After"]) > 0
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "203.0.113.99"
+    assert other.post("/login", data={"email": "someone@else.test", "password": "x"}).status_code == 401

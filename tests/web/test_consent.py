@@ -185,6 +185,8 @@ def test_invitation_is_single_use_and_expires(app, client, staff, case, api):
     staff.login(client)
     page = client.post(f"/patients/{case['patient']}/invitation").get_data(as_text=True)
     token = re.search(r"/portal/accept/([\w-]+)", page).group(1)
+    page = client.post(f"/patients/{case['patient']}/invitation").get_data(as_text=True)
+    second = re.search(r"/portal/accept/([\w-]+)", page).group(1)  # sent too, before the first was used
     patient_client = app.test_client()
     form = {"email": "ann@example.test", "password": PASSWORD, "confirm": PASSWORD}
     assert patient_client.post(f"/portal/accept/{token}", data={**form, "confirm": "different"}).status_code == 422
@@ -194,14 +196,17 @@ def test_invitation_is_single_use_and_expires(app, client, staff, case, api):
     assert "not shown online" in home  # no portal consent yet
     _grant(api, case["patient"], ["portal"])
     assert "/portal/photos/1/image/thumb" in patient_client.get("/portal").get_data(as_text=True)
-    page = client.post(f"/patients/{case['patient']}/invitation").get_data(as_text=True)
-    token = re.search(r"/portal/accept/([\w-]+)", page).group(1)
+    # Attack: whoever holds another invitation link takes over the existing account (and its photos).
+    takeover = app.test_client().post(f"/portal/accept/{second}", data={**form, "email": "mallory@example.test"})
+    assert takeover.status_code == 409 and "already has a portal account" in takeover.get_data(as_text=True)
+    assert client.post(f"/patients/{case['patient']}/invitation").status_code == 409
+    assert "/portal/photos/1/image/thumb" in patient_client.get("/portal").get_data(as_text=True)  # still hers
     with app.app_context():
         db = get_db()
-        invitation = db.query(Invitation).filter_by(token_sha256=hashlib.sha256(token.encode()).hexdigest()).one()
+        invitation = db.query(Invitation).filter_by(token_sha256=hashlib.sha256(second.encode()).hexdigest()).one()
         invitation.expires_at = utcnow() - timedelta(minutes=1)
         db.commit()
-    assert app.test_client().get(f"/portal/accept/{token}").status_code == 404
+    assert app.test_client().get(f"/portal/accept/{second}").status_code == 404
 
 
 def test_patient_withdraws_in_the_portal(app, client, staff, case, api):
@@ -252,10 +257,12 @@ def test_published_consent_texts_never_change(app, client, staff):
 def test_audit_log_records_views_and_exports(app, client, staff, case, api):
     _grant(api, case["patient"], ["marketing"])
     api("POST", f"/api/v1/comparisons/{case['comparison']}/publish")
-    app.test_client().get(f"/gallery/{case['comparison']}/image.png")
+    for _ in range(3):
+        app.test_client().get(f"/gallery/{case['comparison']}")
     staff.login(client)
-    page = client.get("/audit?actor=public").get_data(as_text=True)
-    assert "public" in page and "comparison" in page
+    # Anonymous views are counted per case and day (a crowd writes no audit rows), shown to staff.
+    assert "Nothing matches" in client.get("/audit?actor=public").get_data(as_text=True)
+    assert "viewed 3 times" in client.get(f"/comparisons/{case['comparison']}").get_data(as_text=True)
     csv = client.get("/audit.csv?action=publish").get_data(as_text=True)
     assert csv.splitlines()[0] == "at,actor,action,object_type,object_id"
     assert len(csv.splitlines()) == 2 and ",publish,comparison," in csv
@@ -265,3 +272,24 @@ def test_audit_log_is_for_admins_only(app, client, staff):
     staff.create("nurse2@clinic-a.test", role="injector")
     staff.login(client, "nurse2@clinic-a.test")
     assert client.get("/audit").status_code == 403
+
+
+def test_public_image_is_rendered_once_at_publication(app, api, case, monkeypatch):
+    """Attack: a crowd of anonymous clients on a public image, each once costing an alignment and a
+    render (4-7 images/s for everyone, staff pages at 5 s meanwhile)."""
+    _grant(api, case["patient"], ["clinical", "marketing"])
+    api("POST", f"/api/v1/comparisons/{case['comparison']}/publish")
+    public = app.test_client()
+    first = public.get(f"/gallery/{case['comparison']}/image.png")
+    assert first.status_code == 200 and first.headers["Cache-Control"].startswith("no-store")
+
+    def no_render(*args, **kwargs):
+        raise AssertionError("rendered on a request")
+
+    monkeypatch.setattr("gallery.public.service.render", no_render)
+    assert [public.get(f"/gallery/{case['comparison']}/image.png").data for _ in range(3)] == [first.data] * 3
+    monkeypatch.undo()
+    # The patient now agrees to be recognisable: the stored de-identified image is re-made once.
+    _grant(api, case["patient"], ["clinical", "marketing"], identifiable=True)
+    identifiable = public.get(f"/gallery/{case['comparison']}/image.png")
+    assert identifiable.status_code == 200 and identifiable.data != first.data

@@ -28,3 +28,19 @@ def test_hsts_when_cookies_are_https_only(make_app, client):
     app = make_app(GALLERY_COOKIE_SECURE=True)
     response = app.test_client().get("/login")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_big_bodies_are_refused_outside_the_upload_routes(app, client, staff):
+    """Attack: hundreds of megabytes posted to the login form or a JSON endpoint, read into memory."""
+    staff.create()
+    token = staff.token()
+    big = b"x" * (3 * 1024 * 1024)
+    assert client.post("/login", data=big, content_type="application/x-www-form-urlencoded").status_code == 413
+    response = client.post("/api/v1/patients", data=big, content_type="application/json",
+                           headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 413 and response.get_json()["error"]["code"] == "request_entity_too_large"
+    staff.login(client)
+    patient_id = create_patient(client)
+    photo = astronaut_jpeg(8.0, quality=98)  # a photo over the small-body limit still uploads
+    assert len(photo) > 2 * 1024 * 1024
+    assert upload(client, patient_id, (photo, "big.jpg")).status_code == 302

@@ -1,0 +1,25 @@
+"""Request body limits: photo-sized bodies only where photos are uploaded.
+
+Every other route (JSON, forms, the signature pad) takes at most ``SMALL_BODY``,
+so nobody can make a worker read hundreds of megabytes into memory by posting
+them to the login form or a JSON endpoint.
+"""
+from __future__ import annotations
+
+from flask import Flask, request
+
+UPLOAD_ENDPOINTS = {"patients.upload", "api.upload_photo"}
+SMALL_BODY = 2 * 1024 * 1024  # a 60-site plan is ~20 kB, a drawn signature under 300 kB
+
+
+def init_app(app: Flask) -> None:
+    """Register before anything reads the body (the CSRF check reads the form)."""
+    # Whole multipart upload request: every file may reach the per-file limit.
+    upload_body = int(app.config["GALLERY_MAX_UPLOAD_MB"] * 1024 * 1024 * app.config["GALLERY_MAX_FILES_PER_UPLOAD"]
+                      + 1024 * 1024)
+    app.config["MAX_CONTENT_LENGTH"] = SMALL_BODY
+
+    @app.before_request
+    def _photo_sized_bodies_for_uploads() -> None:
+        if request.endpoint in UPLOAD_ENDPOINTS:
+            request.max_content_length = upload_body

@@ -46,11 +46,19 @@ class Query(Schema):
     error_messages = {"unknown": "is not a parameter of this operation."}
 
 
+# NUL and other control characters (tab and newlines aside) have no place in a name or a note,
+# and PostgreSQL refuses NUL in text outright.
+# One pattern per field (OpenAPI documents only one), valid in Python and ECMAScript alike.
+_TEXT = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+PRINTABLE = validate.Regexp(f"^{_TEXT}*$", error="must not contain control characters.")
+VISIBLE = validate.Regexp(f"^[ \\t\\r\\n]*[^\\s\\x00-\\x1f\\x7f]{_TEXT}*$",
+                          error="must not be blank or contain control characters.")
+
+
 def text(max_length: int, *, required: bool = False, blank: bool = True, **kwargs: Any) -> fields.String:
     """A string field with the app's wording; ``blank=False`` needs a visible character."""
-    validators: list[Any] = [validate.Length(max=max_length, error=f"must be at most {max_length} characters.")]
-    if not blank:
-        validators.append(validate.Regexp(r"\s*\S", error="must not be blank."))
+    validators: list[Any] = [validate.Length(max=max_length, error=f"must be at most {max_length} characters."),
+                             PRINTABLE if blank else VISIBLE]
     return fields.String(required=required, validate=validators,
                          error_messages={"required": "is required.", "invalid": "must be a string."}, **kwargs)
 
@@ -328,7 +336,7 @@ class TextVersion(fields.String):
 
 class GrantInput(Base):
     scopes = Scopes
-    text_version = TextVersion(required=True, validate=validate.Length(1, 20), error_messages={
+    text_version = TextVersion(required=True, validate=[validate.Length(1, 20), PRINTABLE], error_messages={
         "required": "is required (the version of the consent text the patient read)."})
     signed_name = text(200, required=True, blank=False, metadata={"description": "The patient's typed name."})
     marketing_identifiable = fields.Boolean(load_default=False, error_messages={"invalid": "must be true or false."})
@@ -367,14 +375,14 @@ class ConsentsOut(Schema):
 # ---- injection plans -----------------------------------------------------------------------------------------------
 
 class SiteInput(Base):
-    id = fields.String(validate=validate.Length(max=20), metadata={"description": "Kept when given, else new."})
+    id = fields.String(validate=[validate.Length(max=20), PRINTABLE], metadata={"description": "Kept when given, else new."})
     region = choice(REGION_NAMES, required=True)
     x = number(required=True, minimum=0, metadata={"description": "Display-image pixels, inside the photo."})
     y = number(required=True, minimum=0)
     units = fields.Float(required=True, allow_nan=False, validate=validate.Range(
         0, MAX_UNITS_PER_SITE, min_inclusive=False, error=f"must be above 0 and at most {MAX_UNITS_PER_SITE}."),
         error_messages={"required": "is required.", "invalid": "must be a number."})
-    label = fields.String(validate=validate.Length(max=60), load_default="")
+    label = fields.String(validate=[validate.Length(max=60), PRINTABLE], load_default="")
     note = text(500, allow_none=True, load_default="")
 
 

@@ -178,27 +178,8 @@ def render(comparison: Comparison, layout: str, *, mark: str | None = None, mont
     return encode_png(image)
 
 
-def comparison_to_json(comparison: Comparison) -> dict[str, Any]:
-    result = comparison.result
-    return {
-        "id": comparison.id,
-        "patient_id": comparison.patient_id,
-        "before": comparison.before_photo_id,
-        "after": comparison.after_photo_id,
-        "crop": comparison.crop,
-        "exposure_matched": comparison.exposure_matched,
-        "residual_mm": result["residual_mm"],
-        "regions": result["regions"],
-        "warnings": result["warnings"],
-        "created_at": comparison.created_at.isoformat(),
-        "days_since_treatment": days_since_treatment(comparison),
-    }
-
-
 def parse_photo_id(value: Any, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit() \
             or not 1 <= int(value) <= MAX_RECORD_ID:
         raise InvalidInput(f"'{field}' must be a photo id (an integer from 1 to {MAX_RECORD_ID}).")
     return int(value)
-
-

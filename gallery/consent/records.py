@@ -151,17 +151,3 @@ def withdraw(patient_clinic_id: int, patient_id: int, scopes: list[str], *, reco
             comparison.published_at = comparison.public_image_sha256 = None
             audit.record("unpublish", "comparison", comparison.id, clinic_id=patient_clinic_id, actor=actor)
     return record
-
-
-def record_to_json(record: ConsentRecord) -> dict:
-    return {
-        "id": record.id,
-        "action": record.action,
-        "scopes": record.scopes,
-        "marketing_identifiable": record.marketing_identifiable,
-        "text_version": record.text_version,
-        "signed_name": record.signed_name,
-        "signature": record.signature_png is not None,
-        "recorded_by": "patient" if record.recorded_by_patient else record.recorded_by_id,
-        "at": record.created_at.isoformat(),
-    }

@@ -159,11 +159,6 @@ def plan_etag(visit_id: int, revision: int) -> str:
     return f'"plan-{visit_id}-r{revision}"'
 
 
-def current_etag(photo: Photo) -> str:
-    plan = get_db().scalar(select(InjectionPlan).where(InjectionPlan.visit_id == photo.visit_id))
-    return plan_etag(photo.visit_id, plan.revision if plan else 0)
-
-
 def _stale(plan: InjectionPlan | None) -> PlanChanged:
     who = plan.injector.email if plan and plan.injector else "someone"
     when = f" at {plan.updated_at:%H:%M} UTC" if plan else ""

@@ -16,24 +16,25 @@ from gallery.queries import clinic_get
 bp = Blueprint("planning", __name__)
 
 
-@bp.get("/photos/<id:photo_id>/plan.json")
-@login_required
-def get_plan(photo_id: int) -> Response:
-    plan = plan_for_photo(clinic_get(Photo, photo_id))
+def _tagged(plan: dict) -> Response:
+    """The plan as JSON with its ETag, which the editor sends back as If-Match."""
     response = jsonify(plan)
     response.headers["ETag"] = plan_etag(plan["visit_id"], plan["revision"])
     return response
+
+
+@bp.get("/photos/<id:photo_id>/plan.json")
+@login_required
+def get_plan(photo_id: int) -> Response:
+    return _tagged(plan_for_photo(clinic_get(Photo, photo_id)))
 
 
 @bp.put("/photos/<id:photo_id>/plan.json")
 @login_required
 def put_plan(photo_id: int) -> Response:
     """Saved from the photo page's editor (session and CSRF header, like a form), with If-Match."""
-    plan = save_plan(clinic_get(Photo, photo_id), load(PlanInput(), request.get_json(silent=True)),
-                     request.headers.get("If-Match"))
-    response = jsonify(plan)
-    response.headers["ETag"] = plan_etag(plan["visit_id"], plan["revision"])
-    return response
+    return _tagged(save_plan(clinic_get(Photo, photo_id), load(PlanInput(), request.get_json(silent=True)),
+                             request.headers.get("If-Match")))
 
 
 @bp.get("/photos/<id:photo_id>/plan/revisions.json")

@@ -5,6 +5,7 @@ Without Chromium the browser tests are skipped, unless GALLERY_REQUIRE_BROWSER=1
 """
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import threading
@@ -74,3 +75,27 @@ def screenshot(page, name: str) -> None:
     if folder:
         os.makedirs(folder, exist_ok=True)
         page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+
+
+def photo_for_staff(app, name: str, data: bytes, expression: str = "frown") -> tuple[dict, dict[str, str]]:
+    """A staff account (nurse@clinic-a.test) and a patient with one photo uploaded through the API:
+    (the photo's JSON, the API headers)."""
+    from tests.conftest import Staff
+
+    staff = Staff(app)
+    staff.create()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {staff.token()}"}
+    patient_id = client.post("/api/v1/patients", json={"name": name}, headers=headers).get_json()["id"]
+    photo = client.post(f"/api/v1/patients/{patient_id}/photos", headers=headers, content_type="multipart/form-data",
+                        data={"file": (io.BytesIO(data), "p.jpg"), "expression": expression}).get_json()
+    return photo, headers
+
+
+def sign_in(page, server: str, email: str = "nurse@clinic-a.test") -> None:
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{server}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")

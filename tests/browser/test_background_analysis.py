@@ -1,13 +1,10 @@
 """A photo page opened while the analysis waits for a worker fills in by itself, in real Chromium."""
 from __future__ import annotations
 
-import io
-
 import pytest
 import redis
 
-from tests.browser.conftest import screenshot
-from tests.conftest import PASSWORD, Staff
+from tests.browser.conftest import photo_for_staff, screenshot, sign_in
 from tests.images import astronaut_jpeg
 from tests.web.test_scale_out import _worker
 
@@ -20,20 +17,10 @@ def live_app(make_app, redis_server):
 
 
 def test_photo_page_and_timeline_fill_in_when_the_worker_is_done(live_app, live_server, page):
-    staff = Staff(live_app)
-    staff.create()
-    api = live_app.test_client()
-    headers = {"Authorization": f"Bearer {staff.token()}"}
-    patient_id = api.post("/api/v1/patients", json={"name": "Pending"}, headers=headers).get_json()["id"]
-    photo = api.post(f"/api/v1/patients/{patient_id}/photos", headers=headers, content_type="multipart/form-data",
-                     data={"file": (io.BytesIO(astronaut_jpeg(4.0)), "p.jpg"), "expression": "frown"}).get_json()
+    photo, _ = photo_for_staff(live_app, "Pending", astronaut_jpeg(4.0))
     assert photo["analysis_status"] == "pending"
-
-    page.goto(f"{live_server}/login")
-    page.fill("#email", "nurse@clinic-a.test")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.goto(f"{live_server}/patients/{patient_id}")
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/patients/{photo['patient_id']}")
     assert page.locator(".photo-card .badge", has_text="analysing").count() == 1
     page.goto(f"{live_server}/photos/{photo['id']}")
     page.locator(".pending", has_text="Analysing this photo").wait_for()

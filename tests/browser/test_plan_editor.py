@@ -1,26 +1,13 @@
 """The injection-plan editor in real Chromium: drag, units, totals, save, reload."""
 from __future__ import annotations
 
-import io
-
-from tests.browser.conftest import screenshot
-from tests.conftest import PASSWORD, Staff
+from tests.browser.conftest import photo_for_staff, screenshot, sign_in
 from tests.images import astronaut, encode
 
 
 def test_drag_site_change_units_and_find_it_saved(live_app, live_server, page):
-    staff = Staff(live_app)
-    staff.create()
-    api = live_app.test_client()
-    headers = {"Authorization": f"Bearer {staff.token()}"}
-    patient_id = api.post("/api/v1/patients", json={"name": "Plan"}, headers=headers).get_json()["id"]
-    photo = api.post(f"/api/v1/patients/{patient_id}/photos", headers=headers, content_type="multipart/form-data",
-                     data={"file": (io.BytesIO(encode(astronaut(3.0), "JPEG")), "p.jpg"), "expression": "frown"}).get_json()
-
-    page.goto(f"{live_server}/login")
-    page.fill("#email", "nurse@clinic-a.test")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    photo, _ = photo_for_staff(live_app, "Plan", encode(astronaut(3.0), "JPEG"))
+    sign_in(page, live_server)
     page.goto(f"{live_server}/photos/{photo['id']}")
     page.locator("#plan-sites .site").nth(15).wait_for()  # (no wait_for_function: the CSP forbids eval)
     assert page.get_attribute("#plan-totals", "data-total") == "64"
@@ -52,18 +39,9 @@ def test_drag_site_change_units_and_find_it_saved(live_app, live_server, page):
 
 
 def test_editor_refuses_to_overwrite_a_colleagues_save_and_offers_a_reload(live_app, live_server, page):
-    staff = Staff(live_app)
-    staff.create()
+    photo, headers = photo_for_staff(live_app, "Two Editors", encode(astronaut(3.0), "JPEG"))
     api = live_app.test_client()
-    headers = {"Authorization": f"Bearer {staff.token()}"}
-    patient_id = api.post("/api/v1/patients", json={"name": "Two Editors"}, headers=headers).get_json()["id"]
-    photo = api.post(f"/api/v1/patients/{patient_id}/photos", headers=headers, content_type="multipart/form-data",
-                     data={"file": (io.BytesIO(encode(astronaut(3.0), "JPEG")), "p.jpg"), "expression": "frown"}).get_json()
-
-    page.goto(f"{live_server}/login")
-    page.fill("#email", "nurse@clinic-a.test")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server)
     page.goto(f"{live_server}/photos/{photo['id']}")
     page.locator("#plan-sites .site").nth(15).wait_for()
 

@@ -129,7 +129,7 @@ def test_fuzzed_requests_are_answered_as_documented(app, seeded, mode):
 
 
 def test_odd_bodies_ids_and_dates_are_4xx_never_500(app, client, staff, seeded):
-    """Attack (found by fuzzing): 50,000-deep nested JSON, 40-digit ids and year-9999 dates."""
+    """Attack (found by fuzzing): 50,000-deep nested JSON, 40-digit ids, year-9999 dates, NUL characters."""
     deep = "[" * 50_000 + "]" * 50_000
     for path in ("/api/v1/patients", "/api/v1/comparisons"):
         response = client.post(path, data=deep, content_type="application/json", headers=seeded["headers"])
@@ -141,3 +141,8 @@ def test_odd_bodies_ids_and_dates_are_4xx_never_500(app, client, staff, seeded):
     for query in ("object_id=" + "9" * 40, "until=9999-12-31", "since=0001-01-01", "until=31/12/2026"):
         response = client.get(f"/audit?{query}")
         assert response.status_code == 422, query
+    # Found by fuzzing on PostgreSQL, which cannot store NUL in text: a 500 before.
+    nul = client.post("/api/v1/patients", json={"name": "\u0000"}, headers=seeded["headers"])
+    assert nul.status_code == 422 and "control characters" in nul.get_json()["error"]["message"]
+    assert client.post("/patients/new", data={"name": "Ann\x00Lee"}).status_code == 422
+    assert client.get("/patients?q=%00").status_code == 422

@@ -115,7 +115,9 @@ def test_fuzzed_requests_are_answered_as_documented(app, seeded, mode):
         for path_parameters in ({}, {k: v for k, v in seeded["ids"].items() if f"{{{k}}}" in operation.path}):
             strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters or None)
 
-            @settings(max_examples=15, deadline=None, database=None,
+            # Derandomized: CI replays the same requests, so a red run is reproducible (new ground is
+            # covered by changing the document, which changes what is generated).
+            @settings(max_examples=15, deadline=None, database=None, derandomize=True,
                       suppress_health_check=list(HealthCheck))
             @given(case=strategy)
             def run(case):

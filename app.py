@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from gallery import cli, db, errors, limits, queue, security, storage
+from gallery import cli, db, errors, limits, queue, ratelimits, security, storage
 from gallery.api.declare import init_api
 from gallery.api.docs import bp as api_docs_bp
 from gallery.api.views import bp as api_bp
@@ -42,7 +42,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings["GALLERY_COOKIE_SECURE"],
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         WTF_CSRF_TIME_LIMIT=None,  # tokens are tied to the session, which expires itself
-        RATELIMIT_STORAGE_URI=settings["GALLERY_RATE_LIMIT_STORAGE"],
+        # Shared by every process of this host by default (see gallery.ratelimits); Redis for several hosts.
+        RATELIMIT_STORAGE_URI=settings["GALLERY_RATE_LIMIT_STORAGE"]
+        or f"{ratelimits.SCHEME}://{settings['GALLERY_DATA_DIR']}/ratelimits.sqlite3",
         RATELIMIT_ENABLED=settings.get("RATELIMIT_ENABLED", True),
         RATELIMIT_HEADERS_ENABLED=True,  # a refused client is told when to retry (Retry-After)
     )

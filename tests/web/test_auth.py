@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from gallery.auth.setup import issue_setup_link
+from gallery.ratelimits import SCHEME, SQLiteStorage
 from tests.conftest import PASSWORD, Staff
 
 
@@ -139,3 +143,16 @@ def test_guesses_against_one_account_from_many_addresses_are_limited(make_app):
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = "203.0.113.99"
     assert other.post("/login", data={"email": "someone@else.test", "password": "x"}).status_code == 401
+
+
+def test_limits_are_shared_by_the_processes_of_a_host(app, tmp_path):
+    """Attack: guesses spread over gunicorn's workers, each of which counted on its own (27 a minute
+    against a limit of 10 with 2 workers). Two other processes and this one count in one place."""
+    assert app.config["RATELIMIT_STORAGE_URI"].startswith(f"{SCHEME}://")
+    uri = f"{SCHEME}://{tmp_path / 'limits.sqlite3'}"
+    code = f"from gallery.ratelimits import SQLiteStorage; SQLiteStorage({uri!r}).incr('login/203.0.113.7', 60)"
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+    storage = SQLiteStorage(uri)
+    assert storage.incr("login/203.0.113.7", 60) == 3
+    assert storage.get("login/203.0.113.7") == 3 and storage.get("login/elsewhere") == 0

@@ -8,8 +8,8 @@ from datetime import date, datetime
 import numpy as np
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import undefer
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import undefer
 
 from gallery import audit
 from gallery.auth import current_user

@@ -10,6 +10,7 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from uploads.errors import (
@@ -135,6 +136,12 @@ def _handle_http(error: HTTPException) -> Response:
     return error_response(status, (error.name or "error").lower().replace(" ", "_"), message)
 
 
+def _handle_unwritable(error: OperationalError) -> Response:
+    log.exception("database error on %s", request.path)
+    return error_response(503, "unavailable", "The database cannot be written right now (the disk may be full); "
+                                              "nothing was saved. Try again later.")
+
+
 def _handle_unexpected(error: Exception) -> Response:
     log.exception("unhandled error on %s", request.path)
     return error_response(500, "internal_error", "Something went wrong on our side. The error has been logged.")
@@ -145,4 +152,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(UploadError, _handle_upload)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(OperationalError, _handle_unwritable)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -19,7 +19,7 @@ from landmarks.draw import REGION_COLOURS
 from landmarks.quality import QualityLimits
 from uploads.decode import decode, open_upright
 from uploads.derive import DISPLAY_MIN_LONG_SIDE_PX, display_image, encode_derivatives, encode_line_overlay
-from uploads.store import BlobStore, sha256_hex
+from uploads.store import Store, sha256_hex
 from uploads.validate import MIME_TYPES, validate_bytes
 
 
@@ -89,10 +89,19 @@ def measure(original: bytes, size: tuple[int, int], limits: UploadLimits,
     return MeasuredPhoto(analysis=analysis, lines=lines)
 
 
-def store_prepared(store: BlobStore, prepared: PreparedPhoto) -> list[tuple[str, str]]:
-    """Write original and derivatives; return the (sha256, variant) blobs this call created."""
-    created = []
-    for variant, data in (("original", prepared.original), *prepared.derivatives.items()):
-        if store.put(prepared.sha256, variant, data):
-            created.append((prepared.sha256, variant))
+def store_prepared(store: Store, prepared: PreparedPhoto) -> list[tuple[str, str]]:
+    """Write original and derivatives; return the (sha256, variant) blobs this call created.
+
+    All or nothing: if one write fails (a full disk, a read-only store), the blobs
+    this call already wrote are removed before the error is raised.
+    """
+    created: list[tuple[str, str]] = []
+    try:
+        for variant, data in (("original", prepared.original), *prepared.derivatives.items()):
+            if store.put(prepared.sha256, variant, data):
+                created.append((prepared.sha256, variant))
+    except BaseException:
+        for sha256, variant in created:
+            store.delete(sha256, variant)
+        raise
     return created

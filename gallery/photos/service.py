@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime
 
 import numpy as np
+from botocore.exceptions import BotoCoreError, ClientError
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -117,7 +118,12 @@ def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,
     when = taken_at or prepared.taken_at or utcnow()
     visit = visit_for(patient, when.date(), visit_id)
     store = blob_store()
-    created = store_prepared(store, prepared)
+    try:
+        created = store_prepared(store, prepared)
+    except (OSError, BotoCoreError, ClientError):
+        log.exception("photo for patient %s not stored", patient.id)
+        raise Unavailable("The photo could not be stored (the photo store is full or cannot be written); "
+                          "nothing was saved. Try again later or tell the clinic's administrator.") from None
     user = current_user()
     photo = Photo(
         clinic_id=patient.clinic_id, patient_id=patient.id, visit_id=visit.id, sha256=prepared.sha256,

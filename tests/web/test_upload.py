@@ -142,3 +142,43 @@ def test_missing_expression_is_a_clear_error(app, logged_in):
     response = upload(logged_in, patient_id, (astronaut_jpeg(), "a.jpg"), expression="grin")
     assert response.status_code in (400, 422)
     assert _photo_count(app) == 0
+
+
+def test_a_full_disk_refuses_writes_with_503_and_keeps_reads_working(app, logged_in, staff, monkeypatch):
+    """Accident: the disk fills up. Uploads and edits must say so (503) and leave nothing half-written;
+    reading charts must keep working even though their audit rows cannot be written."""
+    import errno
+
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    from uploads.store import BlobStore
+
+    patient_id = create_patient(logged_in)
+    upload(logged_in, patient_id, (astronaut_jpeg(), "a.jpg"))
+    files_before = stored_files(app)
+    real_write = BlobStore._write
+    calls = []
+
+    def full_after_one(path, data):  # the original fits, the display image does not
+        calls.append(path)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(path, data)
+
+    monkeypatch.setattr(BlobStore, "_write", staticmethod(full_after_one))
+    response = upload(logged_in, patient_id, (astronaut_jpeg(2.5), "b.jpg"))
+    assert response.status_code == 503 and "nothing was saved" in response.get_data(as_text=True)
+    assert stored_files(app) == files_before and _photo_count(app) == 1
+    monkeypatch.undo()
+
+    def disk_full(self):
+        raise OperationalError("COMMIT", {}, Exception("database or disk is full"))
+
+    token = staff.token()
+    monkeypatch.setattr(Session, "commit", disk_full)
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert api.get("/api/v1/photos/1", headers=headers).status_code == 200  # the read works
+    created = api.post("/api/v1/patients", json={"name": "New"}, headers=headers)
+    assert created.status_code == 503 and created.get_json()["error"]["code"] == "unavailable"

@@ -8,6 +8,8 @@ the patient's identifiable choice changed since.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -44,18 +46,21 @@ def public_image(comparison: Comparison, consent: EffectiveConsent) -> bytes:
     return data
 
 
-def count_view(comparison: Comparison) -> None:
-    """One more anonymous view of ``comparison`` today."""
+def count_views(comparisons: Iterable[Comparison]) -> None:
+    """One more anonymous view today of each of ``comparisons``, in one commit (a gallery page
+    shows many cases: one transaction, not one per case)."""
     db = get_db()
     today = utcnow().date()
-    bump = update(PublicView).where(PublicView.comparison_id == comparison.id, PublicView.day == today) \
-        .values(views=PublicView.views + 1)
-    if db.execute(bump).rowcount == 0:
-        try:
-            with db.begin_nested():
-                db.add(PublicView(clinic_id=comparison.clinic_id, comparison_id=comparison.id, day=today, views=1))
-        except IntegrityError:  # another request made today's row first
-            db.execute(bump)
+    for comparison in comparisons:
+        bump = update(PublicView).where(PublicView.comparison_id == comparison.id, PublicView.day == today) \
+            .values(views=PublicView.views + 1)
+        if db.execute(bump).rowcount == 0:
+            try:
+                with db.begin_nested():
+                    db.add(PublicView(clinic_id=comparison.clinic_id, comparison_id=comparison.id, day=today,
+                                      views=1))
+            except IntegrityError:  # another request made today's row first
+                db.execute(bump)
     db.commit()
 
 

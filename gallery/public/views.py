@@ -15,7 +15,7 @@ from gallery.errors import NotFound
 from gallery.extensions import limiter, public_limit
 from gallery.models import Comparison, ShareLink, utcnow
 from gallery.photos.views import REGION_LABELS
-from gallery.public.service import count_view, public_image
+from gallery.public.service import count_views, public_image
 
 bp = Blueprint("public", __name__)
 # Anonymous and cheap now, but not free: a crawler or a flood is slowed per address.
@@ -42,8 +42,7 @@ def gallery() -> str:
                                  .order_by(Comparison.published_at.desc())).all()
     cases = [c for c in published if permits(c.patient_id, "public")
              and (region is None or region in _regions(c))]
-    for case in cases:
-        count_view(case)
+    count_views(cases)
     return render_template("public/gallery.html", cases=cases, region=region, region_labels=REGION_LABELS,
                            regions_of=_regions)
 
@@ -52,7 +51,7 @@ def gallery() -> str:
 def case(comparison_id: int) -> str:
     comparison = _published(comparison_id)
     consent = require(comparison.patient_id, "public")
-    count_view(comparison)
+    count_views([comparison])
     return render_template("public/case.html", comparison=comparison, identifiable=consent.marketing_identifiable,
                            region_labels=REGION_LABELS, regions=_regions(comparison))
 

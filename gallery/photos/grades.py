@@ -72,9 +72,14 @@ def graded_indexes(clinic_id: int, region: str) -> tuple[list[float], list[int]]
     return [value for _, value in rows], [grades[photo_id] for photo_id, _ in rows]
 
 
-def clinic_calibrations(clinic_id: int) -> dict[str, Calibration | None]:
-    """Per region, the calibration from this clinic's grades, or None while there is none."""
-    return {region: calibrate(*graded_indexes(clinic_id, region)) for region in ASSESSED_EXPRESSION}
+def clinic_calibrations(clinic_id: int, expression: str) -> dict[str, Calibration | None]:
+    """Per region, the calibration from this clinic's grades, or None while there is none.
+
+    Only the regions graded at ``expression`` are fitted (a photo of another
+    expression gets no suggestion there): the fit runs on every photo page.
+    """
+    return {region: calibrate(*graded_indexes(clinic_id, region)) if graded_at == expression else None
+            for region, graded_at in ASSESSED_EXPRESSION.items()}
 
 
 def suggested_grade(photo: Photo, region: str, calibration: Calibration | None) -> int | None:

@@ -35,7 +35,7 @@ def detail(photo_id: int) -> str:
     audit.viewed("photo", photo.id)
     regions = photo.analysis.get("regions") or {}
     grades = latest_grades([photo.id])
-    calibrations = clinic_calibrations(photo.clinic_id)
+    calibrations = clinic_calibrations(photo.clinic_id, photo.expression)
     figures = [
         {
             "name": name, "label": label, "short": SHORT_LABELS[name], "region": regions.get(name),

@@ -45,8 +45,6 @@ def seed(data_dir: str) -> tuple[int, int, int, str]:
     from app import create_app
     from gallery.auth import hash_password, new_api_token
     from gallery.db import get_db
-    from sqlalchemy import select
-
     from gallery.models import Clinic, Patient, Photo, User, Visit
 
     app = create_app({"GALLERY_DATA_DIR": data_dir, "GALLERY_QUEUE_URL": "immediate", "RATELIMIT_ENABLED": False})
@@ -83,14 +81,12 @@ def seed(data_dir: str) -> tuple[int, int, int, str]:
                 visit = Visit(clinic_id=source.clinic_id, patient_id=patient, visit_date=day.date())
                 db.add(visit)
                 db.flush()
-            db.add(Photo(clinic_id=source.clinic_id, patient_id=patient, visit_id=visit.id, sha256=sha,
-                         content_type="image/jpeg", original_size=source.original_size, width=source.width,
-                         height=source.height, taken_at=day + timedelta(minutes=n % 4),
-                         expression=("rest", "frown", "raise", "smile")[n % 4], analysis={},
-                         analysis_version=0))
-            db.flush()
-            db.scalars(select(Photo).order_by(Photo.id.desc()).limit(1)).one().record_analysis(
-                source.analysis, source.analysis_version)
+            photo = Photo(clinic_id=source.clinic_id, patient_id=patient, visit_id=visit.id, sha256=sha,
+                          content_type="image/jpeg", original_size=source.original_size, width=source.width,
+                          height=source.height, taken_at=day + timedelta(minutes=n % 4),
+                          expression=("rest", "frown", "raise", "smile")[n % 4])
+            photo.record_analysis(source.analysis, source.analysis_version)
+            db.add(photo)
         db.commit()
     comparison = client.post("/api/v1/comparisons", json={"before": first["id"], "after": first["id"] + 4},
                              headers=headers).get_json()["id"]

@@ -83,10 +83,10 @@ def get_patient(patient_id: int) -> Patient:
 
 @bp.post("/patients/<id:patient_id>/photos")
 @bp.arguments(schemas.UploadForm, location="multipart")
-@bp.response(201, schemas.PhotoOut, description="Stored and analysed.")
+@bp.response(201, schemas.PhotoOut, description="Stored; analysis_status is pending until the analysis is done.")
 @bp.alt_response(200, schema=schemas.PhotoOut, description="These exact bytes were already uploaded: that photo.")
 def upload_photo(form: dict[str, Any], patient_id: int) -> tuple[Photo, int]:
-    """Upload a photo; it is analysed before the response."""
+    """Upload a photo; it is analysed in the background (poll the photo until analysis_status is done)."""
     patient = clinic_get(Patient, patient_id)
     file: FileStorage = form["file"]
     photo, created = add_photo(patient, file.read(), filename=file.filename or "", expression=form["expression"],

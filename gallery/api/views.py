@@ -204,16 +204,24 @@ def grant_consent(body: dict[str, Any], patient_id: int) -> dict[str, Any]:
 
 @bp.post("/patients/<id:patient_id>/consents/withdraw")
 @bp.arguments(schemas.WithdrawInput)
-@bp.response(201, schemas.ConsentsOut)
-def withdraw_consent(body: dict[str, Any], patient_id: int) -> dict[str, Any]:
-    """Withdraw scopes; publication and share links stop at once."""
+@bp.response(201, schemas.ConsentsOut, description="The withdrawal was recorded.")
+@bp.alt_response(200, schema=schemas.ConsentsOut,
+                 description="None of the scopes was in force: nothing recorded, the state is unchanged.")
+def withdraw_consent(body: dict[str, Any], patient_id: int) -> tuple[dict[str, Any], int]:
+    """Withdraw scopes; publication and share links stop at once.
+
+    Only scopes in force are withdrawn and recorded; a withdrawal of nothing held
+    records nothing and answers 200 with the unchanged state.
+    """
     patient = clinic_get(Patient, patient_id)
     record = withdraw(patient.clinic_id, patient.id, sorted(set(body["scopes"]), key=SCOPES.index),
                       recorded_by_id=g.user.id)
+    if record is None:
+        return _consents(patient), 200
     get_db().flush()
     audit.record("withdraw_consent", "consent", record.id)
     get_db().commit()
-    return _consents(patient)
+    return _consents(patient), 201
 
 
 PLAN_TAG = {"ETag": {"description": "The plan's revision: send it back as If-Match to save.",

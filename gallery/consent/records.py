@@ -125,13 +125,19 @@ def grant(patient_clinic_id: int, patient_id: int, scopes: list[str], *, text_ve
 
 
 def withdraw(patient_clinic_id: int, patient_id: int, scopes: list[str], *, recorded_by_id: int | None,
-             by_patient: bool = False, signed_name: str = "") -> ConsentRecord:
+             by_patient: bool = False, signed_name: str = "") -> ConsentRecord | None:
     """Add a withdrawal record and end, for good, what the withdrawn scopes allowed (the caller commits).
 
+    Only scopes in force are withdrawn: withdrawing what is not held records
+    nothing and returns None, so the history a patient reads holds real changes only.
     Withdrawing ``portal`` revokes the patient's share links; withdrawing ``marketing``
     takes their cases out of the public gallery. A later consent does not bring either
     back: the clinic shares or publishes again, knowingly.
     """
+    held = effective_consent(patient_id)
+    scopes = [scope for scope in scopes if held.allows(scope)]
+    if not scopes:
+        return None
     record = ConsentRecord(clinic_id=patient_clinic_id, patient_id=patient_id, action="withdraw", scopes=scopes,
                            signed_name=signed_name[:200], recorded_by_id=recorded_by_id,
                            recorded_by_patient=by_patient)
@@ -151,3 +157,15 @@ def withdraw(patient_clinic_id: int, patient_id: int, scopes: list[str], *, reco
             comparison.published_at = comparison.public_image_sha256 = None
             audit.record("unpublish", "comparison", comparison.id, clinic_id=patient_clinic_id, actor=actor)
     return record
+
+
+def describe_withdrawal(asked: list[str], record: ConsentRecord | None) -> str:
+    """What a withdrawal changed, in words for the person who asked for it."""
+    done = record.scopes if record is not None else []
+    not_held = [scope for scope in asked if scope not in done]
+    parts = [f"Withdrawn: {', '.join(done)}. This applies from now on."] if done else []
+    if not_held:
+        parts.append(f"Nothing recorded for {', '.join(not_held)}: "
+                     f"{'it was' if len(not_held) == 1 else 'they were'} not given.")
+    return " ".join(parts)
+

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from gallery import audit
 from gallery.auth import current_user, login_required, token_sha256
 from gallery.consent.records import (
+    describe_withdrawal,
     effective_consent,
     grant,
     parse_scopes,
@@ -58,12 +59,14 @@ def record(patient_id: int) -> Response | str:
 @login_required
 def withdraw_page(patient_id: int) -> Response:
     patient = clinic_get(Patient, patient_id)
-    entry = withdraw(patient.clinic_id, patient.id, parse_scopes(request.form.getlist("scopes")),
+    scopes = parse_scopes(request.form.getlist("scopes"))
+    entry = withdraw(patient.clinic_id, patient.id, scopes,
                      recorded_by_id=current_user().id, signed_name=request.form.get("signed_name", ""))
-    get_db().flush()
-    audit.record("withdraw_consent", "consent", entry.id)
-    get_db().commit()
-    flash("Withdrawal recorded; it applies from now on.")
+    if entry is not None:
+        get_db().flush()
+        audit.record("withdraw_consent", "consent", entry.id)
+        get_db().commit()
+    flash(describe_withdrawal(scopes, entry))
     return redirect(url_for("patients.timeline", patient_id=patient.id))
 
 

@@ -29,7 +29,7 @@ from gallery.auth import hash_password, password_matches, token_sha256
 from gallery.auth.forms import MIN_PASSWORD_LENGTH
 from gallery.compare.service import render
 from gallery.consent.gate import private_image, require
-from gallery.consent.records import effective_consent, history, parse_scopes, withdraw
+from gallery.consent.records import describe_withdrawal, effective_consent, history, parse_scopes, withdraw
 from gallery.db import get_db
 from gallery.errors import Conflict, InvalidInput, NotFound
 from gallery.extensions import account_key, failed, limiter, login_limit
@@ -204,8 +204,9 @@ def withdraw_consent() -> Response:
         raise InvalidInput("Choose what to withdraw.")
     record = withdraw(patient.clinic_id, patient.id, scopes, recorded_by_id=None, by_patient=True,
                       signed_name=patient.name)
-    get_db().flush()
-    audit.record("withdraw_consent", "consent", record.id, clinic_id=patient.clinic_id, actor=_actor())
-    get_db().commit()
-    flash(f"Withdrawn: {', '.join(scopes)}. This applies from now on.")
+    if record is not None:
+        get_db().flush()
+        audit.record("withdraw_consent", "consent", record.id, clinic_id=patient.clinic_id, actor=_actor())
+        get_db().commit()
+    flash(describe_withdrawal(scopes, record))
     return redirect(url_for("portal.home"))

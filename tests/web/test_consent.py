@@ -62,6 +62,18 @@ def test_history_is_append_only_and_folds_in_order(api, case):
     assert body["history"][0]["scopes"] == ["clinical", "portal", "marketing"]  # the grant is unchanged
 
 
+def test_withdrawing_what_is_not_held_records_nothing(api, case):
+    _grant(api, case["patient"], ["clinical", "portal"])
+    path = f"/api/v1/patients/{case['patient']}/consents/withdraw"
+    for _ in range(20):
+        repeat = api("POST", path, json={"scopes": ["education"]})
+        assert repeat.status_code == 200 and repeat.get_json()["scopes"] == ["clinical", "portal"]
+    partly = api("POST", path, json={"scopes": ["portal", "education"]})
+    assert partly.status_code == 201
+    history = partly.get_json()["history"]
+    assert [(h["action"], h["scopes"]) for h in history] == [("grant", ["clinical", "portal"]), ("withdraw", ["portal"])]
+
+
 def test_fold_applies_records_in_time_order():
     t = utcnow()
     records = [ConsentRecord(id=2, action="withdraw", scopes=["portal"], created_at=t + timedelta(seconds=1)),
@@ -221,6 +233,9 @@ def test_patient_withdraws_in_the_portal(app, client, staff, case, api):
     assert patient.get("/portal/photos/1/image/display").status_code == 404
     history = api("GET", f"/api/v1/patients/{case['patient']}/consents").get_json()["history"]
     assert history[-1]["action"] == "withdraw" and history[-1]["recorded_by"] == "patient"
+    again = patient.post("/portal/consents/withdraw", data={"scopes": ["portal"]}, follow_redirects=True)
+    assert "Nothing recorded for portal: it was not given." in again.get_data(as_text=True)
+    assert len(api("GET", f"/api/v1/patients/{case['patient']}/consents").get_json()["history"]) == len(history)
 
 
 def test_portal_login_is_rate_limited(make_app):

@@ -313,6 +313,12 @@ class ShareLinkOut(Schema):
     expires_at = Instant(required=True)
 
 
+class InvitationOut(Schema):
+    url = fields.Url(required=True, metadata={
+        "description": "The portal invitation for the patient: single use, shown once, never stored."})
+    expires_at = Instant(required=True)
+
+
 # ---- consent -------------------------------------------------------------------------------------------------------
 
 Scopes = fields.List(choice(SCOPES), required=True, validate=validate.Length(min=1, error="must not be empty."),

@@ -24,6 +24,7 @@ from gallery.db import get_db
 from gallery.errors import Conflict, Unauthorized
 from gallery.extensions import csrf, limiter, login_limit
 from gallery.models import SCOPES, Comparison, Patient, Photo
+from gallery.portal.views import new_invitation
 from gallery.photos.images import image_response
 from gallery.photos.service import add_photo
 from gallery.planning.service import plan_etag, plan_for_photo, plan_revisions, save_plan
@@ -164,6 +165,22 @@ def share(body: dict[str, int], comparison_id: int) -> dict[str, Any]:
     comparison = clinic_get(Comparison, comparison_id)
     token, link = new_share_link(comparison, body["expires_in_days"])
     return {"id": link.id, "url": url_for("public.shared", token=token, _external=True), "expires_at": link.expires_at}
+
+
+@bp.post("/patients/<id:patient_id>/invitations")
+@bp.response(201, schemas.InvitationOut)
+@bp.alt_response(409, schema=schemas.ApiError, description="The patient already has portal access.")
+def invite(patient_id: int) -> dict[str, Any]:
+    """A portal invitation link for the clinic's own system (an EMR) to send to the patient.
+
+    The same link as the patient page's invitation: single use, valid for seven days,
+    refused once the patient has a portal account.
+    """
+    patient = clinic_get(Patient, patient_id)
+    token, invitation = new_invitation(patient, g.user.id)
+    audit.record("invite", "patient", patient.id)
+    get_db().commit()
+    return {"url": url_for("portal.accept", token=token, _external=True), "expires_at": invitation.expires_at}
 
 
 @bp.get("/consent-texts")

@@ -86,7 +86,7 @@ def receipt(record_id: int) -> str:
 @login_required
 def invite(patient_id: int) -> str:
     patient = clinic_get(Patient, patient_id)
-    token = new_invitation(patient, current_user().id)
+    token, _ = new_invitation(patient, current_user().id)
     audit.record("invite", "patient", patient.id)
     get_db().commit()
     return render_template("consent/invitation.html", patient=patient, days=INVITATION_DAYS,

@@ -42,8 +42,8 @@ bp = Blueprint("portal", __name__, url_prefix="/portal")
 INVITATION_DAYS = 7
 
 
-def new_invitation(patient, created_by_id: int) -> str:
-    """A single-use link token valid for ``INVITATION_DAYS`` (the caller commits).
+def new_invitation(patient, created_by_id: int) -> tuple[str, Invitation]:
+    """A single-use link token valid for ``INVITATION_DAYS``, and its record (the caller commits).
 
     Refused for a patient who already has portal access: whoever opened the link
     would otherwise take over their account (and their photos).
@@ -53,10 +53,10 @@ def new_invitation(patient, created_by_id: int) -> str:
         raise Conflict("This patient already has portal access and signs in with their own email and password; "
                        "no new invitation is needed.")
     token = secrets.token_urlsafe(32)
-    get_db().add(Invitation(clinic_id=patient.clinic_id, patient_id=patient.id,
-                            token_sha256=token_sha256(token),
-                            expires_at=utcnow() + timedelta(days=INVITATION_DAYS), created_by_id=created_by_id))
-    return token
+    invitation = Invitation(clinic_id=patient.clinic_id, patient_id=patient.id, token_sha256=token_sha256(token),
+                            expires_at=utcnow() + timedelta(days=INVITATION_DAYS), created_by_id=created_by_id)
+    get_db().add(invitation)
+    return token, invitation
 
 
 def current_account() -> PatientAccount | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pytest
@@ -219,6 +219,20 @@ def test_invitation_is_single_use_and_expires(app, client, staff, case, api):
         invitation.expires_at = utcnow() - timedelta(minutes=1)
         db.commit()
     assert app.test_client().get(f"/portal/accept/{second}").status_code == 404
+
+
+def test_emr_gets_an_invitation_link_through_the_api(app, api, case):
+    response = api("POST", f"/api/v1/patients/{case['patient']}/invitations")
+    assert response.status_code == 201
+    body = response.get_json()
+    token = re.search(r"/portal/accept/([\w-]+)$", body["url"]).group(1)
+    expires = datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
+    assert timedelta(days=6, hours=23) < expires - datetime.now(timezone.utc) <= timedelta(days=7)
+    form = {"email": "ann@example.test", "password": PASSWORD, "confirm": PASSWORD}
+    assert app.test_client().post(f"/portal/accept/{token}", data=form).status_code == 302
+    again = api("POST", f"/api/v1/patients/{case['patient']}/invitations")
+    assert again.status_code == 409 and "already has portal access" in again.get_json()["error"]["message"]
+    assert api("POST", "/api/v1/patients/999/invitations").status_code == 404
 
 
 def test_patient_withdraws_in_the_portal(app, client, staff, case, api):

@@ -36,6 +36,13 @@ DEFAULT_TEXT = {
     ),
 }
 MAX_SIGNATURE_BYTES = 200_000
+# What each scope means, in the words of the consent text, for the patient reading their choices.
+SCOPE_WORDS = {
+    "clinical": "Photos kept in your clinical record, seen by the care team",
+    "portal": "Seeing your photos here, and in links the clinic sends you",
+    "education": "Teaching health professionals, without your name or eyes",
+    "marketing": "The clinic's public before-and-after gallery",
+}
 
 
 @dataclass(frozen=True)

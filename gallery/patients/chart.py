@@ -13,8 +13,27 @@ from datetime import date
 
 from gallery.models import Patient
 
-WIDTH, HEIGHT = 720, 280
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 36
+LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A chart's drawing size in SVG units and how much text it carries.
+
+    The wide layout suits a desk screen; the narrow one is drawn for a phone, where
+    the SVG is scaled to about 320 CSS px: fewer labels at the stylesheet's 14-unit
+    text keep it at 12 CSS px or more instead of shrinking the wide chart until it
+    cannot be read.
+    """
+    name: str
+    width: int
+    height: int
+    y_ticks: int
+    min_label_gap: int  # SVG units between two date labels' anchors (a label is about 72 wide)
+
+
+WIDE = Layout("wide", 720, 280, 5, 110)
+NARROW = Layout("narrow", 340, 240, 3, 110)
 
 
 @dataclass(frozen=True)
@@ -30,16 +49,29 @@ class Series:
 
 @dataclass(frozen=True)
 class Chart:
+    layout: Layout
     series: list[Series]
     treatments: list[tuple[float, date]]
     method_changes: list[tuple[float, date]]
     y_ticks: list[tuple[float, float]]
-    x_ticks: list[tuple[float, str]]
-    width: int = WIDTH
-    height: int = HEIGHT
+    x_ticks: list[tuple[float, str, str]]  # x, label, text-anchor
+
+    @property
+    def plot_bottom(self) -> int:
+        return self.layout.height - BOTTOM
+
+    @property
+    def plot_right(self) -> int:
+        return self.layout.width - RIGHT
 
 
-def progress_chart(patient: Patient) -> Chart | None:
+def progress_charts(patient: Patient) -> list[Chart]:
+    """The wide and the narrow chart (the page shows the one that fits); empty until there is a trend."""
+    charts = [progress_chart(patient, layout) for layout in (WIDE, NARROW)]
+    return [chart for chart in charts if chart is not None]
+
+
+def progress_chart(patient: Patient, layout: Layout = WIDE) -> Chart | None:
     """None until the patient has measured photos on two different days."""
     samples = [(photo.taken_at.date(), photo.expression, name, value,
                 photo.summary.get("measurement_standard") or f"v{photo.analysis_version}")
@@ -53,8 +85,9 @@ def progress_chart(patient: Patient) -> Chart | None:
     first, last = min(days + treated), max(days + treated)
     span = max((last - first).days, 1)
     top_value = max(s[3] for s in samples) * 1.1 or 1.0
-    x = lambda day: LEFT + (day - first).days / span * (WIDTH - LEFT - RIGHT)  # noqa: E731
-    y = lambda value: TOP + (1 - value / top_value) * (HEIGHT - TOP - BOTTOM)  # noqa: E731
+    width, height = layout.width, layout.height
+    x = lambda day: LEFT + (day - first).days / span * (width - LEFT - RIGHT)  # noqa: E731
+    y = lambda value: TOP + (1 - value / top_value) * (height - TOP - BOTTOM)  # noqa: E731
     grouped: dict[tuple[str, str, str], list[tuple[date, float]]] = {}
     for day, expression, name, value, standard in samples:
         grouped.setdefault((name, expression, standard), []).append((day, value))
@@ -62,7 +95,25 @@ def progress_chart(patient: Patient) -> Chart | None:
               for (name, expression, _), values in sorted(grouped.items())]
     by_day = sorted({(day, standard) for day, *_, standard in samples})
     changes = [day for (_, before), (day, after) in zip(by_day, by_day[1:]) if before != after]
-    y_ticks = [(y(top_value * i / 4), round(top_value * i / 4, 1)) for i in range(5)]
-    x_ticks = [(x(d), d.strftime("%d %b %y")) for d in days]
-    return Chart(series=series, treatments=[(x(d), d) for d in treated],
-                 method_changes=[(x(d), d) for d in changes], y_ticks=y_ticks, x_ticks=x_ticks)
+    steps = layout.y_ticks - 1
+    y_ticks = [(y(top_value * i / steps), round(top_value * i / steps, 1)) for i in range(layout.y_ticks)]
+    return Chart(layout=layout, series=series, treatments=[(x(d), d) for d in treated],
+                 method_changes=[(x(d), d) for d in changes], y_ticks=y_ticks,
+                 x_ticks=_date_labels([(x(d), d) for d in days], layout))
+
+
+def _date_labels(days: list[tuple[float, date]], layout: Layout) -> list[tuple[float, str, str]]:
+    """Labels for the photo days that fit without overlapping: always the first and the last."""
+    kept: list[tuple[float, date]] = []
+    for position, day in days:
+        if not kept or position - kept[-1][0] >= layout.min_label_gap:
+            kept.append((position, day))
+    if kept[-1][1] != days[-1][1]:
+        if len(kept) > 1 and days[-1][0] - kept[-1][0] < layout.min_label_gap:
+            kept.pop()
+        kept.append(days[-1])
+    labels = []
+    for index, (position, day) in enumerate(kept):
+        anchor = "start" if index == 0 else "end" if index == len(kept) - 1 else "middle"
+        labels.append((position, day.strftime("%d %b %y"), anchor))
+    return labels

@@ -21,7 +21,7 @@ from gallery.db import get_db
 from gallery.errors import GalleryError, InvalidInput, upload_status
 from gallery.grading import GRADES
 from gallery.models import Patient, PatientAccount, Photo, Visit
-from gallery.patients.chart import progress_chart
+from gallery.patients.chart import progress_charts
 from gallery.patients.forms import EXPRESSION_LABELS, PatientForm, UploadForm, VisitForm
 from gallery.photos.grades import patient_progress
 from gallery.photos.service import add_photo
@@ -90,7 +90,7 @@ def timeline(patient_id: int) -> str:
     audit.viewed("patient", patient.id)
     return render_template("patients/timeline.html", patient=patient, visit_form=VisitForm(),
                            expression_labels=EXPRESSION_LABELS, progress=patient_progress(patient),
-                           region_labels=REGION_LABELS, grades=GRADES, chart=progress_chart(patient),
+                           region_labels=REGION_LABELS, grades=GRADES, charts=progress_charts(patient),
                            consent=effective_consent(patient.id), consent_records=history(patient.id),
                            portal_account=get_db().scalar(select(PatientAccount)
                                                           .where(PatientAccount.patient_id == patient.id)))

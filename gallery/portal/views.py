@@ -29,12 +29,20 @@ from gallery.auth import hash_password, password_matches, token_sha256
 from gallery.auth.forms import MIN_PASSWORD_LENGTH
 from gallery.compare.service import render
 from gallery.consent.gate import private_image, require
-from gallery.consent.records import describe_withdrawal, effective_consent, history, parse_scopes, withdraw
+from gallery.consent.records import (
+    SCOPE_WORDS,
+    describe_withdrawal,
+    effective_consent,
+    history,
+    parse_scopes,
+    withdraw,
+)
 from gallery.db import get_db
 from gallery.errors import Conflict, InvalidInput, NotFound
 from gallery.extensions import account_key, failed, limiter, login_limit
 from gallery.models import SCOPES, Comparison, Invitation, PatientAccount, Photo, utcnow
-from gallery.patients.chart import progress_chart
+from gallery.patients.chart import progress_charts
+from gallery.patients.plain_words import area_changes
 from gallery.photos.service import blob_store
 from gallery.photos.views import REGION_LABELS
 
@@ -155,8 +163,9 @@ def home() -> str:
     if can_view:
         audit.viewed("patient", patient.id, clinic_id=patient.clinic_id, actor=_actor())
     return render_template("portal/home.html", patient=patient, consent=consent, can_view=can_view,
-                           history=history(patient.id), scopes=SCOPES,
-                           chart=progress_chart(patient) if can_view else None, region_labels=REGION_LABELS)
+                           history=history(patient.id), scopes=SCOPES, scope_words=SCOPE_WORDS,
+                           charts=progress_charts(patient) if can_view else [],
+                           changes=area_changes(patient) if can_view else [], region_labels=REGION_LABELS)
 
 
 def _own(model, record_id: int):

@@ -54,6 +54,20 @@ if (panel) {
       text.setAttribute("font-size", String(radius * 1.5));
       text.textContent = `${index + 1}`;
       group.append(dot, text);
+      // Keyboard: Tab to a site, arrows move it (Shift for larger steps).
+      group.setAttribute("tabindex", "0");
+      group.setAttribute("role", "button");
+      group.setAttribute("aria-label", `Site ${index + 1}, ${labels[site.region]}: move with the arrow keys`);
+      group.addEventListener("keydown", (event) => {
+        const steps = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+        if (!(event.key in steps)) return;
+        event.preventDefault();
+        const step = (radius / 2) * (event.shiftKey ? 5 : 1);
+        site.x = Math.round((site.x + steps[event.key][0] * step) * 10) / 10;
+        site.y = Math.round((site.y + steps[event.key][1] * step) * 10) / 10;
+        group.setAttribute("transform", `translate(${site.x} ${site.y})`);
+        status.textContent = "Unsaved changes";
+      });
       group.addEventListener("pointerdown", (event) => {
         event.preventDefault();
         group.setPointerCapture(event.pointerId);

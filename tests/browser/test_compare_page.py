@@ -9,7 +9,7 @@ from tests.images import astronaut, encode
 from tests.web.test_compare import MEASURED_SCALE, _moved
 
 
-def test_slider_moves_with_keyboard_and_drag(live_app, live_server, page):
+def _comparison(live_app) -> int:
     staff = Staff(live_app)
     staff.create()
     client = live_app.test_client()
@@ -18,8 +18,11 @@ def test_slider_moves_with_keyboard_and_drag(live_app, live_server, page):
     for day, data in (("2026-03-01", encode(astronaut(MEASURED_SCALE), "JPEG")), ("2026-03-15", _moved())):
         client.post(f"/api/v1/patients/{patient_id}/photos", headers=headers, content_type="multipart/form-data",
                     data={"file": (io.BytesIO(data), "p.jpg"), "expression": "rest", "taken_at": day})
-    comparison = client.post("/api/v1/comparisons", json={"before": 1, "after": 2}, headers=headers).get_json()
+    return client.post("/api/v1/comparisons", json={"before": 1, "after": 2}, headers=headers).get_json()["id"]
 
+
+def test_slider_moves_with_keyboard_and_drag(live_app, live_server, page):
+    comparison = {"id": _comparison(live_app)}
     page.goto(f"{live_server}/login")
     page.fill("#email", "nurse@clinic-a.test")
     page.fill("#password", PASSWORD)
@@ -56,3 +59,31 @@ def test_slider_moves_with_keyboard_and_drag(live_app, live_server, page):
     page.check("input[name=view][value=side]")
     assert page.locator("#side").is_visible() and not page.locator("#slider").is_visible()
     screenshot(page, "comparison-side")
+
+
+def test_slider_follows_a_finger_on_a_phone(live_app, live_server, browser):
+    comparison = _comparison(live_app)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("#email", "nurse@clinic-a.test")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}/comparisons/{comparison}")
+    page.wait_for_load_state("load")
+    page.locator("#slider").scroll_into_view_if_needed()
+    box = page.locator("#slider").bounding_box()
+    assert box["width"] <= 390
+    middle = box["y"] + box["height"] / 2
+    touch = context.new_cdp_session(page)
+    touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [
+        {"x": box["x"] + box["width"] * 0.5, "y": middle}]})
+    for fraction in (0.45, 0.4, 0.35, 0.3):
+        touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [
+            {"x": box["x"] + box["width"] * fraction, "y": middle}]})
+    touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    assert abs(int(page.get_attribute("#handle", "aria-valuenow")) - 30) <= 2
+    page.touchscreen.tap(box["x"] + box["width"] * 0.8, middle)
+    assert abs(int(page.get_attribute("#handle", "aria-valuenow")) - 80) <= 2
+    screenshot(page, "comparison-phone")
+    context.close()

@@ -49,13 +49,13 @@ def test_patient_withdraws_marketing_and_case_leaves_gallery(live_app, live_serv
     assert page.locator("#portal-photos img").count() == 2
     page.wait_for_load_state("load")  # images in; wait_for_function would need eval, which the CSP forbids
     assert page.evaluate("[...document.querySelectorAll('#portal-photos img')].every(i => i.complete && i.naturalWidth > 0)")
-    assert page.locator("svg.chart").count() == 1
+    assert page.locator("svg.chart-wide").is_visible() and not page.locator("svg.chart-narrow").is_visible()
     screenshot(page, "portal-home")
 
     page.check("input[name=scopes][value=marketing]")
     page.click("#withdraw-button")
     page.wait_for_url(f"{live_server}/portal")
-    assert "marketing: no" in page.inner_text("#consents")
+    assert page.inner_text("#consents li[data-scope=marketing]").startswith("No")
     page.goto(f"{live_server}/gallery")
     assert page.locator(f"a[href='/gallery/{comparison}']").count() == 0
     assert "No cases to show" in page.inner_text("main")

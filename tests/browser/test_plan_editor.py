@@ -65,3 +65,23 @@ def test_editor_refuses_to_overwrite_a_colleagues_save_and_offers_a_reload(live_
     page.locator("#plan-status", has_text="Saved").wait_for()
     page.locator("#plan-revision-list li").nth(1).wait_for(state="attached")
     assert page.inner_text("#plan-revision-count") == "2"
+
+
+def test_sites_move_with_the_keyboard(live_app, live_server, page):
+    photo, _ = photo_for_staff(live_app, "Keys", encode(astronaut(3.0), "JPEG"))
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/photos/{photo['id']}")
+    page.locator("#plan-sites .site").nth(15).wait_for()
+    site = page.locator("#plan-sites .site").first
+    x, y = (float(v) for v in site.get_attribute("transform")[len("translate("):-1].split())
+    site.focus()
+    for key in ("ArrowRight", "ArrowRight", "Shift+ArrowDown"):
+        page.keyboard.press(key)
+    moved_x, moved_y = (float(v) for v in site.get_attribute("transform")[len("translate("):-1].split())
+    assert moved_x > x and moved_y > y and (moved_y - y) > (moved_x - x)  # Shift moves five steps
+    assert page.inner_text("#plan-status") == "Unsaved changes"
+    page.click("#plan-save")
+    page.locator("#plan-status", has_text="Saved").wait_for()
+    page.reload()
+    page.locator("#plan-sites .site").nth(15).wait_for()
+    assert page.locator("#plan-sites .site").first.get_attribute("transform") == f"translate({moved_x:g} {moved_y:g})"

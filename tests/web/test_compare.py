@@ -101,7 +101,7 @@ def test_progress_chart_marks_treatments(app, client, staff):
     client.post(f"/patients/{patient_id}/visits", data={"visit_date": "2026-01-10", "treated": "y"})
     page = client.get(f"/patients/{patient_id}").get_data(as_text=True)
     assert "Progress" in page and 'class="treatment"' in page
-    assert page.count('class="series series-forehead"') == 1
+    assert page.count('class="series series-forehead"') == 2  # one line, drawn in the wide and the narrow chart
 
 
 def test_exposure_matched_comparison_is_labelled(app, logged_in):
@@ -138,4 +138,5 @@ def test_indices_of_different_methods_are_never_compared_or_joined(app, client, 
     assert "measurement_standard_differs" in [w["code"] for w in comparison["warnings"]]
     page = client.get(f"/patients/{patient_id}").get_data(as_text=True)
     assert 'class="method-change"' in page
-    assert page.count('class="series series-forehead"') == 2  # one per method, not one line across
+    wide = page[page.index('chart-wide'):page.index('chart-narrow')]
+    assert wide.count('class="series series-forehead"') == 2  # one per method, not one line across

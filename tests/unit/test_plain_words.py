@@ -1,0 +1,71 @@
+"""The patient's progress sentences and the phone chart's date labels."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from gallery.models import Patient, Photo, Visit
+from gallery.patients.chart import NARROW, WIDE, progress_chart
+from gallery.patients.plain_words import area_changes
+from landmarks.wrinkles import MEASUREMENT_STANDARD
+
+
+def _photo(day: str, expression: str, glabella: float | None, standard: str | None = MEASUREMENT_STANDARD) -> Photo:
+    return Photo(taken_at=datetime.fromisoformat(day), expression=expression, analysis_version=4,
+                 summary={"face_found": True, "measurement_standard": standard,
+                          "indices": {"glabella": glabella, "forehead": None}})
+
+
+def _patient(photos: list[Photo], treated: list[str]) -> Patient:
+    return Patient(name="P", photos=photos,
+                   visits=[Visit(visit_date=date.fromisoformat(d), treated=True) for d in treated])
+
+
+def test_sentence_compares_the_treatment_day_with_the_latest_photo_after_it():
+    patient = _patient([_photo("2026-01-12", "frown", 10.0), _photo("2026-01-19", "frown", 8.0),
+                        _photo("2026-01-26", "frown", 6.5)], ["2026-01-12"])
+    [change] = area_changes(patient)
+    assert change.sentence == "Frown lines, when frowning: 35 % softer than before your treatment on 12 January 2026 (day 14)"
+
+
+def test_only_like_for_like_pairs_make_a_sentence():
+    other_expression = _patient([_photo("2026-01-12", "rest", 10.0), _photo("2026-01-26", "frown", 4.0)],
+                                ["2026-01-12"])
+    other_standard = _patient([_photo("2026-01-12", "frown", 10.0), _photo("2026-01-26", "frown", 4.0, "v3@0.7mm")],
+                              ["2026-01-12"])
+    below_standard = _patient([_photo("2026-01-12", "frown", 10.0, None), _photo("2026-01-26", "frown", 4.0)],
+                              ["2026-01-12"])
+    untreated = _patient([_photo("2026-01-12", "frown", 10.0), _photo("2026-01-26", "frown", 4.0)], [])
+    for patient in (other_expression, other_standard, below_standard, untreated):
+        assert area_changes(patient) == []
+
+
+def test_rest_photos_speak_when_the_area_was_not_photographed_frowning():
+    patient = _patient([_photo("2026-01-12", "rest", 5.0), _photo("2026-02-12", "rest", 5.3),
+                        _photo("2026-01-12", "smile", 9.0)], ["2026-01-12"])
+    [change] = area_changes(patient)
+    assert change.sentence.startswith("Frown lines, at rest: about the same as before your treatment")
+
+
+def test_a_return_of_lines_is_said_plainly_and_the_latest_treatment_counts():
+    patient = _patient([_photo("2026-01-12", "frown", 10.0), _photo("2026-01-26", "frown", 4.0),
+                        _photo("2026-05-01", "frown", 7.0), _photo("2026-08-01", "frown", 9.1)],
+                       ["2026-01-12", "2026-05-01"])
+    [change] = area_changes(patient)
+    assert change.treated_on == date(2026, 5, 1)
+    assert change.sentence.endswith("30 % more visible than before your treatment on 1 May 2026 (day 92)")
+    # Before the second treatment's follow-up, the first treatment speaks, never past the second.
+    earlier = _patient(patient.photos[:3], ["2026-01-12", "2026-05-01"])
+    assert area_changes(earlier)[0].sentence.endswith("30 % softer than before your treatment on 12 January 2026 (day 109)")
+
+
+def test_narrow_chart_keeps_dates_apart_and_ends_on_the_last_photo():
+    start = datetime(2026, 1, 1)
+    photos = [_photo((start + timedelta(days=7 * i)).isoformat(), "frown", 5.0 + i) for i in range(12)]
+    patient = _patient(photos, ["2026-01-01"])
+    for layout, most in ((NARROW, 3), (WIDE, 6)):
+        ticks = progress_chart(patient, layout).x_ticks
+        positions = [x for x, _, _ in ticks]
+        assert 2 <= len(ticks) <= most
+        assert all(b - a >= layout.min_label_gap for a, b in zip(positions, positions[1:]))
+        assert ticks[0][1] == "01 Jan 26" and ticks[-1][1] == "19 Mar 26"
+        assert ticks[0][2] == "start" and ticks[-1][2] == "end"

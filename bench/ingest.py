@@ -54,9 +54,9 @@ def main() -> None:
     from gallery.db import get_db
     from gallery.models import Clinic, User
     from gallery.photos.analysis import run_analysis
-    from gallery.queue import AnalysisQueue
+    from gallery.queue import JobQueue
 
-    AnalysisQueue.start_in_process = lambda self: None  # held back: analyses are timed separately below
+    JobQueue.start_in_process = lambda self: None  # held back: analyses are timed separately below
     app = create_app({"GALLERY_DATA_DIR": tempfile.mkdtemp(), "RATELIMIT_ENABLED": False})
     with app.app_context():
         db = get_db()

@@ -54,6 +54,13 @@ class Conflict(GalleryError):
     status = 409
 
 
+class Gone(GalleryError):
+    """Existed, and was removed on purpose (an archive past its keeping time)."""
+
+    code = "gone"
+    status = 410
+
+
 class PlanChanged(GalleryError):
     """A save made from an older copy of the plan than the one stored."""
 

@@ -36,6 +36,8 @@ class Clinic(Base):
     __tablename__ = "clinics"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Whether a patient's data export carries the original photo files, not only display images.
+    export_originals: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -86,6 +88,7 @@ class Patient(Base):
     date_of_birth: Mapped[date | None] = mapped_column(Date)
     external_id: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    clinic: Mapped[Clinic] = relationship()
     visits: Mapped[list[Visit]] = relationship(back_populates="patient", order_by="Visit.visit_date.desc()")
     photos: Mapped[list[Photo]] = relationship(back_populates="patient", order_by="Photo.taken_at")
     comparisons: Mapped[list[Comparison]] = relationship(order_by="Comparison.created_at.desc()")
@@ -351,3 +354,25 @@ class PlanRevision(Base):
     injector_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     saved_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     injector: Mapped[User | None] = relationship()
+
+
+class DataExport(Base):
+    """A patient's copy of their records, a ZIP built in the background.
+
+    pending -> ready (the archive is the blob ``(sha256, "export")``, downloadable
+    until ``expires_at``) | failed. Asked for by the patient in the portal or by staff.
+    """
+
+    __tablename__ = "data_exports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    requested_by_patient: Mapped[bool] = mapped_column(default=False)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+

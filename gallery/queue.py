@@ -1,4 +1,5 @@
-"""The analysis queue, on Huey: embedded by default, Redis to scale out.
+"""The background job queue (photo analyses, patients' data exports), on Huey:
+embedded by default, Redis to scale out.
 
 - ``GALLERY_QUEUE_URL`` empty (default): the queue is a SQLite file in the data
   directory and every web process runs the jobs itself in one background
@@ -13,7 +14,7 @@ mid-job would lose it. The photo row is the record instead: every worker
 enqueues all pending photos when it starts, and once a minute those whose job
 was never started, or started longer than ``GALLERY_ANALYSIS_LEASE_SECONDS``
 ago (``requeue_stale``). Jobs are idempotent, so this gives at-least-once
-analysis.
+analysis. Pending data exports are re-enqueued the same way, by their age.
 """
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ from huey.api import Huey
 from sqlalchemy import or_, select
 
 from gallery.db import get_db
-from gallery.models import Photo, utcnow
+from gallery.models import DataExport, Photo, utcnow
+from gallery.patients.export import run_export
 from gallery.photos.analysis import run_analysis
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,7 @@ def _huey(url: str, data_dir: str) -> Huey:
     raise ValueError(f"GALLERY_QUEUE_URL must be empty, 'immediate' or a redis:// URL, not {url!r}")
 
 
-class AnalysisQueue:
+class JobQueue:
     """One app's queue: ``enqueue`` from requests, jobs run in-process or by workers."""
 
     def __init__(self, app: Flask):
@@ -64,12 +66,17 @@ class AnalysisQueue:
             with app.app_context():
                 run_analysis(photo_id)
 
+        @self.huey.task(name="export_patient")
+        def export(export_id: int) -> None:
+            with app.app_context():
+                run_export(export_id)
+
         @self.huey.periodic_task(crontab(minute="*"), name="requeue_stale")
         def sweep() -> None:
             with app.app_context():
                 self.requeue_stale()
 
-        self._analyse = analyse
+        self._analyse, self._export = analyse, export
 
     @property
     def embedded(self) -> bool:
@@ -84,8 +91,11 @@ class AnalysisQueue:
     def enqueue(self, photo_id: int) -> None:
         self._analyse(photo_id)
 
+    def enqueue_export(self, export_id: int) -> None:
+        self._export(export_id)
+
     def requeue_stale(self) -> int:
-        """Enqueue pending photos whose job was lost (see the module docstring); returns how many."""
+        """Enqueue pending photos and exports whose job was lost (see the module docstring); returns how many."""
         cutoff = utcnow() - timedelta(seconds=self.app.config["GALLERY_ANALYSIS_LEASE_SECONDS"])
         stale = get_db().scalars(select(Photo.id).where(
             Photo.analysis_status == "pending",
@@ -93,9 +103,13 @@ class AnalysisQueue:
                 Photo.analysis_started_at.is_(None) & (Photo.created_at < cutoff)))).all()
         for photo_id in stale:
             self.enqueue(photo_id)
-        if stale:
-            log.info("re-enqueued %d pending analyses", len(stale))
-        return len(stale)
+        exports = get_db().scalars(select(DataExport.id).where(DataExport.status == "pending",
+                                                               DataExport.created_at < cutoff)).all()
+        for export_id in exports:
+            self.enqueue_export(export_id)
+        if stale or exports:
+            log.info("re-enqueued %d pending analyses and %d exports", len(stale), len(exports))
+        return len(stale) + len(exports)
 
     def _requeue_at_start(self) -> None:
         """At a worker's start every pending photo is queued again: its job may have died with
@@ -104,6 +118,8 @@ class AnalysisQueue:
             pending = get_db().scalars(select(Photo.id).where(Photo.analysis_status == "pending")).all()
             for photo_id in pending:
                 self.enqueue(photo_id)
+            for export_id in get_db().scalars(select(DataExport.id).where(DataExport.status == "pending")).all():
+                self.enqueue_export(export_id)
 
     def start_in_process(self) -> None:
         """Run jobs in a daemon thread of this process (embedded mode); once per process."""
@@ -142,7 +158,7 @@ class AnalysisQueue:
 
 
 def init_app(app: Flask) -> None:
-    queue = AnalysisQueue(app)
+    queue = JobQueue(app)
     app.extensions["gallery_queue"] = queue
     if queue.embedded:
         # Started by the first request of each process (gunicorn's hook starts it at boot).

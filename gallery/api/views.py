@@ -24,10 +24,11 @@ from gallery.db import get_db
 from gallery.errors import Conflict, Unauthorized
 from gallery.extensions import csrf, limiter, login_limit
 from gallery.models import SCOPES, Comparison, Patient, Photo
-from gallery.portal.views import new_invitation
+from gallery.patients.export import archive_response, build_archive
 from gallery.photos.images import image_response
 from gallery.photos.service import add_photo
 from gallery.planning.service import plan_etag, plan_for_photo, plan_revisions, save_plan
+from gallery.portal.views import new_invitation
 from gallery.queries import clinic_get, clinic_select
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Patients, photos, comparisons, consent, plans.")
@@ -165,6 +166,19 @@ def share(body: dict[str, int], comparison_id: int) -> dict[str, Any]:
     comparison = clinic_get(Comparison, comparison_id)
     token, link = new_share_link(comparison, body["expires_in_days"])
     return {"id": link.id, "url": url_for("public.shared", token=token, _external=True), "expires_at": link.expires_at}
+
+
+@bp.get("/patients/<id:patient_id>/export")
+@bp.response(200, IMAGE, content_type="application/zip", description=(
+    "A ZIP: photos/ (display images), originals/ (only where the clinic allows it), comparisons/, "
+    "progress.csv, records.json (visits, photos, comparisons, consent history) and README.txt."))
+def export_patient(patient_id: int) -> Response:
+    """The patient's copy of their records, built now (the portal builds the same in the background)."""
+    patient = clinic_get(Patient, patient_id)
+    data = build_archive(patient)
+    audit.record("export", "patient", patient.id)
+    get_db().commit()
+    return archive_response(patient, data)
 
 
 @bp.post("/patients/<id:patient_id>/invitations")

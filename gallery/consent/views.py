@@ -185,6 +185,21 @@ def texts() -> Response | str:
         audit.record("publish_text", "consent_text", text.id)
         get_db().commit()
         return redirect(url_for("consent.texts"))
-    return render_template("consent/texts.html", texts=existing)
+    return render_template("consent/texts.html", texts=existing, clinic=user.clinic)
+
+
+@bp.post("/admin/data-exports")
+@login_required
+def export_settings() -> Response:
+    """Whether patients' data exports carry the original photo files (admins only)."""
+    user = current_user()
+    if user.role != "admin":
+        raise Forbidden("Only an admin decides what patients' data exports contain.")
+    user.clinic.export_originals = request.form.get("export_originals") == "1"
+    audit.record("export_settings", "clinic", user.clinic_id)
+    get_db().commit()
+    flash("Patients' data exports " + ("now include" if user.clinic.export_originals else "no longer include")
+          + " the original photo files.")
+    return redirect(url_for("consent.texts"))
 
 

@@ -13,8 +13,10 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -38,10 +40,11 @@ from gallery.consent.records import (
     withdraw,
 )
 from gallery.db import get_db
-from gallery.errors import Conflict, InvalidInput, NotFound
+from gallery.errors import Conflict, Gone, InvalidInput, NotFound
 from gallery.extensions import account_key, failed, limiter, login_limit
-from gallery.models import SCOPES, Comparison, Invitation, PatientAccount, Photo, utcnow
+from gallery.models import SCOPES, Comparison, DataExport, Invitation, PatientAccount, Photo, utcnow
 from gallery.patients.chart import progress_charts
+from gallery.patients.export import EXPORT_DAYS, archive_response, request_export
 from gallery.patients.plain_words import area_changes
 from gallery.photos.service import blob_store
 from gallery.photos.views import REGION_LABELS
@@ -165,7 +168,8 @@ def home() -> str:
     return render_template("portal/home.html", patient=patient, consent=consent, can_view=can_view,
                            history=history(patient.id), scopes=SCOPES, scope_words=SCOPE_WORDS,
                            charts=progress_charts(patient) if can_view else [],
-                           changes=area_changes(patient) if can_view else [], region_labels=REGION_LABELS)
+                           changes=area_changes(patient) if can_view else [], region_labels=REGION_LABELS,
+                           export=_latest_export(), export_days=EXPORT_DAYS, now=utcnow())
 
 
 def _own(model, record_id: int):
@@ -202,6 +206,52 @@ def comparison_image(comparison_id: int) -> Response:
     require(record.patient_id, "portal")
     audit.viewed("comparison", record.id, clinic_id=record.clinic_id, actor=_actor())
     return private_image(render(record, "side"), "image/png")
+
+
+def _latest_export() -> DataExport | None:
+    return get_db().scalar(select(DataExport).where(DataExport.patient_id == current_account().patient_id)
+                           .order_by(DataExport.id.desc()).limit(1))
+
+
+@bp.post("/export")
+@patient_login_required
+def request_data_export() -> Response:
+    """Ask for a copy of one's records: built in the background, announced on the home page.
+
+    A right of access, so it does not depend on the portal consent. One at a time:
+    asking again while one is being prepared changes nothing.
+    """
+    patient = current_account().patient
+    latest = _latest_export()
+    if latest is None or latest.status != "pending":
+        export = request_export(patient, by_patient=True)
+        get_db().flush()
+        audit.record("request_export", "patient", patient.id, clinic_id=patient.clinic_id, actor=_actor())
+        get_db().commit()
+        current_app.extensions["gallery_queue"].enqueue_export(export.id)
+    flash("Your archive is being prepared; it appears below when ready.")
+    return redirect(url_for("portal.home", _anchor="data"))
+
+
+@bp.get("/exports/<id:export_id>.json")
+@patient_login_required
+def export_status(export_id: int) -> Response:
+    """Polled by the home page while the archive is being prepared."""
+    export = _own(DataExport, export_id)
+    return jsonify({"pending": export.status == "pending", "status": export.status})
+
+
+@bp.get("/exports/<id:export_id>/download")
+@patient_login_required
+def download_export(export_id: int) -> Response:
+    export = _own(DataExport, export_id)
+    if export.status != "ready":
+        raise Conflict("This archive is not ready: it is still being prepared, or it failed. Ask for a new one.")
+    if export.expires_at <= utcnow():
+        raise Gone(f"This archive was kept for {EXPORT_DAYS} days and has been removed. Ask for a new one.")
+    audit.record("download_export", "patient", export.patient_id, clinic_id=export.clinic_id, actor=_actor())
+    get_db().commit()
+    return archive_response(current_account().patient, blob_store().read(export.sha256, "export"))
 
 
 @bp.post("/consents/withdraw")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD, Staff
@@ -51,6 +52,15 @@ def test_patient_withdraws_marketing_and_case_leaves_gallery(live_app, live_serv
     assert page.evaluate("[...document.querySelectorAll('#portal-photos img')].every(i => i.complete && i.naturalWidth > 0)")
     assert page.locator("svg.chart-wide").is_visible() and not page.locator("svg.chart-narrow").is_visible()
     screenshot(page, "portal-home")
+
+    page.click("#export-button")
+    page.wait_for_url(f"{live_server}/portal#data")
+    with page.expect_download() as download:
+        page.click("#download-export")
+    with zipfile.ZipFile(download.value.path()) as archive:
+        names = archive.namelist()
+        assert "README.txt" in names and len([n for n in names if n.startswith("photos/")]) == 2
+        assert "Eileen Collins" in archive.read("README.txt").decode()
 
     page.check("input[name=scopes][value=marketing]")
     page.click("#withdraw-button")

@@ -16,6 +16,7 @@ from gallery.auditlog.views import bp as auditlog_bp
 from gallery.auth.setup import issue_setup_link
 from gallery.auth.views import bp as auth_bp
 from gallery.calibration.views import bp as calibration_bp
+from gallery.capture.views import bp as capture_bp
 from gallery.compare.views import bp as compare_bp
 from gallery.config import load_config
 from gallery.consent.views import bp as consent_bp
@@ -61,7 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     queue.init_app(app)
     app.url_map.converters["id"] = RecordId
     for blueprint in (auth_bp, patients_bp, photos_bp, compare_bp, consent_bp, portal_bp, public_bp,
-                      auditlog_bp, calibration_bp, planning_bp, api_docs_bp):
+                      auditlog_bp, calibration_bp, capture_bp, planning_bp, api_docs_bp):
         app.register_blueprint(blueprint)
     init_api(app, api_bp)
     issue_setup_link(app)

@@ -12,7 +12,7 @@ from flask import Flask, request
 
 from gallery.errors import InvalidInput
 
-UPLOAD_ENDPOINTS = {"patients.upload", "api.upload_photo"}
+UPLOAD_ENDPOINTS = {"patients.upload", "api.upload_photo", "capture.take"}
 SMALL_BODY = 2 * 1024 * 1024  # a 60-site plan is ~20 kB, a drawn signature under 300 kB
 
 

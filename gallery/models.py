@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLES = ("admin", "injector")
 EXPRESSIONS = ("rest", "frown", "raise", "smile")
+VIEWS = ("front", "left45", "right45")
 
 
 def utcnow() -> datetime:
@@ -38,6 +39,8 @@ class Clinic(Base):
     name: Mapped[str] = mapped_column(String(200))
     # Whether a patient's data export carries the original photo files, not only display images.
     export_originals: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # The standard views of a visit, as [{"view", "expression", "optional"}]; None: the default protocol.
+    capture_protocol: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -135,6 +138,9 @@ class Photo(Base):
     height: Mapped[int] = mapped_column(Integer)
     taken_at: Mapped[datetime] = mapped_column(DateTime)
     expression: Mapped[str] = mapped_column(String(10))
+    view: Mapped[str] = mapped_column(String(10), default="front", server_default="front")
+    # Taken on the capture page with its checks not passed: the advice shown when the shutter was pressed.
+    capture_override: Mapped[str | None] = mapped_column(String(200))
     # {} until the analysis is done. Deferred: with its 478 landmarks it is loaded only by
     # pages of one photo; lists and charts read ``summary``.
     analysis: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)

@@ -43,11 +43,10 @@ def expression_measures(frame: FaceFrame, xy: npt.NDArray[np.float64]) -> Expres
     return ExpressionMeasures(brow_height=round(height / iod_mm, 4), brow_head_distance=round(distance / iod_mm, 4))
 
 
-def expression_mismatch(tagged: str, measures: ExpressionMeasures, rest: ExpressionMeasures, *,
-                        min_change: float = 0.04) -> str | None:
-    """A warning when a photo tagged ``frown`` or ``raise`` does not differ from the
-    patient's ``rest`` photo the way that expression should; None when it does
-    (or when the tag is not checked).
+def shows_expression(tagged: str, measures: ExpressionMeasures, rest: ExpressionMeasures, *,
+                     min_change: float = 0.04) -> bool:
+    """Whether a face tagged ``frown`` or ``raise`` differs from the patient's ``rest``
+    the way that expression should (other tags are not checked: True).
 
     ``min_change`` is the smallest relative change accepted (0.04 = 4 %): a
     maximal frown narrows the brow heads, a maximal raise lifts the brows, both
@@ -56,9 +55,18 @@ def expression_mismatch(tagged: str, measures: ExpressionMeasures, rest: Express
     if tagged == "frown":
         narrowed = measures.brow_head_distance <= rest.brow_head_distance * (1 - min_change)
         lowered = measures.brow_height <= rest.brow_height * (1 - min_change)
-        if not (narrowed or lowered):
-            return "Tagged as frown, but the brows are neither drawn together nor lowered compared with the rest photo."
-    elif tagged == "raise":
-        if measures.brow_height < rest.brow_height * (1 + min_change):
-            return "Tagged as eyebrow raise, but the brows are not higher than in the rest photo."
-    return None
+        return narrowed or lowered
+    if tagged == "raise":
+        return measures.brow_height >= rest.brow_height * (1 + min_change)
+    return True
+
+
+def expression_mismatch(tagged: str, measures: ExpressionMeasures, rest: ExpressionMeasures, *,
+                        min_change: float = 0.04) -> str | None:
+    """A warning when a photo tagged ``frown`` or ``raise`` does not show it (see
+    ``shows_expression``) compared with the patient's ``rest`` photo; None when it does."""
+    if shows_expression(tagged, measures, rest, min_change=min_change):
+        return None
+    if tagged == "frown":
+        return "Tagged as frown, but the brows are neither drawn together nor lowered compared with the rest photo."
+    return "Tagged as eyebrow raise, but the brows are not higher than in the rest photo."

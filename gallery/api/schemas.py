@@ -18,7 +18,7 @@ from werkzeug.datastructures import FileStorage
 from gallery.compare.service import LAYOUTS, days_since_treatment
 from gallery.consent.views import MAX_SHARE_DAYS
 from gallery.errors import InvalidInput
-from gallery.models import EXPRESSIONS, SCOPES
+from gallery.models import EXPRESSIONS, SCOPES, VIEWS
 from gallery.photos.images import VARIANTS
 from gallery.photos.service import parse_taken_at
 from gallery.planning.service import MAX_SITES, MAX_UNITS_PER_SITE
@@ -182,6 +182,8 @@ class UploadForm(Base):
     taken_at = Moment(metadata={"type": "string", "format": "date-time",
                                 "description": "When taken (a date alone is accepted); default: from EXIF, else now."})
     visit_id = record_id(metadata={"description": "File into this visit; default: the patient's visit that day."})
+    view = choice(VIEWS, load_default="front", metadata={
+        "description": "The standard view: front, or turned 45 degrees to the patient's left or right."})
 
 
 Point = fields.List(fields.Float(), validate=validate.Length(equal=2))
@@ -243,6 +245,9 @@ class PhotoOut(Schema):
     patient_id = fields.Integer(required=True)
     visit_id = fields.Integer(required=True)
     expression = choice(EXPRESSIONS, required=True)
+    view = choice(VIEWS, required=True)
+    capture_override = fields.String(required=True, allow_none=True, metadata={
+        "description": "Taken on the capture page with its checks not passed: the advice shown then."})
     taken_at = WallClock(required=True)
     width = fields.Integer(required=True, metadata={"description": "Display image; the analysis's frame."})
     height = fields.Integer(required=True)

@@ -21,6 +21,7 @@ from gallery.db import get_db
 from gallery.errors import GalleryError, InvalidInput, upload_status
 from gallery.grading import GRADES
 from gallery.models import Patient, PatientAccount, Photo, Visit
+from gallery.capture.protocol import clinic_protocol, missing_steps
 from gallery.patients.chart import progress_charts
 from gallery.patients.forms import EXPRESSION_LABELS, PatientForm, UploadForm, VisitForm
 from gallery.photos.grades import patient_progress
@@ -88,10 +89,12 @@ def analysis_status(patient_id: int) -> Response:
 def timeline(patient_id: int) -> str:
     patient = clinic_get(Patient, patient_id)
     audit.viewed("patient", patient.id)
+    protocol = clinic_protocol(patient.clinic)
     return render_template("patients/timeline.html", patient=patient, visit_form=VisitForm(),
                            expression_labels=EXPRESSION_LABELS, progress=patient_progress(patient),
                            region_labels=REGION_LABELS, grades=GRADES, charts=progress_charts(patient),
                            consent=effective_consent(patient.id), consent_records=history(patient.id),
+                           missing={visit.id: missing_steps(visit, protocol) for visit in patient.visits},
                            portal_account=get_db().scalar(select(PatientAccount)
                                                           .where(PatientAccount.patient_id == patient.id)))
 

@@ -100,8 +100,12 @@ def expression_warning(patient: Patient, expression: str, analysis: dict) -> dic
 
 
 def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,
-              taken_at: datetime | None = None, visit_id: int | None = None) -> tuple[Photo, bool]:
+              taken_at: datetime | None = None, visit_id: int | None = None, view: str = "front",
+              capture_override: str | None = None) -> tuple[Photo, bool]:
     """Store one upload for ``patient`` and queue its analysis; return (photo, created).
+
+    ``view`` is the standard view (see ``gallery.capture.protocol``); ``capture_override``
+    the capture page's advice when the photo was taken with its checks not passed.
 
     The same bytes for the same patient return the existing photo (created is
     False); the same bytes for another patient of the clinic are refused, as
@@ -128,9 +132,9 @@ def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,
     photo = Photo(
         clinic_id=patient.clinic_id, patient_id=patient.id, visit_id=visit.id, sha256=prepared.sha256,
         content_type=prepared.content_type, original_size=len(data), original_filename=filename[:255],
-        width=prepared.width, height=prepared.height, taken_at=when, expression=expression,
-        analysis={}, analysis_version=0, analysis_status="pending",
-        uploaded_by_id=user.id if user else None)
+        width=prepared.width, height=prepared.height, taken_at=when, expression=expression, view=view,
+        capture_override=capture_override[:200] if capture_override else None,
+        analysis={}, analysis_version=0, analysis_status="pending", uploaded_by_id=user.id if user else None)
     db.add(photo)
     try:
         db.flush()

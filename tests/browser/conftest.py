@@ -17,7 +17,7 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def _chromium_path() -> str | None:
+def chromium_path() -> str | None:
     for name in ("chromium", "chromium-browser"):
         path = shutil.which(name)
         if path:
@@ -27,7 +27,7 @@ def _chromium_path() -> str | None:
 
 @pytest.fixture
 def browser():
-    path = _chromium_path()
+    path = chromium_path()
     if path is None:
         if os.environ.get("GALLERY_REQUIRE_BROWSER") == "1":
             pytest.fail("Chromium is required (GALLERY_REQUIRE_BROWSER=1) but not installed")

@@ -69,7 +69,8 @@ def clinic(live_app, live_server):
                   "comparison": f"/comparisons/{comparison}", "consent-new": f"/patients/{patient}/consents/new",
                   "consent-receipt": f"/consents/{consents['history'][0]['id']}/receipt",
                   "consent-texts": "/admin/consent-texts", "audit": "/audit",
-                  "grade-calibration": "/admin/grade-calibration"},
+                  "grade-calibration": "/admin/grade-calibration", "capture": f"/patients/{patient}/capture",
+                  "capture-protocol": "/admin/capture-protocol"},
         "patient": {"portal": "/portal", "portal-comparison": f"/portal/comparisons/{comparison}"},
         "invite": f"/patients/{other}", "accept": path(invitation),
     }

@@ -1,0 +1,1 @@
+"""Guided capture: photos taken in the app, checked live, in the clinic's standard views."""

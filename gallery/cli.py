@@ -33,8 +33,9 @@ def init_db_command() -> None:
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--clinic", "clinic_name", help="Clinic name (created if new; default: the only clinic).")
+@click.option("--name", default="", help="Full name, as shown in the audit log and on signed reports.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create_user_command(email: str, role: str, clinic_name: str | None, password_stdin: bool) -> None:
+def create_user_command(email: str, role: str, clinic_name: str | None, name: str, password_stdin: bool) -> None:
     """Create a staff account."""
     db = get_db()
     email = email.strip().lower()
@@ -57,7 +58,8 @@ def create_user_command(email: str, role: str, clinic_name: str | None, password
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    db.add(User(clinic_id=clinic.id, email=email, password_hash=hash_password(password), role=role))
+    db.add(User(clinic_id=clinic.id, email=email, name=name.strip()[:200], password_hash=hash_password(password),
+                role=role))
     db.commit()
     click.echo(f"Created {role} {email} in clinic {clinic.name!r}.")
 

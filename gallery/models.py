@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-ROLES = ("admin", "injector")
+ROLES = ("admin", "injector", "medical_director")
 EXPRESSIONS = ("rest", "frown", "raise", "smile")
 VIEWS = ("front", "left45", "right45")
 
@@ -45,12 +45,14 @@ class Clinic(Base):
 
 
 class User(Base):
-    """A staff member; ``role`` is ``admin`` or ``injector``. Emails are stored lower-case."""
+    """A staff member; ``role`` is ``admin``, ``injector`` or ``medical_director`` (who signs
+    injectors' visits off). Emails are stored lower-case."""
 
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -58,6 +60,11 @@ class User(Base):
     # cookie of this account, even a copied one, stops working on the server.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     clinic: Mapped[Clinic] = relationship()
+
+    @property
+    def display_name(self) -> str:
+        """"Dr Ada Lee <ada@clinic.test>", or the email alone for an account without a name."""
+        return f"{self.name} <{self.email}>" if self.name else self.email
 
 
 class ApiToken(Base):

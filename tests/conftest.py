@@ -66,7 +66,8 @@ class Staff:
     def __init__(self, app):
         self.app = app
 
-    def create(self, email: str = "nurse@clinic-a.test", clinic: str = "Clinic A", role: str = "injector") -> int:
+    def create(self, email: str = "nurse@clinic-a.test", clinic: str = "Clinic A", role: str = "injector",
+               name: str = "") -> int:
         with self.app.app_context():
             db = get_db()
             row = db.query(Clinic).filter_by(name=clinic).one_or_none()
@@ -74,7 +75,7 @@ class Staff:
                 row = Clinic(name=clinic)
                 db.add(row)
                 db.flush()
-            user = User(clinic_id=row.id, email=email, password_hash=hash_password(PASSWORD), role=role)
+            user = User(clinic_id=row.id, email=email, name=name, password_hash=hash_password(PASSWORD), role=role)
             db.add(user)
             db.commit()
             return user.id

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, Response, render_template, request
 from sqlalchemy import select
 
+from gallery.auditlog.words import readable
 from gallery.auth import current_user, login_required
 from gallery.db import get_db
 from gallery.errors import Forbidden, InvalidInput
@@ -48,17 +49,21 @@ def _events() -> list[AuditEvent]:
 @bp.get("/audit")
 @login_required
 def index() -> str:
-    return render_template("audit/index.html", events=_events(), args=request.args)
+    return render_template("audit/index.html", rows=readable(_events()), args=request.args)
 
 
 @bp.get("/audit.csv")
 @login_required
 def export() -> Response:
+    """The same rows in words, with the stored codes beside them for filtering and tools."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["at", "actor", "action", "object_type", "object_id"])
-    for event in _events():
-        writer.writerow([event.at.isoformat(), event.actor, event.action, event.object_type, event.object_id])
+    writer.writerow(["at", "who", "what", "record", "link", "actor", "action", "object_type", "object_id"])
+    for row in readable(_events()):
+        event = row.event
+        link = request.host_url.rstrip("/") + row.link if row.link else ""
+        writer.writerow([event.at.isoformat(), row.who, row.what, row.record, link, event.actor, event.action,
+                         event.object_type, event.object_id])
     response = Response(buffer.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="audit.csv"'
     return response

@@ -293,8 +293,31 @@ def test_audit_log_records_views_and_exports(app, client, staff, case, api):
     assert "Nothing matches" in client.get("/audit?actor=public").get_data(as_text=True)
     assert "viewed 3 times" in client.get(f"/comparisons/{case['comparison']}").get_data(as_text=True)
     csv = client.get("/audit.csv?action=publish").get_data(as_text=True)
-    assert csv.splitlines()[0] == "at,actor,action,object_type,object_id"
+    assert csv.splitlines()[0] == "at,who,what,record,link,actor,action,object_type,object_id"
     assert len(csv.splitlines()) == 2 and ",publish,comparison," in csv
+    assert f",nurse@clinic-a.test,published,comparison {case['comparison']} of Ann Lee," in csv
+    assert f"http://localhost/comparisons/{case['comparison']}," in csv
+
+
+def test_audit_log_reads_in_words_with_links(app, client, staff, case, api):
+    staff.create("ada@clinic-a.test", role="admin", name="Dr Ada Lee")
+    _grant(api, case["patient"], ["portal"])
+    token = re.search(r"/portal/accept/([\w-]+)", api("POST", f"/api/v1/patients/{case['patient']}/invitations")
+                      .get_json()["url"]).group(1)
+    patient = app.test_client()
+    patient.post(f"/portal/accept/{token}", data={"email": "ann@example.test", "password": PASSWORD,
+                                                  "confirm": PASSWORD})
+    patient.get("/portal")
+    link = api("POST", f"/api/v1/comparisons/{case['comparison']}/share-links", json={"expires_in_days": 7})
+    app.test_client().get(link.get_json()["url"].split("localhost", 1)[1])
+    staff.login(client, "ada@clinic-a.test")
+    client.get(f"/patients/{case['patient']}")
+    page = client.get("/audit").get_data(as_text=True)
+    assert f'Dr Ada Lee &lt;ada@clinic-a.test&gt;</td><td>viewed</td>' in page
+    assert f'<a href="/patients/{case["patient"]}">Ann Lee (patient {case["patient"]})</a>' in page
+    assert "<td>patient (Ann Lee)</td><td>viewed</td>" in page
+    assert "<td>public (share link 1)</td><td>viewed</td>" in page
+    assert f'<a href="/photos/1">photo 1 of Ann Lee</a>' in page  # the upload
 
 
 def test_audit_log_is_for_admins_only(app, client, staff):

@@ -313,11 +313,11 @@ def test_audit_log_reads_in_words_with_links(app, client, staff, case, api):
     staff.login(client, "ada@clinic-a.test")
     client.get(f"/patients/{case['patient']}")
     page = client.get("/audit").get_data(as_text=True)
-    assert f'Dr Ada Lee &lt;ada@clinic-a.test&gt;</td><td>viewed</td>' in page
+    assert 'Dr Ada Lee &lt;ada@clinic-a.test&gt;</td><td>viewed</td>' in page
     assert f'<a href="/patients/{case["patient"]}">Ann Lee (patient {case["patient"]})</a>' in page
     assert "<td>patient (Ann Lee)</td><td>viewed</td>" in page
     assert "<td>public (share link 1)</td><td>viewed</td>" in page
-    assert f'<a href="/photos/1">photo 1 of Ann Lee</a>' in page  # the upload
+    assert '<a href="/photos/1">photo 1 of Ann Lee</a>' in page  # the upload
 
 
 def test_audit_log_is_for_admins_only(app, client, staff):

@@ -244,6 +244,8 @@ class ConsentText(Base):
     version: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # Scopes whose consents under older versions lapse when this version is published.
+    reconsent_scopes: Mapped[list[str] | None] = mapped_column(JSON)
     published_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

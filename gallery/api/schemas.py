@@ -334,6 +334,9 @@ class ConsentTextOut(Schema):
     version = fields.String(required=True)
     title = fields.String(required=True)
     published_at = Instant(required=True)
+    reconsent_scopes = fields.Function(lambda text: text.reconsent_scopes or [], required=True, metadata={
+        "type": "array", "items": {"type": "string", "enum": list(SCOPES)},
+        "description": "Consents to these scopes under older versions lapsed when this one was published."})
 
 
 class TextVersion(fields.String):
@@ -376,10 +379,17 @@ class ConsentRecordOut(Schema):
     at = Instant(required=True, attribute="created_at")
 
 
+class LapsedOut(Schema):
+    scope = choice(SCOPES, required=True)
+    reason = fields.String(required=True)
+
+
 class ConsentsOut(Schema):
     patient_id = fields.Integer(required=True)
     scopes = fields.List(choice(SCOPES), required=True, metadata={"description": "In force now."})
     marketing_identifiable = fields.Boolean(required=True)
+    lapsed = fields.List(fields.Nested(LapsedOut), required=True, metadata={
+        "description": "Given and never withdrawn, but no longer in force: the patient must consent again."})
     history = fields.List(fields.Nested(ConsentRecordOut), required=True)
 
 

@@ -207,7 +207,8 @@ def consent_texts() -> list[Any]:
 def _consents(patient: Patient) -> dict[str, Any]:
     consent = effective_consent(patient.id)
     return {"patient_id": patient.id, "scopes": sorted(consent.scopes, key=SCOPES.index),
-            "marketing_identifiable": consent.marketing_identifiable, "history": history(patient.id)}
+            "marketing_identifiable": consent.marketing_identifiable, "history": history(patient.id),
+            "lapsed": [{"scope": scope, "reason": reason} for scope, reason in consent.lapsed]}
 
 
 @bp.get("/patients/<id:patient_id>/consents")

@@ -10,7 +10,9 @@ import base64
 import binascii
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from gallery import audit
@@ -49,23 +51,47 @@ SCOPE_WORDS = {
 class EffectiveConsent:
     scopes: frozenset[str]
     marketing_identifiable: bool
+    # Scopes given and never withdrawn that no longer count, and why: a newer consent text
+    # asks for them again, or marketing consent expired. They need the patient's consent again.
+    lapsed: tuple[tuple[str, str], ...] = ()
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes
 
 
-def fold(records: Iterable[ConsentRecord]) -> EffectiveConsent:
-    """The consent in force after ``records``, applied in the order they were made."""
-    scopes: set[str] = set()
+def fold(records: Iterable[ConsentRecord], texts: Iterable[ConsentText] = (), *, marketing_days: int = 0,
+         now: datetime | None = None) -> EffectiveConsent:
+    """The consent in force after ``records``, applied in the order they were made.
+
+    A scope lapses when a text published after the version it was given under is marked
+    as needing re-consent for it (``texts``: the clinic's published texts), and marketing
+    consent lapses ``marketing_days`` after it was given (0: never).
+    """
+    granted_by: dict[str, ConsentRecord] = {}
     identifiable = False
     for record in sorted(records, key=lambda r: (r.created_at, r.id or 0)):
-        if record.action == "grant":
-            scopes |= set(record.scopes)
-            if "marketing" in record.scopes:
-                identifiable = bool(record.marketing_identifiable)
-        else:
-            scopes -= set(record.scopes)
-    return EffectiveConsent(frozenset(scopes), identifiable and "marketing" in scopes)
+        for scope in record.scopes:
+            if record.action == "grant":
+                granted_by[scope] = record
+            else:
+                granted_by.pop(scope, None)
+        if record.action == "grant" and "marketing" in record.scopes:
+            identifiable = bool(record.marketing_identifiable)
+    texts = list(texts)
+    published = {text.version: text.published_at for text in texts}
+    lapsed: dict[str, str] = {}
+    for scope, grant in granted_by.items():
+        given_under = published.get(grant.text_version or "")
+        newer = sorted((t for t in texts if scope in (t.reconsent_scopes or [])
+                        and (given_under is None or t.published_at > given_under)), key=lambda t: t.published_at)
+        if newer:
+            lapsed[scope] = f"consent text version {newer[-1].version} asks for it again"
+        elif scope == "marketing" and marketing_days and grant.created_at < (now or utcnow()) - timedelta(
+                days=marketing_days):
+            lapsed[scope] = f"expired: given on {grant.created_at:%d %b %Y}, kept {marketing_days} days"
+    scopes = frozenset(set(granted_by) - set(lapsed))
+    return EffectiveConsent(scopes, identifiable and "marketing" in scopes,
+                            tuple(sorted(lapsed.items(), key=lambda item: SCOPES.index(item[0]))))
 
 
 def history(patient_id: int) -> list[ConsentRecord]:
@@ -74,7 +100,12 @@ def history(patient_id: int) -> list[ConsentRecord]:
 
 
 def effective_consent(patient_id: int) -> EffectiveConsent:
-    return fold(history(patient_id))
+    """Recomputed on every call, so a lapse counts from the moment its text is published."""
+    records = history(patient_id)
+    if not records:
+        return fold(records)
+    texts = get_db().scalars(select(ConsentText).where(ConsentText.clinic_id == records[0].clinic_id))
+    return fold(records, texts, marketing_days=current_app.config["GALLERY_MARKETING_CONSENT_DAYS"])
 
 
 def published_texts(clinic_id: int) -> list[ConsentText]:

@@ -178,14 +178,16 @@ def texts() -> Response | str:
             raise InvalidInput("A new version needs a version label (up to 20 characters), a title and a text.")
         if any(t.version == version for t in existing):
             raise Conflict(f"Version {version} is published already; published texts never change. Use a new label.")
+        reconsent = parse_scopes(request.form.getlist("reconsent_scopes")) \
+            if request.form.getlist("reconsent_scopes") else []
         text = ConsentText(clinic_id=user.clinic_id, version=version, title=title, body=body,
-                           published_by_id=user.id)
+                           reconsent_scopes=reconsent, published_by_id=user.id)
         get_db().add(text)
         get_db().flush()
         audit.record("publish_text", "consent_text", text.id)
         get_db().commit()
         return redirect(url_for("consent.texts"))
-    return render_template("consent/texts.html", texts=existing, clinic=user.clinic)
+    return render_template("consent/texts.html", texts=existing, clinic=user.clinic, scopes=SCOPES)
 
 
 @bp.post("/admin/data-exports")

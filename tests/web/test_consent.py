@@ -345,3 +345,56 @@ def test_public_image_is_rendered_once_at_publication(app, api, case, monkeypatc
     _grant(api, case["patient"], ["clinical", "marketing"], identifiable=True)
     identifiable = public.get(f"/gallery/{case['comparison']}/image.png")
     assert identifiable.status_code == 200 and identifiable.data != first.data
+
+
+def test_a_text_needing_reconsent_lapses_older_consents_at_once(app, client, staff, case, api):
+    _grant(api, case["patient"], ["clinical", "portal", "marketing"])
+    api("POST", f"/api/v1/comparisons/{case['comparison']}/publish")
+    link = api("POST", f"/api/v1/comparisons/{case['comparison']}/share-links", json={"expires_in_days": 7})
+    link_path = link.get_json()["url"].split("localhost", 1)[1]
+    public = app.test_client()
+    assert public.get(f"/gallery/{case['comparison']}").status_code == 200
+    staff.login(client)
+    form = {"version": "2", "title": "Marketing, reworded", "body": "New words.", "reconsent_scopes": ["marketing"]}
+    assert client.post("/admin/consent-texts", data=form).status_code == 302
+    assert public.get(f"/gallery/{case['comparison']}").status_code == 404  # the next request
+    assert public.get(link_path).status_code == 200  # portal consent was not asked for again
+    body = api("GET", f"/api/v1/patients/{case['patient']}/consents").get_json()
+    assert body["scopes"] == ["clinical", "portal"]
+    assert body["lapsed"] == [{"scope": "marketing", "reason": "consent text version 2 asks for it again"}]
+    assert [t["reconsent_scopes"] for t in api("GET", "/api/v1/consent-texts").get_json()] == [["marketing"], []]
+    timeline = client.get(f"/patients/{case['patient']}").get_data(as_text=True)
+    assert "Needs consent again: marketing (consent text version 2 asks for it again)." in timeline
+    url = api("POST", f"/api/v1/patients/{case['patient']}/invitations").get_json()["url"]
+    patient = app.test_client()
+    patient.post(url.split("localhost", 1)[1], data={"email": "ann@example.test", "password": PASSWORD,
+                                                     "confirm": PASSWORD})
+    portal = patient.get("/portal").get_data(as_text=True)
+    assert "(your consent lapsed: consent text version 2 asks for it again; the clinic will ask you again)" in portal
+    # Consent under an older version, recorded after the new one is out, lapses too.
+    api("POST", f"/api/v1/patients/{case['patient']}/consents",
+        json={"scopes": ["marketing"], "signed_name": "Ann Lee", "text_version": "1"})
+    assert public.get(f"/gallery/{case['comparison']}").status_code == 404
+    _grant_v2 = api("POST", f"/api/v1/patients/{case['patient']}/consents",
+                    json={"scopes": ["marketing"], "signed_name": "Ann Lee", "text_version": "2"})
+    assert _grant_v2.get_json()["lapsed"] == [] and "marketing" in _grant_v2.get_json()["scopes"]
+    assert public.get(f"/gallery/{case['comparison']}").status_code == 200
+
+
+def test_marketing_consent_expires_when_the_clinic_sets_a_term(make_app, staff):
+    app = make_app(GALLERY_MARKETING_CONSENT_DAYS=30)
+    staff.app = app
+    staff.create(role="admin")
+    headers = {"Authorization": f"Bearer {staff.token()}"}
+    client = app.test_client()
+    patient = client.post("/api/v1/patients", json={"name": "Bo"}, headers=headers).get_json()["id"]
+    client.post(f"/api/v1/patients/{patient}/consents", headers=headers,
+                json={"scopes": ["clinical", "marketing"], "signed_name": "Bo", "text_version": "1"})
+    assert client.get(f"/api/v1/patients/{patient}/consents", headers=headers).get_json()["lapsed"] == []
+    with app.app_context():
+        record = get_db().query(ConsentRecord).one()
+        record.created_at = utcnow() - timedelta(days=31)
+        get_db().commit()
+    body = client.get(f"/api/v1/patients/{patient}/consents", headers=headers).get_json()
+    assert body["scopes"] == ["clinical"] and body["lapsed"][0]["scope"] == "marketing"
+    assert body["lapsed"][0]["reason"].startswith("expired: given on")

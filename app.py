@@ -28,6 +28,7 @@ from gallery.planning.views import bp as planning_bp
 from gallery.portal.views import bp as portal_bp
 from gallery.public.views import bp as public_bp
 from gallery.routing import RecordId
+from gallery.signoff.views import bp as signoff_bp
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -62,7 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     queue.init_app(app)
     app.url_map.converters["id"] = RecordId
     for blueprint in (auth_bp, patients_bp, photos_bp, compare_bp, consent_bp, portal_bp, public_bp,
-                      auditlog_bp, calibration_bp, capture_bp, planning_bp, api_docs_bp):
+                      auditlog_bp, calibration_bp, capture_bp, planning_bp, signoff_bp, api_docs_bp):
         app.register_blueprint(blueprint)
     init_api(app, api_bp)
     issue_setup_link(app)

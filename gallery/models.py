@@ -113,8 +113,13 @@ class Visit(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     treated: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Signed by a medical director: from then on its plan, grades and photos do not change.
+    signed_off_at: Mapped[datetime | None] = mapped_column(DateTime)
+    signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     patient: Mapped[Patient] = relationship(back_populates="visits")
     photos: Mapped[list[Photo]] = relationship(back_populates="visit", order_by="Photo.taken_at")
+    signed_off_by: Mapped[User | None] = relationship()
+    amendments: Mapped[list[Amendment]] = relationship(order_by="Amendment.created_at")
 
 
 def summarise(analysis: dict[str, Any]) -> dict[str, Any]:
@@ -390,4 +395,21 @@ class DataExport(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Amendment(Base):
+    """A correction to a signed-off visit: a new record linked to it, itself awaiting sign-off."""
+
+    __tablename__ = "amendments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    signed_off_at: Mapped[datetime | None] = mapped_column(DateTime)
+    signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    visit: Mapped[Visit] = relationship(back_populates="amendments")
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    signed_off_by: Mapped[User | None] = relationship(foreign_keys=[signed_off_by_id])
 

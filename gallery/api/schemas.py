@@ -393,6 +393,42 @@ class ConsentsOut(Schema):
     history = fields.List(fields.Nested(ConsentRecordOut), required=True)
 
 
+# ---- sign-off ------------------------------------------------------------------------------------------------------
+
+class StaffOut(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    email = fields.String(required=True)
+
+
+class VisitSignOffOut(Schema):
+    visit_id = fields.Integer(required=True, attribute="id")
+    patient_id = fields.Integer(required=True)
+    date = fields.Date(required=True, attribute="visit_date")
+    treated = fields.Boolean(required=True)
+    signed_off_at = Instant(required=True, allow_none=True)
+    signed_off_by = fields.Nested(StaffOut, required=True, allow_none=True)
+
+
+class AmendmentInput(Base):
+    text = text(5000, required=True, blank=False, metadata={"description": "The correction, in words."})
+
+
+class AmendmentOut(Schema):
+    id = fields.Integer(required=True)
+    visit_id = fields.Integer(required=True)
+    text = fields.String(required=True)
+    created_by = fields.Nested(StaffOut, required=True, allow_none=True)
+    created_at = Instant(required=True)
+    signed_off_at = Instant(required=True, allow_none=True)
+    signed_off_by = fields.Nested(StaffOut, required=True, allow_none=True)
+
+
+class AwaitingSignOffOut(Schema):
+    visits = fields.List(fields.Nested(VisitSignOffOut), required=True)
+    amendments = fields.List(fields.Nested(AmendmentOut), required=True)
+
+
 # ---- injection plans -----------------------------------------------------------------------------------------------
 
 class SiteInput(Base):

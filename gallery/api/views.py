@@ -23,13 +23,14 @@ from gallery.consent.views import new_share_link, publish_comparison
 from gallery.db import get_db
 from gallery.errors import Conflict, Unauthorized
 from gallery.extensions import csrf, limiter, login_limit
-from gallery.models import SCOPES, Comparison, Patient, Photo
+from gallery.models import SCOPES, Amendment, Comparison, Patient, Photo, Visit
 from gallery.patients.export import archive_response, build_archive
 from gallery.photos.images import image_response
 from gallery.photos.service import add_photo
 from gallery.planning.service import plan_etag, plan_for_photo, plan_revisions, save_plan
 from gallery.portal.views import new_invitation
 from gallery.queries import clinic_get, clinic_select
+from gallery.signoff.service import amend, awaiting_sign_off, sign_amendment, sign_visit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Patients, photos, comparisons, consent, plans.")
 csrf.exempt(bp)
@@ -195,6 +196,47 @@ def invite(patient_id: int) -> dict[str, Any]:
     audit.record("invite", "patient", patient.id)
     get_db().commit()
     return {"url": url_for("portal.accept", token=token, _external=True), "expires_at": invitation.expires_at}
+
+
+@bp.get("/visits/awaiting-sign-off")
+@bp.response(200, schemas.AwaitingSignOffOut)
+def awaiting() -> dict[str, Any]:
+    """Treated or planned visits and amendments not signed off yet, oldest first."""
+    visits, amendments = awaiting_sign_off(g.user.clinic_id)
+    return {"visits": visits, "amendments": amendments}
+
+
+@bp.post("/visits/<id:visit_id>/sign-off")
+@bp.response(200, schemas.VisitSignOffOut)
+@bp.alt_response(403, schema=schemas.ApiError, description="Only a medical director signs off.")
+@bp.alt_response(409, schema=schemas.ApiError, description="Signed off already.")
+def sign_off_visit(visit_id: int) -> Visit:
+    """Sign the visit off: its plan, grades and photos no longer change (an amendment corrects it)."""
+    visit = sign_visit(clinic_get(Visit, visit_id), g.user)
+    get_db().commit()
+    return visit
+
+
+@bp.post("/visits/<id:visit_id>/amendments")
+@bp.arguments(schemas.AmendmentInput)
+@bp.response(201, schemas.AmendmentOut)
+@bp.alt_response(409, schema=schemas.ApiError, description="The visit is not signed off: change it directly.")
+def amend_visit(body: dict[str, Any], visit_id: int) -> Amendment:
+    """Correct a signed-off visit: a new record linked to it, awaiting sign-off."""
+    amendment = amend(clinic_get(Visit, visit_id), body["text"], g.user)
+    get_db().commit()
+    return amendment
+
+
+@bp.post("/amendments/<id:amendment_id>/sign-off")
+@bp.response(200, schemas.AmendmentOut)
+@bp.alt_response(403, schema=schemas.ApiError, description="Only a medical director signs off.")
+@bp.alt_response(409, schema=schemas.ApiError, description="Signed off already.")
+def sign_off_amendment(amendment_id: int) -> Amendment:
+    """Sign an amendment off."""
+    amendment = sign_amendment(clinic_get(Amendment, amendment_id), g.user)
+    get_db().commit()
+    return amendment
 
 
 @bp.get("/consent-texts")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import undefer
 from gallery import audit
 from gallery.auth import current_user
 from gallery.db import get_db
+from gallery.signoff.service import require_unsigned
 from gallery.errors import Conflict, InvalidInput, Unavailable
 from gallery.models import EXPRESSIONS, Patient, Photo, Visit, utcnow
 from gallery.queries import clinic_get
@@ -121,6 +122,7 @@ def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,
         raise Conflict("This exact photo is already in another patient's record. Check the patient.")
     when = taken_at or prepared.taken_at or utcnow()
     visit = visit_for(patient, when.date(), visit_id)
+    require_unsigned(visit)
     store = blob_store()
     try:
         created = store_prepared(store, prepared)

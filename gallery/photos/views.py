@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 from gallery import audit
 from gallery.auth import current_user, login_required
 from gallery.db import get_db
+from gallery.signoff.service import require_unsigned
 from gallery.errors import InvalidInput
 from gallery.grading import ASSESSED_EXPRESSION, GRADES, MIN_GRADED_PHOTOS
 from gallery.models import Photo, RegionGrade
@@ -66,6 +67,7 @@ def analysis_status(photo_id: int) -> Response:
 def grade(photo_id: int) -> Response:
     """Record the injector's Facial Wrinkle Scale grades (blank fields are skipped)."""
     photo = clinic_get(Photo, photo_id)
+    require_unsigned(photo.visit)
     db = get_db()
     recorded = 0
     for name in REGION_LABELS:

@@ -100,10 +100,23 @@ def visit_report(visit: Visit) -> bytes:
                   _para("Product: {product}; lot: {lot}; dilution: {dilution}; injector: {injector}", styles["Normal"],
                         product=plan.product or "not recorded", lot=plan.lot or "not recorded",
                         dilution=plan.dilution or "not recorded",
-                        injector=plan.injector.email if plan.injector else "not recorded"),
+                        injector=plan.injector.display_name if plan.injector else "not recorded"),
                   Spacer(1, 2 * mm), table]
     else:
         story.append(Paragraph("No injection plan was saved for this visit.", styles["Normal"]))
+    story += [Spacer(1, 4 * mm), Paragraph("Sign-off", styles["Heading2"])]
+    if visit.signed_off_at:
+        story.append(_para("Signed off by {who} on {when} UTC.", styles["Normal"], who=visit.signed_off_by.display_name,
+                           when=f"{visit.signed_off_at:%d %B %Y %H:%M}"))
+    else:
+        story.append(Paragraph("Not signed off yet.", styles["Normal"]))
+    for amendment in visit.amendments:
+        story.append(_para("Amendment of {when} by {who}: {text} ({status})", styles["Normal"],
+                           when=f"{amendment.created_at:%d %b %Y}",
+                           who=amendment.created_by.display_name if amendment.created_by else "staff",
+                           text=amendment.text,
+                           status=f"signed off by {amendment.signed_off_by.display_name}" if amendment.signed_off_at
+                           else "awaiting sign-off"))
     previous = _previous_photo(visit, photo.expression) if photo is not None else None
     if previous is not None and previous.analysis.get("face_found"):
         before_rgb, after_rgb = photo_pixels(previous), photo_pixels(photo)

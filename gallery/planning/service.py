@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from gallery import audit
 from gallery.auth import current_user
 from gallery.db import get_db
+from gallery.signoff.service import require_unsigned
 from gallery.errors import InvalidInput, PlanChanged, PlanTagMissing
 from gallery.models import InjectionPlan, Photo, PlanRevision, Visit, utcnow
 from gallery.photos.analysis import require_analysis
@@ -173,6 +174,7 @@ def save_plan(photo: Photo, body: dict[str, Any], if_match: str | None) -> dict[
     is refused (412), never silently replacing someone else's. Every save is kept as a
     revision; two saves racing past the check collide on the revision number instead.
     """
+    require_unsigned(photo.visit)
     if not if_match:
         raise PlanTagMissing("Send If-Match with the plan's ETag (from GET), so no one else's save is overwritten.")
     geometry = _geometry(photo)

@@ -25,6 +25,8 @@ DOMAIN_REFUSALS = {
     "POST /api/v1/patients/{patient_id}/consents": {422},  # an unpublished text version; a signature not a PNG
     "PUT /api/v1/photos/{photo_id}/plan": {412, 422},  # a stale If-Match; a site outside the photo; no face
     "GET /api/v1/photos/{photo_id}/plan": {422},  # a photo with no face (fuzzed uploads make some)
+    "POST /api/v1/visits/{visit_id}/sign-off": {403},  # the fuzzing account is an injector, not a director
+    "POST /api/v1/amendments/{amendment_id}/sign-off": {403},
 }
 
 
@@ -43,7 +45,9 @@ def seeded(app, staff):
                              headers=headers).get_json()["id"]
     client.post(f"/api/v1/patients/{patient}/consents", headers=headers, json={
         "scopes": ["clinical", "portal", "marketing"], "signed_name": "Ann", "text_version": "1"})
-    return {"headers": headers, "ids": {"patient_id": patient, "photo_id": photos[0], "comparison_id": comparison}}
+    visit = client.get(f"/api/v1/photos/{photos[0]}", headers=headers).get_json()["visit_id"]
+    return {"headers": headers, "ids": {"patient_id": patient, "photo_id": photos[0], "comparison_id": comparison,
+                                        "visit_id": visit}}
 
 
 def test_every_api_route_is_declared_with_its_responses(app, client):

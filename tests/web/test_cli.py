@@ -45,3 +45,15 @@ def test_demo_data_fills_a_clinic(app, staff):
     assert "Demo Patient" in page and "/comparisons/1" in page and 'data-scope="portal"' in page
     api = client.get("/api/v1/comparisons/1", headers={"Authorization": f"Bearer {staff.token()}"}).get_json()
     assert api["regions"]["glabella"]["change_pct"] < 0  # the demo lines soften at review
+
+
+def test_create_a_named_medical_director(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "mo@clinic.test", "--role", "medical_director", "--clinic", "C",
+                                 "--name", "Dr Mo Dir", "--password-stdin"], input="a long enough password\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from gallery.db import get_db
+        from gallery.models import User
+        user = get_db().query(User).filter_by(email="mo@clinic.test").one()
+        assert (user.role, user.display_name) == ("medical_director", "Dr Mo Dir <mo@clinic.test>")

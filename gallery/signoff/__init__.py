@@ -1,0 +1,1 @@
+"""Medical-director sign-off of visits and their amendments."""

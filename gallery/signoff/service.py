@@ -1,0 +1,75 @@
+"""Medical-director sign-off: a visit's chart reviewed and signed, then frozen.
+
+A signed visit's plan, grades and photos no longer change (409 with the reason).
+A correction after that is an amendment: a new record linked to the visit,
+which awaits sign-off in its turn. Only the ``medical_director`` role signs.
+"""
+from __future__ import annotations
+
+from sqlalchemy import exists, or_, select
+
+from gallery import audit
+from gallery.db import get_db
+from gallery.errors import Conflict, Forbidden, InvalidInput
+from gallery.models import Amendment, InjectionPlan, User, Visit, utcnow
+
+MAX_AMENDMENT_CHARS = 5000
+
+
+def require_unsigned(visit: Visit) -> None:
+    """Refuse a change to a signed-off visit, saying who signed it and what to do instead."""
+    if visit.signed_off_at is not None:
+        by = visit.signed_off_by.display_name if visit.signed_off_by else "a medical director"
+        raise Conflict(f"This visit was signed off by {by} on {visit.signed_off_at:%d %b %Y %H:%M} UTC: its plan, "
+                       "grades and photos no longer change. Add an amendment to the visit instead.")
+
+
+def _require_director(user: User) -> None:
+    if user.role != "medical_director":
+        raise Forbidden("Only a medical director signs off visits and amendments.")
+
+
+def sign_visit(visit: Visit, user: User) -> Visit:
+    """Sign ``visit`` (the caller commits)."""
+    _require_director(user)
+    if visit.signed_off_at is not None:
+        raise Conflict("This visit is signed off already.")
+    visit.signed_off_at, visit.signed_off_by_id = utcnow(), user.id
+    audit.record("sign_off", "visit", visit.id)
+    return visit
+
+
+def amend(visit: Visit, text: str, user: User) -> Amendment:
+    """A correction to a signed visit (the caller commits); an unsigned visit is changed directly."""
+    if visit.signed_off_at is None:
+        raise Conflict("This visit is not signed off: change its plan or grades directly.")
+    text = (text or "").strip()
+    if not text or len(text) > MAX_AMENDMENT_CHARS:
+        raise InvalidInput(f"Write the amendment (1 to {MAX_AMENDMENT_CHARS} characters).")
+    amendment = Amendment(clinic_id=visit.clinic_id, visit_id=visit.id, text=text, created_by_id=user.id)
+    get_db().add(amendment)
+    get_db().flush()
+    audit.record("amend", "visit", visit.id)
+    return amendment
+
+
+def sign_amendment(amendment: Amendment, user: User) -> Amendment:
+    _require_director(user)
+    if amendment.signed_off_at is not None:
+        raise Conflict("This amendment is signed off already.")
+    amendment.signed_off_at, amendment.signed_off_by_id = utcnow(), user.id
+    audit.record("sign_off", "amendment", amendment.id)
+    return amendment
+
+
+def awaiting_sign_off(clinic_id: int) -> tuple[list[Visit], list[Amendment]]:
+    """Treated or planned visits not signed yet, and unsigned amendments, oldest first."""
+    db = get_db()
+    planned = exists().where(InjectionPlan.visit_id == Visit.id)
+    visits = list(db.scalars(select(Visit).where(Visit.clinic_id == clinic_id, Visit.signed_off_at.is_(None),
+                                                 or_(Visit.treated.is_(True), planned))
+                             .order_by(Visit.visit_date, Visit.id)))
+    amendments = list(db.scalars(select(Amendment).where(Amendment.clinic_id == clinic_id,
+                                                         Amendment.signed_off_at.is_(None))
+                                 .order_by(Amendment.created_at, Amendment.id)))
+    return visits, amendments

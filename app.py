@@ -29,6 +29,7 @@ from gallery.portal.views import bp as portal_bp
 from gallery.public.views import bp as public_bp
 from gallery.routing import RecordId
 from gallery.signoff.views import bp as signoff_bp
+from gallery.stock.views import bp as stock_bp
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -63,7 +64,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     queue.init_app(app)
     app.url_map.converters["id"] = RecordId
     for blueprint in (auth_bp, patients_bp, photos_bp, compare_bp, consent_bp, portal_bp, public_bp,
-                      auditlog_bp, calibration_bp, capture_bp, planning_bp, signoff_bp, api_docs_bp):
+                      auditlog_bp, calibration_bp, capture_bp, planning_bp, signoff_bp,
+                      stock_bp, api_docs_bp):
         app.register_blueprint(blueprint)
     init_api(app, api_bp)
     issue_setup_link(app)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -97,6 +98,9 @@ class Patient(Base):
     name: Mapped[str] = mapped_column(String(200))
     date_of_birth: Mapped[date | None] = mapped_column(Date)
     external_id: Mapped[str | None] = mapped_column(String(100))
+    # How to reach the patient (a product recall, a re-consent): optional.
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     clinic: Mapped[Clinic] = relationship()
     visits: Mapped[list[Visit]] = relationship(back_populates="patient", order_by="Visit.visit_date.desc()")
@@ -335,6 +339,8 @@ class InjectionPlan(Base):
     product: Mapped[str] = mapped_column(String(120), default="")
     lot: Mapped[str] = mapped_column(String(60), default="")
     dilution: Mapped[str] = mapped_column(String(60), default="")
+    # The lot from the clinic's stock; ``product`` and ``lot`` then hold its names as used.
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"), index=True)
     sites: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     injector_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -370,6 +376,7 @@ class PlanRevision(Base):
     product: Mapped[str] = mapped_column(String(120), default="")
     lot: Mapped[str] = mapped_column(String(60), default="")
     dilution: Mapped[str] = mapped_column(String(60), default="")
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
     sites: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     injector_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     saved_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -412,4 +419,33 @@ class Amendment(Base):
     visit: Mapped[Visit] = relationship(back_populates="amendments")
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     signed_off_by: Mapped[User | None] = relationship(foreign_keys=[signed_off_by_id])
+
+
+class Product(Base):
+    """A toxin the clinic stocks (kept by admins)."""
+
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("clinic_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    manufacturer: Mapped[str] = mapped_column(String(120), default="")
+    units_per_vial: Mapped[float] = mapped_column(Float)
+    reconstitution_note: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Lot(Base):
+    """A manufacturer's lot of a product, as received; a recall names it by ``lot_number``."""
+
+    __tablename__ = "lots"
+    __table_args__ = (UniqueConstraint("product_id", "lot_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    lot_number: Mapped[str] = mapped_column(String(60), index=True)
+    expires_on: Mapped[date] = mapped_column(Date)
+    received_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    product: Mapped[Product] = relationship()
 

@@ -130,11 +130,14 @@ class PatientInput(Base):
     name = text(200, required=True, blank=False)
     date_of_birth = fields.Date(allow_none=True, error_messages={"invalid": "must be a date as YYYY-MM-DD."})
     external_id = text(100, allow_none=True, metadata={"description": "The EMR's id; unique in the clinic."})
+    phone = text(40, load_default="", metadata={"description": "To reach the patient (a recall, a re-consent)."})
+    email = text(254, load_default="")
 
     @post_load
     def _normalise(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         data["name"] = data["name"].strip()
         data["external_id"] = (data.get("external_id") or "").strip() or None
+        data["phone"], data["email"] = (data.get("phone") or "").strip(), (data.get("email") or "").strip()
         return data
 
 
@@ -152,6 +155,8 @@ class PatientSummary(Schema):
 
 class PatientOut(PatientSummary):
     date_of_birth = fields.Date(required=True, allow_none=True)
+    phone = fields.String(required=True)
+    email = fields.String(required=True)
     visits = fields.List(fields.Nested(VisitOut), required=True)
     photo_ids = fields.Function(lambda patient: [photo.id for photo in patient.photos],
                                 required=True, metadata={"type": "array", "items": {"type": "integer"}})
@@ -393,6 +398,60 @@ class ConsentsOut(Schema):
     history = fields.List(fields.Nested(ConsentRecordOut), required=True)
 
 
+# ---- stock and recalls ---------------------------------------------------------------------------------------------
+
+class ProductInput(Base):
+    name = text(120, required=True, blank=False)
+    manufacturer = text(120, load_default="")
+    units_per_vial = number(minimum=0.5, required=True, metadata={"description": "Units in one vial (e.g. 100)."})
+    reconstitution_note = text(300, load_default="", metadata={"description": "E.g. 2.5 ml saline per 100 U."})
+
+
+class ProductOut(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    manufacturer = fields.String(required=True)
+    units_per_vial = fields.Float(required=True)
+    reconstitution_note = fields.String(required=True)
+
+
+class LotInput(Base):
+    product_id = record_id(required=True)
+    lot_number = text(60, required=True, blank=False)
+    expires_on = fields.Date(required=True, error_messages={"invalid": "must be a date as YYYY-MM-DD.",
+                                                            "required": "is required."})
+    received_on = fields.Date(allow_none=True, load_default=None,
+                              error_messages={"invalid": "must be a date as YYYY-MM-DD."})
+
+
+class LotOut(Schema):
+    id = fields.Integer(required=True)
+    product_id = fields.Integer(required=True)
+    product = fields.Function(lambda lot: lot.product.name, required=True, metadata={"type": "string"})
+    lot_number = fields.String(required=True)
+    expires_on = fields.Date(required=True)
+    received_on = fields.Date(required=True, allow_none=True)
+
+
+class RecallQuery(Base):
+    lot = text(60, required=True, blank=False, metadata={"description": "The lot number, as printed (any case)."})
+
+
+class RecalledTreatment(Schema):
+    patient_id = fields.Integer(required=True)
+    patient_name = fields.String(required=True)
+    visit_id = fields.Integer(required=True)
+    date = fields.Date(required=True)
+    units = fields.Float(required=True)
+    injector = fields.String(required=True, metadata={"description": "Who saved the plan (name and email)."})
+    product = fields.String(required=True)
+    lot = fields.String(required=True)
+
+
+class RecallOut(Schema):
+    treatments = fields.List(fields.Nested(RecalledTreatment), required=True)
+
+
 # ---- sign-off ------------------------------------------------------------------------------------------------------
 
 class StaffOut(Schema):
@@ -448,6 +507,8 @@ class PlanInput(Base):
         max=MAX_SITES, error=f"must be a list of at most {MAX_SITES} sites."), error_messages={"required": "is required."})
     product = text(120, allow_none=True, load_default="")
     lot = text(60, allow_none=True, load_default="")
+    lot_id = record_id(allow_none=True, load_default=None, metadata={
+        "description": "A lot from the clinic's stock (GET /lots); its product and lot number replace the texts."})
     dilution = text(60, allow_none=True, load_default="")
 
 
@@ -476,6 +537,7 @@ class PlanOut(Schema):
     sites = fields.List(fields.Nested(SiteOut), required=True)
     product = fields.String(required=True)
     lot = fields.String(required=True)
+    lot_id = fields.Integer(required=True, allow_none=True, metadata={"description": "The stock lot, if one was chosen."})
     dilution = fields.String(required=True)
     injector = fields.String(required=True, allow_none=True, metadata={"description": "Who saved it (email)."})
     totals = fields.Dict(keys=fields.String(), values=fields.Float(), required=True,

@@ -23,7 +23,7 @@ from gallery.consent.views import new_share_link, publish_comparison
 from gallery.db import get_db
 from gallery.errors import Conflict, Unauthorized
 from gallery.extensions import csrf, limiter, login_limit
-from gallery.models import SCOPES, Amendment, Comparison, Patient, Photo, Visit
+from gallery.models import SCOPES, Amendment, Comparison, Lot, Patient, Photo, Product, Visit
 from gallery.patients.export import archive_response, build_archive
 from gallery.photos.images import image_response
 from gallery.photos.service import add_photo
@@ -31,6 +31,7 @@ from gallery.planning.service import plan_etag, plan_for_photo, plan_revisions, 
 from gallery.portal.views import new_invitation
 from gallery.queries import clinic_get, clinic_select
 from gallery.signoff.service import amend, awaiting_sign_off, sign_amendment, sign_visit
+from gallery.stock.service import add_lot, add_product, lots, products, recall
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Patients, photos, comparisons, consent, plans.")
 csrf.exempt(bp)
@@ -196,6 +197,48 @@ def invite(patient_id: int) -> dict[str, Any]:
     audit.record("invite", "patient", patient.id)
     get_db().commit()
     return {"url": url_for("portal.accept", token=token, _external=True), "expires_at": invitation.expires_at}
+
+
+@bp.get("/products")
+@bp.response(200, schemas.ProductOut(many=True))
+def list_products() -> list[Product]:
+    """The clinic's products, by name."""
+    return products(g.user.clinic_id)
+
+
+@bp.post("/products")
+@bp.arguments(schemas.ProductInput)
+@bp.response(201, schemas.ProductOut)
+@bp.alt_response(403, schema=schemas.ApiError, description="Only an admin keeps the stock.")
+@bp.alt_response(409, schema=schemas.ApiError, description="A product of that name exists.")
+def create_product(body: dict[str, Any]) -> Product:
+    """Add a product to the clinic's stock (admins)."""
+    return add_product(g.user, **body)
+
+
+@bp.get("/lots")
+@bp.response(200, schemas.LotOut(many=True))
+def list_lots() -> list[Lot]:
+    """The clinic's lots, latest expiry first."""
+    return lots(g.user.clinic_id)
+
+
+@bp.post("/lots")
+@bp.arguments(schemas.LotInput)
+@bp.response(201, schemas.LotOut)
+@bp.alt_response(403, schema=schemas.ApiError, description="Only an admin keeps the stock.")
+@bp.alt_response(409, schema=schemas.ApiError, description="That lot of that product is in stock already.")
+def create_lot(body: dict[str, Any]) -> Lot:
+    """Add a received lot of a product (admins)."""
+    return add_lot(g.user, **body)
+
+
+@bp.get("/recalls")
+@bp.arguments(schemas.RecallQuery, location="query")
+@bp.response(200, schemas.RecallOut)
+def recall_search(query: dict[str, str]) -> dict[str, Any]:
+    """Every treatment in the clinic with this lot number (audited): for a manufacturer's recall."""
+    return {"treatments": [t.as_json() for t in recall(g.user.clinic_id, query["lot"])]}
 
 
 @bp.get("/visits/awaiting-sign-off")

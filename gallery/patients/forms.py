@@ -18,6 +18,8 @@ class PatientForm(FlaskForm):
     name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
     date_of_birth = DateField("Date of birth", validators=[Optional()])
     external_id = StringField("External id (EMR)", validators=[Optional(), Length(max=100)])
+    phone = StringField("Phone", validators=[Optional(), Length(max=40)])
+    email = StringField("Email", validators=[Optional(), Length(max=254)])
 
 
 class VisitForm(FlaskForm):

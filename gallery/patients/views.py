@@ -65,7 +65,8 @@ def new() -> Response | tuple[str, int] | str:
             form.external_id.errors.append("Another patient already has this external id.")
             return render_template("patients/new.html", form=form), 409
         patient = Patient(clinic_id=current_clinic_id(), name=form.name.data.strip(),
-                          date_of_birth=form.date_of_birth.data, external_id=external_id)
+                          date_of_birth=form.date_of_birth.data, external_id=external_id,
+                          phone=(form.phone.data or "").strip(), email=(form.email.data or "").strip())
         db.add(patient)
         db.flush()
         audit.record("create", "patient", patient.id)

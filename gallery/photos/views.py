@@ -8,6 +8,7 @@ from gallery import audit
 from gallery.auth import current_user, login_required
 from gallery.db import get_db
 from gallery.signoff.service import require_unsigned
+from gallery.stock.service import lots
 from gallery.errors import InvalidInput
 from gallery.grading import ASSESSED_EXPRESSION, GRADES, MIN_GRADED_PHOTOS
 from gallery.models import Photo, RegionGrade
@@ -51,7 +52,7 @@ def detail(photo_id: int) -> str:
                            region_labels=REGION_LABELS, expression_labels=EXPRESSION_LABELS,
                            grades=GRADES,
                            assessed_expression=ASSESSED_EXPRESSION, min_graded=MIN_GRADED_PHOTOS,
-                           has_lines=blob_store().exists(photo.sha256, "lines"))
+                           has_lines=blob_store().exists(photo.sha256, "lines"), stock_lots=lots(photo.clinic_id))
 
 
 @bp.get("/photos/<id:photo_id>/analysis.json")

@@ -18,8 +18,9 @@ from gallery import audit
 from gallery.auth import current_user
 from gallery.db import get_db
 from gallery.signoff.service import require_unsigned
+from gallery.stock.service import clinic_lot, lot_warnings
 from gallery.errors import InvalidInput, PlanChanged, PlanTagMissing
-from gallery.models import InjectionPlan, Photo, PlanRevision, Visit, utcnow
+from gallery.models import InjectionPlan, Lot, Photo, PlanRevision, Visit, utcnow
 from gallery.photos.analysis import require_analysis
 from gallery.photos.service import photo_pixels
 from landmarks.align import align_photos
@@ -110,11 +111,11 @@ def plan_for_photo(photo: Photo) -> dict[str, Any]:
     geometry = _geometry(photo)
     plan = get_db().scalar(select(InjectionPlan).where(InjectionPlan.visit_id == photo.visit_id))
     product = lot = dilution = ""
-    injector = None
+    injector = lot_id = None
     if plan is not None:
         source = "saved"
         rows = plan.sites if plan.photo_id == photo.id else _carry(plan, photo)
-        product, lot, dilution = plan.product, plan.lot, plan.dilution
+        product, lot, dilution, lot_id = plan.product, plan.lot, plan.dilution, plan.lot_id
         injector = plan.injector.email if plan.injector else None
     elif (previous := _previous_plan(photo.visit)) is not None:
         source = "carried_over"
@@ -123,14 +124,17 @@ def plan_for_photo(photo: Photo) -> dict[str, Any]:
     else:
         source = "template"
         rows = _rows(template_sites(geometry, margins(), units=current_app.config["GALLERY_DEFAULT_UNITS"]))
-    return _shape(photo, geometry, rows, product, lot, dilution, injector, source, plan.revision if plan else 0)
+    return _shape(photo, geometry, rows, product, lot, dilution, injector, source, plan.revision if plan else 0,
+                  lot_id=lot_id)
 
 
-def _shape(photo: Photo, geometry: PlanGeometry, rows, product, lot, dilution, injector, source, revision) -> dict:
+def _shape(photo: Photo, geometry: PlanGeometry, rows, product, lot, dilution, injector, source, revision, *,
+           lot_id: int | None) -> dict:
     sites = _to_sites(rows)
     sums = totals(sites)
     warnings = [{"code": w.code, "message": w.message} for w in site_warnings(geometry, sites, margins())]
     warnings += visit_warnings(photo.visit, sums["all"])
+    warnings += lot_warnings(get_db().get(Lot, lot_id) if lot_id else None, photo.visit.visit_date)
     m = margins()
     anchors: dict[str, list[float]] = {}
     for site in template_sites(geometry, m):
@@ -138,7 +142,7 @@ def _shape(photo: Photo, geometry: PlanGeometry, rows, product, lot, dilution, i
     return {
         "photo_id": photo.id, "visit_id": photo.visit_id, "saved": revision > 0, "revision": revision,
         "source": source,
-        "sites": rows, "product": product, "lot": lot, "dilution": dilution, "injector": injector,
+        "sites": rows, "product": product, "lot": lot, "lot_id": lot_id, "dilution": dilution, "injector": injector,
         "totals": sums, "warnings": warnings, "guides": guide_lines(geometry, m), "anchors": anchors,
         "margins": {"forehead_above_brow_mm": m.forehead_above_brow_mm,
                     "glabella_above_brow_mm": m.glabella_above_brow_mm,
@@ -189,6 +193,10 @@ def save_plan(photo: Photo, body: dict[str, Any], if_match: str | None) -> dict[
     plan.photo_id = photo.id
     plan.sites = rows
     plan.product, plan.lot, plan.dilution = ((body[key] or "").strip() for key in ("product", "lot", "dilution"))
+    plan.lot_id = None
+    if body.get("lot_id") is not None:  # from stock: its names, as they stand, go with the plan
+        stock_lot = clinic_lot(photo.clinic_id, body["lot_id"])
+        plan.lot_id, plan.product, plan.lot = stock_lot.id, stock_lot.product.name, stock_lot.lot_number
     plan.injector_id = current_user().id
     plan.updated_at = utcnow()
     plan.revision += 1
@@ -197,7 +205,7 @@ def save_plan(photo: Photo, body: dict[str, Any], if_match: str | None) -> dict[
     try:
         db.flush()
         db.add(PlanRevision(clinic_id=plan.clinic_id, plan_id=plan.id, revision=plan.revision, photo_id=photo.id,
-                            product=plan.product, lot=plan.lot, dilution=plan.dilution, sites=rows,
+                            product=plan.product, lot=plan.lot, lot_id=plan.lot_id, dilution=plan.dilution, sites=rows,
                             injector_id=plan.injector_id, saved_at=plan.updated_at))
         db.flush()
     except IntegrityError:  # another save of the same revision won the race
@@ -206,7 +214,7 @@ def save_plan(photo: Photo, body: dict[str, Any], if_match: str | None) -> dict[
     audit.record("edit_plan", "visit", photo.visit_id)
     db.commit()
     return _shape(photo, geometry, rows, plan.product, plan.lot, plan.dilution, current_user().email, "saved",
-                  plan.revision)
+                  plan.revision, lot_id=plan.lot_id)
 
 
 def plan_revisions(photo: Photo) -> list[PlanRevision]:

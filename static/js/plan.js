@@ -11,6 +11,7 @@ if (panel) {
   const rows = document.getElementById("plan-rows");
   const status = document.getElementById("plan-status");
   const fields = { product: "plan-product", lot: "plan-lot", dilution: "plan-dilution" };
+  const stockLot = document.getElementById("plan-lot-id");
   const labels = { glabella: "Glabella", forehead: "Forehead", crows_feet_left: "Crow's feet L", crows_feet_right: "Crow's feet R" };
   const radius = Number(stage.viewBox.baseVal.width) / 110;
   let plan = null;
@@ -145,6 +146,8 @@ if (panel) {
     const sources = { saved: "saved", carried_over: "carried over from the last visit: check and save", template: "label template: adjust and save" };
     document.getElementById("plan-source").textContent = sources[plan.source] || "";
     for (const [key, id] of Object.entries(fields)) document.getElementById(id).value = plan[key] || "";
+    stockLot.value = plan.lot_id ? String(plan.lot_id) : "";
+    lockTypedLot();
     drawGuides();
     drawSites();
     drawRows();
@@ -195,8 +198,23 @@ if (panel) {
     status.textContent = "Reloaded: this is the saved plan now. Make your change again.";
   });
 
+  // A lot from stock names the product and lot itself: the typed fields show them, locked.
+  function lockTypedLot() {
+    const chosen = stockLot.selectedOptions[0];
+    const fromStock = Boolean(stockLot.value);
+    for (const key of ["product", "lot"]) {
+      const input = document.getElementById(fields[key]);
+      input.disabled = fromStock;
+      if (fromStock) input.value = chosen.dataset[key];
+    }
+  }
+  stockLot.addEventListener("change", () => {
+    lockTypedLot();
+    status.textContent = "Unsaved changes";
+  });
+
   document.getElementById("plan-save").addEventListener("click", async () => {
-    const body = { sites: plan.sites };
+    const body = { sites: plan.sites, lot_id: stockLot.value ? Number(stockLot.value) : null };
     for (const [key, id] of Object.entries(fields)) body[key] = document.getElementById(id).value;
     status.textContent = "Saving…";
     const response = await fetch(panel.dataset.url, {

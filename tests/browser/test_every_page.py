@@ -70,7 +70,8 @@ def clinic(live_app, live_server):
                   "consent-receipt": f"/consents/{consents['history'][0]['id']}/receipt",
                   "consent-texts": "/admin/consent-texts", "audit": "/audit",
                   "grade-calibration": "/admin/grade-calibration", "capture": f"/patients/{patient}/capture",
-                  "capture-protocol": "/admin/capture-protocol"},
+                  "capture-protocol": "/admin/capture-protocol", "stock": "/admin/stock",
+                  "recalls": "/recalls?lot=A1"},
         "patient": {"portal": "/portal", "portal-comparison": f"/portal/comparisons/{comparison}"},
         "invite": f"/patients/{other}", "accept": path(invitation),
     }

@@ -85,3 +85,27 @@ def test_sites_move_with_the_keyboard(live_app, live_server, page):
     page.reload()
     page.locator("#plan-sites .site").nth(15).wait_for()
     assert page.locator("#plan-sites .site").first.get_attribute("transform") == f"translate({moved_x:g} {moved_y:g})"
+
+
+def test_lot_is_chosen_from_stock(live_app, live_server, page):
+    photo, headers = photo_for_staff(live_app, "Stock", encode(astronaut(3.0), "JPEG"))
+    from tests.conftest import Staff
+
+    Staff(live_app).create("boss@clinic-a.test", role="admin")
+    admin = {"Authorization": f"Bearer {Staff(live_app).token('boss@clinic-a.test')}"}
+    api = live_app.test_client()
+    product = api.post("/api/v1/products", json={"name": "Botox 100 U", "units_per_vial": 100}, headers=admin)
+    lot = api.post("/api/v1/lots", json={"product_id": product.get_json()["id"], "lot_number": "C5566Z",
+                                         "expires_on": "2026-01-31"}, headers=admin).get_json()
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/photos/{photo['id']}")
+    page.locator("#plan-sites .site").nth(15).wait_for()
+    page.select_option("#plan-lot-id", str(lot["id"]))
+    assert page.input_value("#plan-lot") == "C5566Z" and page.is_disabled("#plan-product")
+    page.click("#plan-save")
+    page.locator("#plan-status", has_text="Saved").wait_for()
+    assert "Lot C5566Z of Botox 100 U" in page.inner_text("#plan-warnings")  # expired before today's photo
+    screenshot(page, "plan-lot-from-stock")
+    page.reload()
+    page.locator("#plan-sites .site").nth(15).wait_for()
+    assert page.input_value("#plan-lot-id") == str(lot["id"]) and page.input_value("#plan-product") == "Botox 100 U"

@@ -27,6 +27,8 @@ DOMAIN_REFUSALS = {
     "GET /api/v1/photos/{photo_id}/plan": {422},  # a photo with no face (fuzzed uploads make some)
     "POST /api/v1/visits/{visit_id}/sign-off": {403},  # the fuzzing account is an injector, not a director
     "POST /api/v1/amendments/{amendment_id}/sign-off": {403},
+    "POST /api/v1/products": {403},  # the fuzzing account is not an admin
+    "POST /api/v1/lots": {403},
 }
 
 

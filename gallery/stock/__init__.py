@@ -1,0 +1,1 @@
+"""The clinic's toxin stock and product recalls."""

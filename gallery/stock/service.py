@@ -1,0 +1,136 @@
+"""The clinic's toxin stock (products and lots) and the recall search over treatments.
+
+A plan names its lot from stock, so when a manufacturer recalls a lot the clinic
+finds every patient who received it at once. Plans saved before stock was kept
+name their lot in free text; the search reads those too (same number, any case).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from gallery import audit
+from gallery.db import get_db
+from gallery.errors import Conflict, Forbidden, InvalidInput
+from gallery.models import InjectionPlan, Lot, Patient, Product, User, Visit, utcnow
+
+
+def require_admin(user: User) -> None:
+    if user.role != "admin":
+        raise Forbidden("Only an admin keeps the clinic's stock.")
+
+
+def products(clinic_id: int) -> list[Product]:
+    return list(get_db().scalars(select(Product).where(Product.clinic_id == clinic_id).order_by(Product.name)))
+
+
+def lots(clinic_id: int) -> list[Lot]:
+    """The clinic's lots, latest expiry first."""
+    return list(get_db().scalars(select(Lot).where(Lot.clinic_id == clinic_id)
+                                 .order_by(Lot.expires_on.desc(), Lot.lot_number)))
+
+
+def add_product(user: User, *, name: str, manufacturer: str, units_per_vial: float,
+                reconstitution_note: str) -> Product:
+    """A new product in the admin's clinic (committed)."""
+    require_admin(user)
+    name = name.strip()
+    if not name or not 0 < units_per_vial <= 10_000:
+        raise InvalidInput("A product needs a name and its units per vial (more than 0).")
+    product = Product(clinic_id=user.clinic_id, name=name[:120], manufacturer=manufacturer.strip()[:120],
+                      units_per_vial=units_per_vial, reconstitution_note=reconstitution_note.strip()[:300])
+    return _commit_new(product, "product", f"The clinic already stocks a product named {name!r}.")
+
+
+def add_lot(user: User, *, product_id: int, lot_number: str, expires_on: date, received_on: date | None) -> Lot:
+    """A new lot of one of the clinic's products (committed)."""
+    require_admin(user)
+    product = get_db().get(Product, product_id)
+    if product is None or product.clinic_id != user.clinic_id:
+        raise InvalidInput("Choose one of the clinic's products for the lot.")
+    lot_number = lot_number.strip()
+    if not lot_number:
+        raise InvalidInput("A lot needs its lot number, as printed on the box.")
+    lot = Lot(clinic_id=user.clinic_id, product_id=product.id, lot_number=lot_number[:60], expires_on=expires_on,
+              received_on=received_on)
+    return _commit_new(lot, "lot", f"Lot {lot_number} of {product.name} is in stock already.")
+
+
+def _commit_new(record: Product | Lot, kind: str, duplicate: str) -> Any:
+    db = get_db()
+    db.add(record)
+    try:
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        raise Conflict(duplicate) from None
+    audit.record("stock", kind, record.id)
+    db.commit()
+    return record
+
+
+def clinic_lot(clinic_id: int, lot_id: int) -> Lot:
+    """The lot a plan names, which must be this clinic's."""
+    lot = get_db().get(Lot, lot_id)
+    if lot is None or lot.clinic_id != clinic_id:
+        raise InvalidInput("The lot is not in this clinic's stock.")
+    return lot
+
+
+def lot_warnings(lot: Lot | None, treated_on: date, today: date | None = None) -> list[dict[str, str]]:
+    """An expired lot, or one past its expiry on the treatment date, is flagged on the plan."""
+    if lot is None:
+        return []
+    name = f"Lot {lot.lot_number} of {lot.product.name}"
+    if lot.expires_on < treated_on:
+        return [{"code": "lot_expired", "message": (
+            f"{name} expired on {lot.expires_on:%d %b %Y}, before this treatment ({treated_on:%d %b %Y}).")}]
+    if lot.expires_on < (today or utcnow().date()):
+        return [{"code": "lot_expired", "message": f"{name} has expired ({lot.expires_on:%d %b %Y})."}]
+    return []
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """One visit that used the recalled lot."""
+
+    patient: Patient
+    visit: Visit
+    plan: InjectionPlan
+
+    @property
+    def units(self) -> float:
+        return round(sum(site["units"] for site in self.plan.sites), 2)
+
+    @property
+    def injector(self) -> str:
+        return self.plan.injector.display_name if self.plan.injector else ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"patient_id": self.patient.id, "patient_name": self.patient.name, "visit_id": self.visit.id,
+                "date": self.visit.visit_date, "units": self.units, "injector": self.injector,
+                "product": self.plan.product, "lot": self.plan.lot}
+
+
+def recall(clinic_id: int, lot_number: str) -> list[Treatment]:
+    """Every treatment in the clinic with that lot: from stock, or typed (any case, trimmed); audited."""
+    number = lot_number.strip()
+    if not number or len(number) > 60:
+        raise InvalidInput("Give the lot number to search for (up to 60 characters).")
+    db = get_db()
+    from_stock = select(Lot.id).where(Lot.clinic_id == clinic_id, func.lower(Lot.lot_number) == number.lower())
+    rows = db.execute(
+        select(InjectionPlan, Visit, Patient)
+        .join(Visit, InjectionPlan.visit_id == Visit.id).join(Patient, Visit.patient_id == Patient.id)
+        .where(InjectionPlan.clinic_id == clinic_id,
+               or_(InjectionPlan.lot_id.in_(from_stock),
+                   InjectionPlan.lot_id.is_(None) & (func.lower(func.trim(InjectionPlan.lot)) == number.lower())))
+        .order_by(Visit.visit_date, Patient.name)).all()
+    stock_lot = db.scalar(from_stock.limit(1))
+    audit.record("recall_search", "lot", stock_lot)
+    db.commit()
+    return [Treatment(patient, visit, plan) for plan, visit, patient in rows if plan.sites]

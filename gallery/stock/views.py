@@ -1,0 +1,88 @@
+"""Stock pages (admins) and the recall search with its CSV (all staff)."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+
+from gallery.auth import current_user, login_required
+from gallery.errors import InvalidInput
+from gallery.stock.service import add_lot, add_product, lots, products, recall, require_admin
+
+bp = Blueprint("stock", __name__)
+
+
+def _date(field: str, *, required: bool) -> date | None:
+    value = request.form.get(field, "").strip()
+    if not value and not required:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"Give the {field.replace('_', ' ')} as a date (YYYY-MM-DD).") from None
+
+
+def _number(field: str) -> float:
+    try:
+        return float(request.form.get(field, ""))
+    except ValueError:
+        raise InvalidInput(f"Give the {field.replace('_', ' ')} as a number.") from None
+
+
+@bp.get("/admin/stock")
+@login_required
+def index() -> str:
+    user = current_user()
+    require_admin(user)
+    return render_template("stock/index.html", products=products(user.clinic_id), lots=lots(user.clinic_id),
+                           today=date.today())
+
+
+@bp.post("/admin/stock/products")
+@login_required
+def new_product() -> Response:
+    product = add_product(current_user(), name=request.form.get("name", ""),
+                          manufacturer=request.form.get("manufacturer", ""), units_per_vial=_number("units_per_vial"),
+                          reconstitution_note=request.form.get("reconstitution_note", ""))
+    flash(f"Product {product.name} added.")
+    return redirect(url_for("stock.index"))
+
+
+@bp.post("/admin/stock/lots")
+@login_required
+def new_lot() -> Response:
+    try:
+        product_id = int(request.form.get("product_id", ""))
+    except ValueError:
+        raise InvalidInput("Choose one of the clinic's products for the lot.") from None
+    lot = add_lot(current_user(), product_id=product_id, lot_number=request.form.get("lot_number", ""),
+                  expires_on=_date("expires_on", required=True), received_on=_date("received_on", required=False))
+    flash(f"Lot {lot.lot_number} of {lot.product.name} added.")
+    return redirect(url_for("stock.index"))
+
+
+@bp.get("/recalls")
+@login_required
+def recalls() -> str:
+    number = request.args.get("lot", "").strip()
+    treatments = recall(current_user().clinic_id, number) if number else None
+    return render_template("stock/recalls.html", number=number, treatments=treatments)
+
+
+@bp.get("/recalls.csv")
+@login_required
+def recalls_csv() -> Response:
+    """The patients to contact, for the clinic's phone list or letters."""
+    number = request.args.get("lot", "")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["date", "patient", "phone", "email", "units", "product", "lot", "injector", "patient_link"])
+    for t in recall(current_user().clinic_id, number):
+        writer.writerow([t.visit.visit_date.isoformat(), t.patient.name, t.patient.phone, t.patient.email, t.units,
+                         t.plan.product, t.plan.lot, t.injector,
+                         request.host_url.rstrip("/") + url_for("patients.timeline", patient_id=t.patient.id)])
+    response = Response(buffer.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="recall.csv"'
+    return response

@@ -278,6 +278,9 @@ class ConsentRecord(Base):
     signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_by_patient: Mapped[bool] = mapped_column(default=False)
+    # A withdrawal of portal or marketing: the share links and cases it ended, and the files
+    # outside the app to chase (see gallery.consent.sweep).
+    sweep: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     recorded_by: Mapped[User | None] = relationship()
 

@@ -382,6 +382,10 @@ class ConsentRecordOut(Schema):
         metadata={"description": "'patient' (the portal) or the staff user id.", "nullable": True,
                   "oneOf": [{"type": "string", "enum": ["patient"]}, {"type": "integer"}]})
     at = Instant(required=True, attribute="created_at")
+    sweep = fields.Dict(required=True, allow_none=True, metadata={
+        "description": "A withdrawal of portal or marketing: share_links (revoked now, or already revoked or "
+                       "expired), published (cases unpublished now) and exports (files staff took out of the app: "
+                       "what, by whom, when; the checklist to chase). Null otherwise."})
 
 
 class LapsedOut(Schema):

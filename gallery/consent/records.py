@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from gallery import audit
+from gallery.consent.sweep import sweep
 from gallery.db import get_db
 from gallery.errors import InvalidInput
-from gallery.models import SCOPES, Comparison, ConsentRecord, ConsentText, ShareLink, utcnow
+from gallery.models import SCOPES, ConsentRecord, ConsentText, utcnow
 
 DEFAULT_TEXT = {
     "version": "1",
@@ -169,8 +169,9 @@ def withdraw(patient_clinic_id: int, patient_id: int, scopes: list[str], *, reco
     Only scopes in force are withdrawn: withdrawing what is not held records
     nothing and returns None, so the history a patient reads holds real changes only.
     Withdrawing ``portal`` revokes the patient's share links; withdrawing ``marketing``
-    takes their cases out of the public gallery. A later consent does not bring either
-    back: the clinic shares or publishes again, knowingly.
+    takes their cases out of the public gallery; both list, on the record, the files
+    staff took out of the app (see ``gallery.consent.sweep``). A later consent does not
+    bring links or publication back: the clinic shares or publishes again, knowingly.
     """
     held = effective_consent(patient_id)
     scopes = [scope for scope in scopes if held.allows(scope)]
@@ -179,21 +180,8 @@ def withdraw(patient_clinic_id: int, patient_id: int, scopes: list[str], *, reco
     record = ConsentRecord(clinic_id=patient_clinic_id, patient_id=patient_id, action="withdraw", scopes=scopes,
                            signed_name=signed_name[:200], recorded_by_id=recorded_by_id,
                            recorded_by_patient=by_patient)
-    db = get_db()
-    db.add(record)
-    comparisons = select(Comparison.id).where(Comparison.patient_id == patient_id)
-    now = utcnow()
-    actor = "patient" if by_patient else None
-    if "portal" in scopes:
-        for link in db.scalars(select(ShareLink).where(ShareLink.comparison_id.in_(comparisons),
-                                                       ShareLink.revoked_at.is_(None))):
-            link.revoked_at = now
-            audit.record("revoke_share", "comparison", link.comparison_id, clinic_id=patient_clinic_id, actor=actor)
-    if "marketing" in scopes:
-        for comparison in db.scalars(select(Comparison).where(Comparison.patient_id == patient_id,
-                                                              Comparison.published_at.is_not(None))):
-            comparison.published_at = comparison.public_image_sha256 = None
-            audit.record("unpublish", "comparison", comparison.id, clinic_id=patient_clinic_id, actor=actor)
+    record.sweep = sweep(patient_clinic_id, patient_id, scopes, actor="patient" if by_patient else None)
+    get_db().add(record)
     return record
 
 

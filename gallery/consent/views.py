@@ -62,12 +62,13 @@ def withdraw_page(patient_id: int) -> Response:
     scopes = parse_scopes(request.form.getlist("scopes"))
     entry = withdraw(patient.clinic_id, patient.id, scopes,
                      recorded_by_id=current_user().id, signed_name=request.form.get("signed_name", ""))
-    if entry is not None:
-        get_db().flush()
-        audit.record("withdraw_consent", "consent", entry.id)
-        get_db().commit()
     flash(describe_withdrawal(scopes, entry))
-    return redirect(url_for("patients.timeline", patient_id=patient.id))
+    if entry is None:
+        return redirect(url_for("patients.timeline", patient_id=patient.id))
+    get_db().flush()
+    audit.record("withdraw_consent", "consent", entry.id)
+    get_db().commit()
+    return redirect(url_for("consent.receipt", record_id=entry.id))  # with the sweep's checklist
 
 
 @bp.get("/consents/<id:record_id>/receipt")

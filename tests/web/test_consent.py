@@ -398,3 +398,36 @@ def test_marketing_consent_expires_when_the_clinic_sets_a_term(make_app, staff):
     body = client.get(f"/api/v1/patients/{patient}/consents", headers=headers).get_json()
     assert body["scopes"] == ["clinical"] and body["lapsed"][0]["scope"] == "marketing"
     assert body["lapsed"][0]["reason"].startswith("expired: given on")
+
+
+def test_withdrawal_sweeps_links_and_cases_and_lists_files_taken_out(app, client, staff, case, api):
+    staff.create("ada@clinic-a.test", role="admin", name="Dr Ada Lee")
+    _grant(api, case["patient"], ["clinical", "portal", "marketing"])
+    comparison = case["comparison"]
+    api("POST", f"/api/v1/comparisons/{comparison}/publish")
+    first = api("POST", f"/api/v1/comparisons/{comparison}/share-links", json={"expires_in_days": 7}).get_json()
+    api("POST", f"/api/v1/comparisons/{comparison}/share-links", json={"expires_in_days": 7})
+    staff.login(client, "ada@clinic-a.test")
+    client.post(f"/share-links/{first['id']}/revoke")
+    assert client.get(f"/comparisons/{comparison}/image?download=1").status_code == 200
+    assert client.get("/photos/1/original").status_code == 200
+    assert client.get(f"/comparisons/{comparison}/image").status_code == 200  # viewing is not taking a copy
+
+    response = client.post(f"/patients/{case['patient']}/consents/withdraw",
+                           data={"scopes": ["portal", "marketing"]})
+    assert response.status_code == 302 and "/receipt" in response.headers["Location"]
+    record = api("GET", f"/api/v1/patients/{case['patient']}/consents").get_json()["history"][-1]
+    swept = record["sweep"]
+    assert [link["state"] for link in swept["share_links"]] == ["already revoked", "revoked now"]
+    assert [(c["comparison_id"], c["state"]) for c in swept["published"]] == [(comparison, "unpublished now")]
+    assert [(e["what"], e["object_id"], e["by"]) for e in swept["exports"]] == [
+        ("comparison image (PNG)", comparison, "Dr Ada Lee <ada@clinic-a.test>"),
+        ("original photo", 1, "Dr Ada Lee <ada@clinic-a.test>")]
+    receipt = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Outside the app: ask for these copies back" in receipt
+    assert "comparison image (PNG) (comparison 1), taken by Dr Ada Lee &lt;ada@clinic-a.test&gt; on" in receipt
+    assert f"Public gallery case, comparison {comparison}" in receipt and "unpublished now" in receipt
+    assert app.test_client().get(f"/gallery/{comparison}").status_code == 404
+    # Withdrawing a scope that leaves nothing to sweep keeps no sweep.
+    clinical = api("POST", f"/api/v1/patients/{case['patient']}/consents/withdraw", json={"scopes": ["clinical"]})
+    assert clinical.get_json()["history"][-1]["sweep"] is None

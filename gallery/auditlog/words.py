@@ -94,6 +94,8 @@ def _who(actor: str, users: dict[int, User], patient_name: Callable[[int | None]
         return "public"
     if actor == "patient":
         return "patient"
+    if kind == "system":
+        return f"the system ({number})"
     return actor
 
 

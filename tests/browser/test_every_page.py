@@ -57,8 +57,20 @@ def clinic(live_app, live_server):
         from gallery.models import Visit
         get_db().query(Visit).filter_by(patient_id=patient, visit_date=date(2026, 1, 5)).one().treated = True
         get_db().commit()
+    # Stock, a plan with a lot from it (a treatment awaiting sign-off, found by a recall), a withdrawal's sweep.
+    product = api.post("/api/v1/products", json={"name": "Botox 100 U", "units_per_vial": 100}, headers=headers)
+    lot = api.post("/api/v1/lots", json={"product_id": product.get_json()["id"], "lot_number": "A1",
+                                         "expires_on": "2027-06-30"}, headers=headers).get_json()
+    plan = api.get(f"/api/v1/photos/{photos[0]}/plan", headers=headers)
+    assert api.put(f"/api/v1/photos/{photos[0]}/plan", json={"sites": plan.get_json()["sites"], "lot_id": lot["id"]},
+                   headers={**headers, "If-Match": plan.headers["ETag"]}).status_code == 200
+    Staff(live_app).create("mo@clinic-a.test", role="medical_director", name="Dr Mo Dir")
     other = api.post("/api/v1/patients", json={"name": "Sally Ride"}, headers=headers).get_json()["id"]
     open_invitation = api.post(f"/api/v1/patients/{other}/invitations", headers=headers).get_json()["url"]
+    api.post(f"/api/v1/patients/{other}/consents", headers=headers, json={
+        "scopes": ["clinical", "marketing"], "signed_name": "Sally Ride", "text_version": "1"})
+    withdrawal = api.post(f"/api/v1/patients/{other}/consents/withdraw", headers=headers,
+                          json={"scopes": ["marketing"]}).get_json()["history"][-1]["id"]
     path = lambda url: re.sub(r"^https?://[^/]+", "", url)  # noqa: E731
     return {
         "anyone": {"login": "/login", "portal-login": "/portal/login", "gallery": "/gallery",
@@ -71,16 +83,17 @@ def clinic(live_app, live_server):
                   "consent-texts": "/admin/consent-texts", "audit": "/audit",
                   "grade-calibration": "/admin/grade-calibration", "capture": f"/patients/{patient}/capture",
                   "capture-protocol": "/admin/capture-protocol", "stock": "/admin/stock",
-                  "recalls": "/recalls?lot=A1"},
+                  "recalls": "/recalls?lot=A1", "withdrawal-receipt": f"/consents/{withdrawal}/receipt"},
         "patient": {"portal": "/portal", "portal-comparison": f"/portal/comparisons/{comparison}"},
+        "director": {"sign-off": "/sign-off"},
         "invite": f"/patients/{other}", "accept": path(invitation),
     }
 
 
 def _sign_in(page, server: str, audience: str, clinic: dict) -> None:
-    if audience == "staff":
+    if audience in ("staff", "director"):
         page.goto(f"{server}/login")
-        page.fill("#email", "nurse@clinic-a.test")
+        page.fill("#email", "nurse@clinic-a.test" if audience == "staff" else "mo@clinic-a.test")
         page.fill("#password", PASSWORD)
     elif audience == "patient":
         page.goto(f"{server}{clinic['accept']}")
@@ -123,7 +136,7 @@ def _problems(page, axe: Axe, viewport: str) -> list[str]:
 def test_every_page_fits_the_screen_and_passes_axe(browser, live_server, clinic, viewport):
     axe = Axe()
     problems = []
-    for audience in ("anyone", "staff", "patient"):
+    for audience in ("anyone", "staff", "patient", "director"):
         context = browser.new_context(viewport=VIEWPORTS[viewport])
         page = context.new_page()
         _sign_in(page, live_server, audience, clinic)

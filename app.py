@@ -14,6 +14,7 @@ from gallery.api.docs import bp as api_docs_bp
 from gallery.api.views import bp as api_bp
 from gallery.auditlog.views import bp as auditlog_bp
 from gallery.auth.setup import issue_setup_link
+from gallery.auth.staff_views import bp as staff_bp
 from gallery.auth.views import bp as auth_bp
 from gallery.calibration.views import bp as calibration_bp
 from gallery.capture.views import bp as capture_bp
@@ -65,7 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["id"] = RecordId
     for blueprint in (auth_bp, patients_bp, photos_bp, compare_bp, consent_bp, portal_bp, public_bp,
                       auditlog_bp, calibration_bp, capture_bp, planning_bp, signoff_bp,
-                      stock_bp, api_docs_bp):
+                      stock_bp, staff_bp, api_docs_bp):
         app.register_blueprint(blueprint)
     init_api(app, api_bp)
     issue_setup_link(app)

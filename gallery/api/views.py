@@ -28,6 +28,7 @@ from gallery.patients.export import archive_response, build_archive
 from gallery.photos.images import image_response
 from gallery.photos.service import add_photo
 from gallery.planning.service import plan_etag, plan_for_photo, plan_revisions, save_plan
+from gallery.planning.views import report_response
 from gallery.portal.views import new_invitation
 from gallery.queries import clinic_get, clinic_select
 from gallery.signoff.service import amend, awaiting_sign_off, sign_amendment, sign_visit
@@ -239,6 +240,13 @@ def create_lot(body: dict[str, Any]) -> Lot:
 def recall_search(query: dict[str, str]) -> dict[str, Any]:
     """Every treatment in the clinic with this lot number (audited): for a manufacturer's recall."""
     return {"treatments": [t.as_json() for t in recall(g.user.clinic_id, query["lot"])]}
+
+
+@bp.get("/visits/<id:visit_id>/report.pdf")
+@bp.response(200, IMAGE, content_type="application/pdf", description="The visit report (PDF).")
+def visit_report_pdf(visit_id: int) -> Response:
+    """The visit report: photo with regions and sites, units, product and lot, consent, sign-off, comparison."""
+    return report_response(clinic_get(Visit, visit_id))
 
 
 @bp.get("/visits/awaiting-sign-off")

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, g, has_request_context, redirect, request, session, url_for
 from sqlalchemy import select
@@ -105,14 +105,18 @@ def new_api_token(user: User) -> str:
     return token
 
 
+def token_cutoff() -> datetime:
+    """Tokens made before this moment have expired (``GALLERY_TOKEN_DAYS``)."""
+    return utcnow() - timedelta(days=current_app.config["GALLERY_TOKEN_DAYS"])
+
+
 def user_for_bearer(header: str | None) -> User | None:
     """The user of a valid token: not revoked and younger than ``GALLERY_TOKEN_DAYS``."""
     if not header or not header.startswith("Bearer "):
         return None
-    oldest = utcnow() - timedelta(days=current_app.config["GALLERY_TOKEN_DAYS"])
     row = get_db().scalar(select(ApiToken).where(
         ApiToken.token_sha256 == token_sha256(header[len("Bearer "):].strip()),
-        ApiToken.revoked_at.is_(None), ApiToken.created_at > oldest))
+        ApiToken.revoked_at.is_(None), ApiToken.created_at > token_cutoff()))
     return row.user if row else None
 
 

@@ -47,7 +47,11 @@ def revisions(photo_id: int) -> Response:
 @bp.get("/visits/<id:visit_id>/report.pdf")
 @login_required
 def report(visit_id: int) -> Response:
-    visit = clinic_get(Visit, visit_id)
+    return report_response(clinic_get(Visit, visit_id))
+
+
+def report_response(visit: Visit) -> Response:
+    """The visit report as a PDF download, audited as an export (the page and the API)."""
     data = visit_report(visit)
     audit.record("export", "visit", visit.id)
     get_db().commit()

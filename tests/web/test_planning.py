@@ -124,6 +124,10 @@ def test_visit_report_pdf_has_totals_and_lot(app, api, patient, client, staff):
     assert "Plan Patient" in text and "Consent in force: clinical" in text
     assert "Comparison with the previous visit" in text
     assert first != second
+    through_api = api("GET", f"/api/v1/visits/{visit_id}/report.pdf")
+    assert through_api.status_code == 200 and through_api.mimetype == "application/pdf"
+    assert "C7788X9" in "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(through_api.data)).pages)
+    assert api("GET", "/api/v1/visits/999/report.pdf").status_code == 404
 
 
 def test_report_prints_markup_in_user_fields_as_text_never_as_markup(app, api, client, staff, tmp_path):

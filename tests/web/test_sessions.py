@@ -38,3 +38,25 @@ def test_tokens_expire_and_can_be_revoked(app, staff):
     assert "Revoked 2 token(s)" in result.output  # the expired one too
     assert client.get("/api/v1/patients", headers={"Authorization": f"Bearer {fresh}"}).status_code == 401
     assert session.get("/patients").status_code == 302  # and the sessions are over
+
+
+def test_an_admin_revokes_a_lost_laptops_tokens_on_the_staff_page(app, staff):
+    """Attack: a laptop with a live token and session is lost; the admin, not an operator, ends them."""
+    staff.create(name="Nurse Nia")
+    staff.create("boss@clinic-a.test", role="admin")
+    staff.create("other@clinic-b.test", clinic="Clinic B")
+    token = staff.token()
+    api = app.test_client()
+    laptop = app.test_client()
+    staff.login(laptop)
+    admin = app.test_client()
+    staff.login(admin, "boss@clinic-a.test")
+    page = admin.get("/admin/staff").get_data(as_text=True)
+    assert "Nurse Nia" in page and "other@clinic-b.test" not in page
+    assert '<td>1</td>' in page  # the nurse's one live token
+    assert laptop.get("/admin/staff").status_code == 403
+    assert admin.post("/admin/staff/3/revoke").status_code == 404  # another clinic's user
+    response = admin.post("/admin/staff/1/revoke", follow_redirects=True)
+    assert "Revoked 1 API token(s) of Nurse Nia &lt;nurse@clinic-a.test&gt;" in response.get_data(as_text=True)
+    assert api.get("/api/v1/patients", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert laptop.get("/patients").status_code == 302

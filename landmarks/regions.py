@@ -67,7 +67,15 @@ CROWS_FEET_NEAR_MM = 5.0
 CROWS_FEET_FAR_MM = 30.0
 CROWS_FEET_TOP_MM = 14.0
 CROWS_FEET_BOTTOM_MM = -20.0
-FACE_OUTLINE_MARGIN_MM = 10.0  # the mesh outline stops short of the face's visible edge
+# The inner edge leans away from the canthus by this many mm per mm up or down: the
+# lines converge on the canthus, but the upper ones run under the brow tail and the
+# lower ones onto the cheek close to the lower lid, so the wedge stays narrow.
+WEDGE = 0.3
+# The inner edge leans away from the canthus by this many mm per mm up or down: the
+# lines converge on the canthus, but the upper ones run under the brow tail and the
+# lower ones onto the cheek close to the lower lid, so the wedge stays narrow.
+WEDGE = 0.3
+FACE_OUTLINE_MARGIN_MM = 14.0  # the mesh outline stops short of the face's visible edge
 
 
 @dataclass(frozen=True)
@@ -178,8 +186,8 @@ def _crows_feet_mm(frame: FaceFrame, xy: npt.NDArray[np.float64], side: str) -> 
     canthus = pupil + (lateral * reach, 0.0)
     near, far = CROWS_FEET_NEAR_MM, CROWS_FEET_FAR_MM
     top, bottom = CROWS_FEET_TOP_MM, CROWS_FEET_BOTTOM_MM
-    corners = np.array([(near, 0.0), (near + 0.6 * top, top), (far, top), (far, bottom),
-                        (near - 0.6 * bottom, bottom)])
+    corners = np.array([(near, 0.0), (near + WEDGE * top, top), (far, top), (far, bottom),
+                        (near - WEDGE * bottom, bottom)])
     return canthus + corners * (lateral, 1.0)
 
 

@@ -169,7 +169,7 @@ def home() -> str:
                            history=history(patient.id), scopes=SCOPES, scope_words=SCOPE_WORDS,
                            charts=progress_charts(patient) if can_view else [],
                            changes=area_changes(patient) if can_view else [], region_labels=REGION_LABELS,
-                           export=_latest_export(), export_days=EXPORT_DAYS, now=utcnow())
+                           export=_latest_export(), now=utcnow())
 
 
 def _own(model, record_id: int):

@@ -9,9 +9,9 @@ from flask import Blueprint, Response, render_template, request
 from sqlalchemy import select
 
 from gallery.auditlog.words import readable
-from gallery.auth import current_user, login_required
+from gallery.auth import current_user, login_required, require_role
 from gallery.db import get_db
-from gallery.errors import Forbidden, InvalidInput
+from gallery.errors import InvalidInput
 from gallery.models import AuditEvent
 from gallery.routing import MAX_RECORD_ID
 
@@ -20,9 +20,7 @@ PAGE_SIZE = 500
 
 
 def _events() -> list[AuditEvent]:
-    user = current_user()
-    if user.role != "admin":
-        raise Forbidden("Only an admin reads the audit log.")
+    user = require_role(current_user(), "admin", "Only an admin reads the audit log.")
     statement = select(AuditEvent).where(AuditEvent.clinic_id == user.clinic_id)
     for field in ("action", "object_type", "actor"):
         value = request.args.get(field, "").strip()

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from gallery.db import get_db
-from gallery.errors import Unauthorized
+from gallery.errors import Forbidden, Unauthorized
 from gallery.models import ApiToken, User, utcnow
 
 # Computed once so that a login for an unknown email costs as much as a real one.
@@ -75,6 +75,13 @@ def current_user() -> User | None:
         user = get_db().get(User, user_id) if user_id else None
         g.user = user if user is not None and session.get("epoch") == user.session_epoch else None
     return g.user
+
+
+def require_role(user: User, role: str, refusal: str) -> User:
+    """``user``, when they hold ``role``; otherwise 403 with ``refusal`` (which says who may)."""
+    if user.role != role:
+        raise Forbidden(refusal)
+    return user
 
 
 def current_clinic_id() -> int:

@@ -6,9 +6,8 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from gallery import audit
-from gallery.auth import current_user, end_sessions, login_required, revoke_tokens, token_cutoff
+from gallery.auth import current_user, end_sessions, login_required, require_role, revoke_tokens, token_cutoff
 from gallery.db import get_db
-from gallery.errors import Forbidden
 from gallery.models import ApiToken, User
 from gallery.queries import clinic_get
 
@@ -16,10 +15,7 @@ bp = Blueprint("staff", __name__)
 
 
 def _admin() -> User:
-    user = current_user()
-    if user.role != "admin":
-        raise Forbidden("Only an admin manages staff access.")
-    return user
+    return require_role(current_user(), "admin", "Only an admin manages staff access.")
 
 
 @bp.get("/admin/staff")

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from gallery.auth import current_user, login_required
-from gallery.errors import Forbidden
+from gallery.auth import current_user, login_required, require_role
 from gallery.grading import ASSESSED_EXPRESSION, GRADES, MIN_GRADED_PHOTOS, calibrate
 from gallery.photos.grades import graded_indexes
 from gallery.photos.views import REGION_LABELS
@@ -16,9 +15,7 @@ bp = Blueprint("calibration", __name__)
 @bp.get("/admin/grade-calibration")
 @login_required
 def index() -> str:
-    user = current_user()
-    if user.role != "admin":
-        raise Forbidden("Only an admin reads the grade calibration.")
+    user = require_role(current_user(), "admin", "Only an admin reads the grade calibration.")
     rows = []
     for region, label in REGION_LABELS.items():
         indexes, grades = graded_indexes(user.clinic_id, region)

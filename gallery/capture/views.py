@@ -5,7 +5,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from werkzeug.wrappers import Response
 
 from gallery import audit
-from gallery.auth import current_user, login_required
+from gallery.auth import current_user, login_required, require_role
 from gallery.capture.protocol import (
     EXPRESSION_LABELS,
     VIEW_LABELS,
@@ -15,7 +15,7 @@ from gallery.capture.protocol import (
 )
 from gallery.capture.service import check_live_frame, ghosts, parse_view
 from gallery.db import get_db
-from gallery.errors import Forbidden, InvalidInput
+from gallery.errors import InvalidInput
 from gallery.models import EXPRESSIONS, VIEWS, Patient, utcnow
 from gallery.photos.service import add_photo, parse_expression, visit_for
 from gallery.queries import clinic_get
@@ -75,9 +75,7 @@ def take(patient_id: int) -> tuple[Response, int]:
 @bp.route("/admin/capture-protocol", methods=["GET", "POST"])
 @login_required
 def protocol() -> Response | str:
-    user = current_user()
-    if user.role != "admin":
-        raise Forbidden("Only an admin sets the clinic's capture protocol.")
+    user = require_role(current_user(), "admin", "Only an admin sets the clinic's capture protocol.")
     if request.method == "POST":
         user.clinic.capture_protocol = parse_protocol(request.form.to_dict())
         audit.record("capture_protocol", "clinic", user.clinic_id)

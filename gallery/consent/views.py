@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from gallery import audit
-from gallery.auth import current_user, login_required, token_sha256
+from gallery.auth import current_user, login_required, require_role, token_sha256
 from gallery.consent.records import (
     describe_withdrawal,
     effective_consent,
@@ -20,7 +20,7 @@ from gallery.consent.records import (
     withdraw,
 )
 from gallery.db import get_db
-from gallery.errors import Conflict, Forbidden, InvalidInput
+from gallery.errors import Conflict, InvalidInput
 from gallery.models import (
     SCOPES,
     Comparison,
@@ -168,9 +168,7 @@ def revoke(link_id: int) -> Response:
 @bp.route("/admin/consent-texts", methods=["GET", "POST"])
 @login_required
 def texts() -> Response | str:
-    user = current_user()
-    if user.role != "admin":
-        raise Forbidden("Only an admin manages consent texts.")
+    user = require_role(current_user(), "admin", "Only an admin manages consent texts.")
     existing = published_texts(user.clinic_id)
     if request.method == "POST":
         version = request.form.get("version", "").strip()
@@ -195,9 +193,7 @@ def texts() -> Response | str:
 @login_required
 def export_settings() -> Response:
     """Whether patients' data exports carry the original photo files (admins only)."""
-    user = current_user()
-    if user.role != "admin":
-        raise Forbidden("Only an admin decides what patients' data exports contain.")
+    user = require_role(current_user(), "admin", "Only an admin decides what patients' data exports contain.")
     user.clinic.export_originals = request.form.get("export_originals") == "1"
     audit.record("export_settings", "clinic", user.clinic_id)
     get_db().commit()

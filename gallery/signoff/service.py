@@ -9,8 +9,9 @@ from __future__ import annotations
 from sqlalchemy import exists, or_, select
 
 from gallery import audit
+from gallery.auth import require_role
 from gallery.db import get_db
-from gallery.errors import Conflict, Forbidden, InvalidInput
+from gallery.errors import Conflict, InvalidInput
 from gallery.models import Amendment, InjectionPlan, User, Visit, utcnow
 
 MAX_AMENDMENT_CHARS = 5000
@@ -25,8 +26,7 @@ def require_unsigned(visit: Visit) -> None:
 
 
 def _require_director(user: User) -> None:
-    if user.role != "medical_director":
-        raise Forbidden("Only a medical director signs off visits and amendments.")
+    require_role(user, "medical_director", "Only a medical director signs off visits and amendments.")
 
 
 def sign_visit(visit: Visit, user: User) -> Visit:

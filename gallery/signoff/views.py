@@ -4,9 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from gallery.auth import current_user, login_required
+from gallery.auth import current_user, login_required, require_role
 from gallery.db import get_db
-from gallery.errors import Forbidden
 from gallery.models import Amendment, Visit
 from gallery.queries import clinic_get
 from gallery.signoff.service import amend, awaiting_sign_off, sign_amendment, sign_visit
@@ -17,9 +16,7 @@ bp = Blueprint("signoff", __name__)
 @bp.get("/sign-off")
 @login_required
 def index() -> str:
-    user = current_user()
-    if user.role != "medical_director":
-        raise Forbidden("Only a medical director signs off visits.")
+    user = require_role(current_user(), "medical_director", "Only a medical director signs off visits.")
     visits, amendments = awaiting_sign_off(user.clinic_id)
     return render_template("signoff/index.html", visits=visits, amendments=amendments)
 

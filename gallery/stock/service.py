@@ -14,14 +14,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from gallery import audit
+from gallery.auth import require_role
 from gallery.db import get_db
-from gallery.errors import Conflict, Forbidden, InvalidInput
+from gallery.errors import Conflict, InvalidInput
 from gallery.models import InjectionPlan, Lot, Patient, Product, User, Visit, utcnow
 
 
 def require_admin(user: User) -> None:
-    if user.role != "admin":
-        raise Forbidden("Only an admin keeps the clinic's stock.")
+    require_role(user, "admin", "Only an admin keeps the clinic's stock.")
 
 
 def products(clinic_id: int) -> list[Product]:

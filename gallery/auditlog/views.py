@@ -1,8 +1,6 @@
 """The audit log page for admins: filters and CSV export."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, render_template, request
@@ -10,6 +8,7 @@ from sqlalchemy import select
 
 from gallery.auditlog.words import readable
 from gallery.auth import current_user, login_required, require_role
+from gallery.csvfiles import csv_download
 from gallery.db import get_db
 from gallery.errors import InvalidInput
 from gallery.models import AuditEvent
@@ -54,14 +53,9 @@ def index() -> str:
 @login_required
 def export() -> Response:
     """The same rows in words, with the stored codes beside them for filtering and tools."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["at", "who", "what", "record", "link", "actor", "action", "object_type", "object_id"])
-    for row in readable(_events()):
-        event = row.event
-        link = request.host_url.rstrip("/") + row.link if row.link else ""
-        writer.writerow([event.at.isoformat(), row.who, row.what, row.record, link, event.actor, event.action,
-                         event.object_type, event.object_id])
-    response = Response(buffer.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="audit.csv"'
-    return response
+    host = request.host_url.rstrip("/")
+    return csv_download(
+        "audit.csv", ["at", "who", "what", "record", "link", "actor", "action", "object_type", "object_id"],
+        ([row.event.at.isoformat(), row.who, row.what, row.record, host + row.link if row.link else "",
+          row.event.actor, row.event.action, row.event.object_type, row.event.object_id]
+         for row in readable(_events())))

@@ -9,8 +9,6 @@ portal builds it in the background (``run_export``) and keeps it for
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import tempfile
@@ -23,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from gallery.compare.service import render
 from gallery.consent.records import SCOPE_WORDS, effective_consent, history
+from gallery.csvfiles import csv_text
 from gallery.db import get_db
 from gallery.models import SCOPES, Comparison, DataExport, Patient, Photo, utcnow
 from gallery.patients.plain_words import area_changes
@@ -73,15 +72,11 @@ def build_archive(patient: Patient) -> bytes:
 
 def progress_csv(patient: Patient) -> str:
     """One row per photo and area: the wrinkle index the charts draw."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["date", "expression", "area", "wrinkle_index", "measurement_standard", "photo_file"])
-    for photo in patient.photos:
-        for region, value in (photo.summary.get("indices") or {}).items():
-            writer.writerow([f"{photo.taken_at:%Y-%m-%d}", photo.expression, region,
-                             "" if value is None else value, photo.summary.get("measurement_standard") or "",
-                             f"photos/{photo_name(photo)}.jpg"])
-    return out.getvalue()
+    return csv_text(["date", "expression", "area", "wrinkle_index", "measurement_standard", "photo_file"],
+                    ([f"{photo.taken_at:%Y-%m-%d}", photo.expression, region, "" if value is None else value,
+                      photo.summary.get("measurement_standard") or "", f"photos/{photo_name(photo)}.jpg"]
+                     for photo in patient.photos
+                     for region, value in (photo.summary.get("indices") or {}).items()))
 
 
 def records(patient: Patient) -> dict[str, Any]:

@@ -1,13 +1,12 @@
 """Stock pages (admins) and the recall search with its CSV (all staff)."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from gallery.auth import current_user, login_required
+from gallery.csvfiles import csv_download
 from gallery.errors import InvalidInput
 from gallery.stock.service import add_lot, add_product, lots, products, recall, require_admin
 
@@ -75,14 +74,9 @@ def recalls() -> str:
 @login_required
 def recalls_csv() -> Response:
     """The patients to contact, for the clinic's phone list or letters."""
-    number = request.args.get("lot", "")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["date", "patient", "phone", "email", "units", "product", "lot", "injector", "patient_link"])
-    for t in recall(current_user().clinic_id, number):
-        writer.writerow([t.visit.visit_date.isoformat(), t.patient.name, t.patient.phone, t.patient.email, t.units,
-                         t.plan.product, t.plan.lot, t.injector,
-                         request.host_url.rstrip("/") + url_for("patients.timeline", patient_id=t.patient.id)])
-    response = Response(buffer.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="recall.csv"'
-    return response
+    treatments = recall(current_user().clinic_id, request.args.get("lot", ""))
+    return csv_download(
+        "recall.csv", ["date", "patient", "phone", "email", "units", "product", "lot", "injector", "patient_link"],
+        ([t.visit.visit_date.isoformat(), t.patient.name, t.patient.phone, t.patient.email, t.units, t.plan.product,
+          t.plan.lot, t.injector, url_for("patients.timeline", patient_id=t.patient.id, _external=True)]
+         for t in treatments))

@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import select
 
 from gallery import audit
+from gallery.auditlog.words import readable
 from gallery.db import get_db
-from gallery.models import AuditEvent, Comparison, Photo, ShareLink, User, Visit, utcnow
+from gallery.models import AuditEvent, Comparison, Photo, ShareLink, Visit, utcnow
 
 SWEPT_SCOPES = ("portal", "marketing")
 EXPORT_WORDS = {"comparison": "comparison image (PNG)", "photo": "original photo", "visit": "visit report (PDF)",
@@ -61,15 +62,9 @@ def _exports(patient_id: int, comparison_ids: list[int]) -> list[dict[str, Any]]
               for event in db.scalars(select(AuditEvent).where(AuditEvent.action == "export",
                                                                AuditEvent.object_type == kind,
                                                                AuditEvent.object_id.in_(ids)))]
-    users = {u.id: u for u in db.scalars(select(User).where(User.id.in_(
-        {int(e.actor.split(":")[1]) for e in events if e.actor.startswith("user:")})))}
-    exports = []
-    for event in sorted(events, key=lambda e: (e.at, e.id)):
-        kind, _, number = event.actor.partition(":")
-        who = users[int(number)].display_name if kind == "user" and int(number) in users else event.actor
-        exports.append({"what": EXPORT_WORDS[event.object_type], "object_type": event.object_type,
-                        "object_id": event.object_id, "by": who, "at": _iso(event.at)})
-    return exports
+    return [{"what": EXPORT_WORDS[row.event.object_type], "object_type": row.event.object_type,
+             "object_id": row.event.object_id, "by": row.who, "at": _iso(row.event.at)}
+            for row in readable(sorted(events, key=lambda e: (e.at, e.id)))]
 
 
 def _iso(moment: Any) -> str:

@@ -9,7 +9,7 @@ mesh still gets live advice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -46,12 +46,14 @@ def check_live_frame(patient: Patient, data: bytes, *, view: str, expression: st
 
 
 def rest_reference(patient: Patient) -> ExpressionMeasures | None:
-    """The brows at rest, from the patient's latest analysed frontal rest photo."""
-    photo = get_db().scalar(select(Photo).options(undefer(Photo.analysis))
-                            .where(Photo.patient_id == patient.id, Photo.expression == "rest",
-                                   Photo.view == "front", Photo.analysis_status == "done")
-                            .order_by(Photo.taken_at.desc(), Photo.id.desc()).limit(1))
-    measures = photo.analysis.get("expression_measures") if photo is not None else None
+    """The brows at rest, from the patient's latest analysed frontal rest photo.
+
+    Read on every frame check, so only that key of the analysis is loaded, not its landmarks.
+    """
+    measures = get_db().scalar(select(Photo.analysis["expression_measures"])
+                               .where(Photo.patient_id == patient.id, Photo.expression == "rest",
+                                      Photo.view == "front", Photo.analysis_status == "done")
+                               .order_by(Photo.taken_at.desc(), Photo.id.desc()).limit(1))
     return ExpressionMeasures(**measures) if measures else None
 
 
@@ -70,14 +72,19 @@ class Ghost:
 
 
 def ghosts(patient: Patient, protocol: list[Step], today: date) -> dict[str, Ghost]:
-    """For each step, the latest photo of that view and expression from a visit before ``today``."""
-    photos = get_db().scalars(select(Photo).options(undefer(Photo.analysis))
-                              .where(Photo.patient_id == patient.id, Photo.analysis_status == "done")
-                              .order_by(Photo.taken_at.desc(), Photo.id.desc())).all()
+    """For each step, the latest photo of that view and expression, with a face, from before ``today``.
+
+    One small query per step: only the analyses of the photos shown are loaded, not the
+    landmarks of every photo the patient has.
+    """
     found = {}
     for step in protocol:
-        photo = next((p for p in photos if (p.view, p.expression) == (step.view, step.expression)
-                      and p.taken_at.date() < today and p.analysis.get("landmarks")), None)
+        photo = get_db().scalar(select(Photo).options(undefer(Photo.analysis))
+                                .where(Photo.patient_id == patient.id, Photo.view == step.view,
+                                       Photo.expression == step.expression, Photo.analysis_status == "done",
+                                       Photo.summary["face_found"].as_boolean(),
+                                       Photo.taken_at < datetime.combine(today, time.min))
+                                .order_by(Photo.taken_at.desc(), Photo.id.desc()).limit(1))
         if photo is not None:
             landmarks = photo.analysis["landmarks"]
             eyes = [landmarks[RIGHT_IRIS_CENTRE], landmarks[LEFT_IRIS_CENTRE]]

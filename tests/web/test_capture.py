@@ -39,6 +39,14 @@ def test_frames_are_judged_with_advice(logged_in, patient):
     assert blank["status"] == "no-face"
 
 
+def test_a_frown_is_judged_against_the_patients_rest_photo(logged_in, patient):
+    unchecked = _check(logged_in, patient, _frame(camera_picture()), expression="frown").get_json()
+    assert unchecked["status"] == "ready" and "not checked" in unchecked["notes"][0]  # no rest photo yet
+    assert _take(logged_in, patient).status_code == 201  # the rest view, analysed at once
+    relaxed = _check(logged_in, patient, _frame(camera_picture()), expression="frown").get_json()
+    assert relaxed["status"] == "adjust" and relaxed["advice"] == "Frown hard: draw your eyebrows together."
+
+
 @pytest.mark.parametrize("data, query, status", [
     (b"not an image", {}, 415),
     (None, {"view": "sideways"}, 422),

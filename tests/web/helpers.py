@@ -11,6 +11,17 @@ def create_patient(client, name: str = "Jane Doe") -> int:
     return int(response.headers["Location"].rsplit("/", 1)[1])
 
 
+def api_caller(app, token: str):
+    """``call(method, path, **kwargs)``: the JSON API as the token's user (extra headers merge in)."""
+    client = app.test_client()
+
+    def call(method, path, **kwargs):
+        headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+        return client.open(path, method=method, headers=headers, **kwargs)
+
+    return call
+
+
 def upload(client, patient_id: int, *files: tuple[bytes, str], expression: str = "rest"):
     data = {"expression": expression, "visit_id": "", "photos": [(io.BytesIO(b), name) for b, name in files]}
     return client.post(f"/patients/{patient_id}/upload", data=data, content_type="multipart/form-data")

@@ -15,19 +15,14 @@ from gallery.db import get_db
 from gallery.models import ConsentRecord, Invitation, ShareLink, utcnow
 from tests.conftest import PASSWORD
 from tests.images import astronaut, encode
+from tests.web.helpers import api_caller
 from tests.web.test_compare import MEASURED_SCALE, _moved
 
 
 @pytest.fixture
 def api(app, staff):
     staff.create(role="admin")
-    token = staff.token()
-    client = app.test_client()
-
-    def call(method, path, **kwargs):
-        return client.open(path, method=method, headers={"Authorization": f"Bearer {token}"}, **kwargs)
-
-    return call
+    return api_caller(app, staff.token())
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from gallery.store_check import GRACE, check_store
 from gallery.photos.service import blob_store
 from tests.conftest import PASSWORD
 from tests.images import astronaut, encode
+from tests.web.helpers import api_caller
 from tests.web.test_compare import MEASURED_SCALE, _moved
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -25,13 +26,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture
 def api(app, staff):
     staff.create(role="admin")
-    token = staff.token()
-    client = app.test_client()
-
-    def call(method, path, **kwargs):
-        return client.open(path, method=method, headers={"Authorization": f"Bearer {token}"}, **kwargs)
-
-    return call
+    return api_caller(app, staff.token())
 
 
 @pytest.fixture

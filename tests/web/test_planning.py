@@ -7,20 +7,14 @@ import pytest
 from pypdf import PdfReader
 
 from tests.images import astronaut, encode
+from tests.web.helpers import api_caller
 from tests.web.test_compare import _moved
 
 
 @pytest.fixture
 def api(app, staff):
     staff.create()
-    token = staff.token()
-    client = app.test_client()
-
-    def call(method, path, **kwargs):
-        headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
-        return client.open(path, method=method, headers=headers, **kwargs)
-
-    return call
+    return api_caller(app, staff.token())
 
 
 def _photo(api, patient_id, day, data):

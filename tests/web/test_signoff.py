@@ -7,6 +7,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.images import astronaut, encode
+from tests.web.helpers import api_caller
 from tests.web.test_planning import _photo, _save
 
 
@@ -15,17 +16,8 @@ def team(app, staff):
     """An injector and a medical director of one clinic, each with an API caller."""
     staff.create()
     staff.create("mo@clinic-a.test", role="medical_director", name="Dr Mo Dir")
-
-    def caller(email):
-        token = staff.token(email)
-        client = app.test_client()
-
-        def call(method, path, **kwargs):
-            headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
-            return client.open(path, method=method, headers=headers, **kwargs)
-        return call
-
-    return {"injector": caller("nurse@clinic-a.test"), "director": caller("mo@clinic-a.test")}
+    return {"injector": api_caller(app, staff.token("nurse@clinic-a.test")),
+            "director": api_caller(app, staff.token("mo@clinic-a.test"))}
 
 
 @pytest.fixture

@@ -10,16 +10,8 @@ import pytest
 from gallery.db import get_db
 from gallery.models import AuditEvent, utcnow
 from tests.images import astronaut, encode
+from tests.web.helpers import api_caller
 from tests.web.test_planning import _photo, _save
-
-
-def _caller(app, token):
-    client = app.test_client()
-
-    def call(method, path, **kwargs):
-        headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
-        return client.open(path, method=method, headers=headers, **kwargs)
-    return call
 
 
 @pytest.fixture
@@ -28,9 +20,9 @@ def clinic(app, staff):
     staff.create("boss@clinic-a.test", role="admin")
     staff.create(name="Nurse Nia")
     staff.create("boss@clinic-b.test", clinic="Clinic B", role="admin")
-    return {"admin": _caller(app, staff.token("boss@clinic-a.test")),
-            "injector": _caller(app, staff.token("nurse@clinic-a.test")),
-            "other": _caller(app, staff.token("boss@clinic-b.test"))}
+    return {"admin": api_caller(app, staff.token("boss@clinic-a.test")),
+            "injector": api_caller(app, staff.token("nurse@clinic-a.test")),
+            "other": api_caller(app, staff.token("boss@clinic-b.test"))}
 
 
 def _stock(api, lot_number="C1234", expires_on="2027-06-30"):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import io
 
-from tests.browser.conftest import screenshot
-from tests.conftest import PASSWORD, Staff
+from tests.browser.conftest import screenshot, sign_in
+from tests.conftest import Staff
 from tests.images import astronaut, encode
 from tests.web.test_compare import MEASURED_SCALE, _moved
 
@@ -23,10 +23,7 @@ def _comparison(live_app) -> int:
 
 def test_slider_moves_with_keyboard_and_drag(live_app, live_server, page):
     comparison = {"id": _comparison(live_app)}
-    page.goto(f"{live_server}/login")
-    page.fill("#email", "nurse@clinic-a.test")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server)
     page.goto(f"{live_server}/comparisons/{comparison['id']}")
     page.wait_for_load_state("load")  # images in; wait_for_function would need eval, which the CSP forbids
     assert page.evaluate("[...document.querySelectorAll('#slider img')].every(i => i.complete && i.naturalWidth > 0)")
@@ -65,10 +62,7 @@ def test_slider_follows_a_finger_on_a_phone(live_app, live_server, browser):
     comparison = _comparison(live_app)
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("#email", "nurse@clinic-a.test")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server)
     page.goto(f"{live_server}/comparisons/{comparison}")
     page.wait_for_load_state("load")
     page.locator("#slider").scroll_into_view_if_needed()

@@ -13,8 +13,8 @@ from datetime import date
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import screenshot
-from tests.conftest import PASSWORD, Staff
+from tests.browser.conftest import screenshot, sign_in
+from tests.conftest import Staff
 from tests.images import astronaut, encode
 from tests.web.test_compare import MEASURED_SCALE, _moved
 
@@ -93,9 +93,7 @@ def clinic(live_app, live_server):
 
 def _sign_in(page, server: str, audience: str, clinic: dict) -> None:
     if audience in ("staff", "director"):
-        page.goto(f"{server}/login")
-        page.fill("#email", "nurse@clinic-a.test" if audience == "staff" else "mo@clinic-a.test")
-        page.fill("#password", PASSWORD)
+        sign_in(page, server, "nurse@clinic-a.test" if audience == "staff" else "mo@clinic-a.test")
     elif audience == "patient":
         page.goto(f"{server}{clinic['accept']}")
         if page.locator("#confirm").count():  # the first time: open the account
@@ -104,9 +102,7 @@ def _sign_in(page, server: str, audience: str, clinic: dict) -> None:
             page.goto(f"{server}/portal/login")
         page.fill("#email", PATIENT_EMAIL)
         page.fill("#password", PATIENT_PASSWORD)
-    else:
-        return
-    page.click("main button[type=submit]")
+        page.click("main button[type=submit]")
     page.wait_for_load_state("load")
 
 

@@ -5,8 +5,8 @@ import io
 import re
 import zipfile
 
-from tests.browser.conftest import screenshot
-from tests.conftest import PASSWORD, Staff
+from tests.browser.conftest import screenshot, sign_in
+from tests.conftest import Staff
 from tests.images import astronaut, encode
 from tests.web.test_compare import MEASURED_SCALE, _moved
 
@@ -26,10 +26,7 @@ def test_patient_withdraws_marketing_and_case_leaves_gallery(live_app, live_serv
     assert api.post(f"/api/v1/comparisons/{comparison}/publish", headers=headers).status_code == 200
 
     # Staff create the invitation in the browser.
-    page.goto(f"{live_server}/login")
-    page.fill("#email", "nurse@clinic-a.test")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server)
     page.goto(f"{live_server}/patients/{patient_id}")
     page.click("text=Invite to the portal")
     link = page.input_value("#invitation-link")

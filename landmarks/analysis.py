@@ -33,7 +33,7 @@ from landmarks.skin import skin_mask
 from landmarks.wrinkle_regions import measure_regions
 from landmarks.wrinkles import MEASUREMENT_STANDARD, STANDARD_MM_PER_PX, LineMeasure, blown_out, meets_standard
 
-ANALYSIS_VERSION = 5
+ANALYSIS_VERSION = 6
 WORKING_LONG_SIDE_PX = 2048
 # Above this share of a region's measured skin blown out to white, its index
 # is flagged: lines in a blown-out patch cannot be seen.

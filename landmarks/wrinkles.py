@@ -59,7 +59,7 @@ STANDARD_MM_PER_PX = 0.4
 GRID_MM_PER_PX = 0.2
 # The method's version for stored indices: indices of another method or
 # standard are never plotted or compared together.
-MEASUREMENT_STANDARD = f"v5@{STANDARD_MM_PER_PX}mm"
+MEASUREMENT_STANDARD = f"v6@{STANDARD_MM_PER_PX}mm"
 # Valley half-widths looked for, in mm: fine lines to deep folds.
 SIGMAS_MM = (0.35, 0.5, 0.75, 1.05)
 # Log-chromaticity ln(R/B) of typical skin in an sRGB photo; valley strengths
@@ -84,6 +84,7 @@ MIN_LINE_LENGTH_MM = 5.0
 FULL_LINE_LENGTH_MM = 15.0
 # Below this much visible skin a region's index is not reported.
 MIN_SKIN_AREA_CM2 = 1.0
+LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R BT.601, as in JPEG
 CLIPPED = 250  # a channel value at which the sensor or the tone curve has cut off
 _PIXEL_BLUR = 0.36  # a pixel of width p blurs like a Gaussian of sigma ~0.36 p
 _BACKGROUND_MM = 3.0  # skin with valleys narrower than this closed over, for depth
@@ -124,19 +125,24 @@ def meets_standard(mm_per_px: float) -> bool:
 
 
 def log_luminance(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-    """ln(1 + green), 0..255.
+    """ln(1 + luma), 0..255, with luma Y = 0.299 R + 0.587 G + 0.114 B.
 
-    A wrinkle's shadow darkens all three channels by the same factor, so any
-    channel shows it. Green is the sharpest and least noisy: a phone sensor has
-    twice as many green photosites as red or blue, and blue carries several
-    times green's grain.
+    A wrinkle's shadow darkens all three channels by the same factor, and so
+    luma by that factor too, under any tone curve. Luma is the one signal a
+    JPEG or HEIC photo (every phone photo) keeps at full resolution: colour is
+    stored at half resolution and coarsely quantised, and each of R, G and B is
+    rebuilt from both. A single channel would carry the colour's loss: a
+    line's slight desaturation is blurred away and comes back as a deeper
+    valley in green (by ~15 % at JPEG quality 60). Luma also averages the
+    channels' independent noise down.
     """
-    return np.log1p(rgb[..., 1].astype(np.float32))
+    return np.log1p(rgb.astype(np.float32) @ LUMA_WEIGHTS)
 
 
 def blown_out(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
-    """Pixels whose line channel (see ``log_luminance``) is clipped to white:
-    a valley there is flattened and cannot be measured."""
+    """Pixels whose luma (see ``log_luminance``) is mostly clipped: green is
+    cut off, and with it red (brighter in skin), so nine tenths of luma is flat
+    and a valley there cannot be measured."""
     return rgb[..., 1] >= CLIPPED
 
 

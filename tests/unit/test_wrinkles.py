@@ -18,7 +18,7 @@ from landmarks.wrinkles import (
     photometric_scale,
     valley_strength,
 )
-from tests.measurement_validation import gamma
+from tests.measurement_validation import gamma, jpeg
 from tests.synthetic import DrawnLine, camera, draw_lines
 
 
@@ -60,6 +60,25 @@ def test_gain_does_not_change_the_filter():
     a, _ = valley_strength(log_luminance(image), GRID_MM_PER_PX)
     b, _ = valley_strength(log_luminance(darker), GRID_MM_PER_PX)
     assert abs(a.max() - b.max()) < 0.05 * a.max()
+
+
+def test_jpeg_colour_subsampling_barely_moves_a_line_in_luma():
+    """JPEG keeps luma at full resolution and colour at half, coarsely
+    quantised: green, rebuilt from both, shows a line ~12 % deeper at quality
+    60; luma (``log_luminance``) moves less than half as much."""
+    skin = np.empty((80, 80, 3), np.uint8)
+    skin[...] = (200, 150, 120)
+    image = draw_lines(skin, [DrawnLine((10, 40), (70, 40), 3.0, 0.15)])
+    compressed = jpeg(image, 60)
+
+    def change(channel) -> float:
+        before, _ = valley_strength(channel(image), GRID_MM_PER_PX)
+        after, _ = valley_strength(channel(compressed), GRID_MM_PER_PX)
+        return abs(after[40, 20:60].mean() / before[40, 20:60].mean() - 1)
+
+    green = change(lambda rgb: np.log1p(rgb[..., 1].astype(np.float32)))
+    assert green > 0.08
+    assert change(log_luminance) < 0.5 * green
 
 
 def test_lines_across_the_expected_direction_are_ignored():

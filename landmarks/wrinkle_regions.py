@@ -26,7 +26,9 @@ from landmarks.anatomy import (
 from landmarks.masks import dilate, polygon_mask
 from landmarks.regions import Region
 from landmarks.wrinkles import (
+    FULL_LINE_LENGTH_MM,
     GRID_MM_PER_PX,
+    MIN_LINE_LENGTH_MM,
     REFERENCE_SKIN_CHROMA,
     SIGMAS_MM,
     RegionLines,
@@ -52,6 +54,12 @@ HAIR_CHROMA_SIGMA_MM = 0.3
 HAIR_BACKGROUND_MM = 3.0
 HAIR_CHROMA_DROP = 0.35
 HAIR_MARGIN_MM = 0.6
+# (shortest line, length at which a line counts in full), mm, where a region's
+# lines are shorter than the default: glabellar lines run only the 10-15 mm
+# between the brow heads and the nasal root, so a 10 mm one is a whole line; at
+# the default (5, 15) a typical 6-8 mm glabellar line sat on the steep start of
+# the ramp, and a pixel of length more or less moved the region's index by ~7 %.
+LINE_LENGTHS_MM = {"glabella": (4.0, 10.0)}
 
 
 def _window(regions: dict[str, Region], shape: tuple[int, int], margin_px: float) -> tuple[int, int, int, int]:
@@ -162,7 +170,9 @@ def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: 
         else:
             canthus = window_xy[LEFT_EYE_OUTER if name.endswith("left") else RIGHT_EYE_OUTER] - origin
             expected = expected_directions(box_shape, "radial", centre=(float(canthus[0]), float(canthus[1])))
-        lines = line_map(strength[box], direction[box], log_lum[box], allowed, expected, scale=scale)
+        min_mm, full_mm = LINE_LENGTHS_MM.get(name, (MIN_LINE_LENGTH_MM, FULL_LINE_LENGTH_MM))
+        lines = line_map(strength[box], direction[box], log_lum[box], allowed, expected, scale=scale,
+                         min_length_mm=min_mm, full_length_mm=full_mm)
         result = measure(lines, allowed)
         if result is None:
             continue

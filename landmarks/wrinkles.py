@@ -262,7 +262,7 @@ def _centre_lines(strength: npt.NDArray[np.float32], direction: npt.NDArray[np.f
 def line_map(strength: npt.NDArray[np.float32], direction: npt.NDArray[np.float32],
              log_lum: npt.NDArray[np.float32], allowed: npt.NDArray[np.bool_], expected: npt.NDArray[np.float32],
              mm_per_px: float = GRID_MM_PER_PX, *, scale: float = 1.0,
-             min_length_mm: float = MIN_LINE_LENGTH_MM) -> LineMap:
+             min_length_mm: float = MIN_LINE_LENGTH_MM, full_length_mm: float = FULL_LINE_LENGTH_MM) -> LineMap:
     """Lines in one window of skin.
 
     Parameters
@@ -283,7 +283,7 @@ def line_map(strength: npt.NDArray[np.float32], direction: npt.NDArray[np.float3
         larger of the fixed depth and a multiple of the region's ``grain``);
         ``weight``: per floor pixel, its strength above the grain over
         ``REFERENCE_STRENGTH``, times its line's continuity (0 at
-        ``min_length_mm``, 1 from ``FULL_LINE_LENGTH_MM``).
+        ``min_length_mm``, 1 from ``full_length_mm``).
     """
     region_grain = grain(strength, direction, expected, allowed)
     high = max(HIGH_THRESHOLD, GRAIN_FACTOR_HIGH * region_grain)
@@ -298,7 +298,7 @@ def line_map(strength: npt.NDArray[np.float32], direction: npt.NDArray[np.float3
         lengths = np.bincount(labels[floor], weights=step[floor], minlength=count) * mm_per_px
         keep = lengths >= min_length_mm
         keep[0] = False
-        ramp = (lengths - min_length_mm) / max(FULL_LINE_LENGTH_MM - min_length_mm, 1e-6)
+        ramp = (lengths - min_length_mm) / max(full_length_mm - min_length_mm, 1e-6)
         continuity = np.where(keep, np.clip(ramp, 0.0, 1.0), 0.0).astype(np.float32)
         mask = keep[labels]
         floor &= mask

@@ -71,10 +71,6 @@ CROWS_FEET_BOTTOM_MM = -20.0
 # lines converge on the canthus, but the upper ones run under the brow tail and the
 # lower ones onto the cheek close to the lower lid, so the wedge stays narrow.
 WEDGE = 0.3
-# The inner edge leans away from the canthus by this many mm per mm up or down: the
-# lines converge on the canthus, but the upper ones run under the brow tail and the
-# lower ones onto the cheek close to the lower lid, so the wedge stays narrow.
-WEDGE = 0.3
 FACE_OUTLINE_MARGIN_MM = 14.0  # the mesh outline stops short of the face's visible edge
 
 

@@ -125,14 +125,18 @@ class Face:
     analysis: Analysis
 
 
-def invariance(face: Face, changes: dict[str, Callable[[np.ndarray], np.ndarray]] = CAMERA_CHANGES
-               ) -> dict[str, dict[str, float] | None]:
+def invariance(face: Face, changes: dict[str, Callable[[np.ndarray], np.ndarray]] = CAMERA_CHANGES,
+               *, notes: dict[str, list[str]] | None = None) -> dict[str, dict[str, float] | None]:
     """Per change, each region's index change in percent (None: that change takes
-    the photo below the measurement standard, so it gets no index)."""
+    the photo below the measurement standard, so it gets no index). When
+    ``notes`` is given, the region warnings each change raised are added to it
+    (a blown-out region reads low, and says so)."""
     reference = indices(face.analysis)
     table: dict[str, dict[str, float] | None] = {}
     for label, change in changes.items():
         changed = analyse(change(face.rgb))
+        if notes is not None:
+            notes[label] = [w.message for w in changed.warnings if w.code.endswith(("_blown_out", "_not_measured"))]
         if not meets_standard(changed.source_mm_per_px or 1e9):
             table[label] = None
             continue

@@ -8,7 +8,8 @@ and the astronaut at 4x with her forehead bared. Each gets three faint lines
 * the change of each region's index under each camera change (gamma, exposure,
   noise, JPEG, resolution; "below standard" where a change takes the photo
   past the standard, so it gets no index), then the region warnings a change
-  raised (a region blown out to white reads low and says so);
+  raised that the unchanged photo has not (a region blown out to white reads
+  low and says so);
 * the forehead index as the drawn lines deepen, and after smoothing;
 * pixel precision and recall of the forehead line map against lines drawn
   40 % deep (2-pixel tolerance, working-image pixels);
@@ -92,9 +93,11 @@ def report(face: Face, plain: Face) -> None:
     for label, row in invariance(face, notes=notes).items():
         cells = "below standard" if row is None else "".join(f"{_cell(row.get(r)):>18s}" for r in shown)
         print(f"{label:22s}{cells}")
+    already = {warning.message for warning in face.analysis.warnings}
     for label, messages in notes.items():
         for message in messages:
-            print(f"  {label}: {message}")
+            if message not in already:
+                print(f"  {label}: {message}")
     series = [indices(plain.analysis).get("forehead", 0.0)]
     series += [indices(analyse(with_forehead_lines(plain.rgb, plain.analysis, d))).get("forehead", 0.0)
                for d in DEPTHS]

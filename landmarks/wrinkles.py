@@ -135,8 +135,20 @@ def log_luminance(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     line's slight desaturation is blurred away and comes back as a deeper
     valley in green (by ~15 % at JPEG quality 60). Luma also averages the
     channels' independent noise down.
+
+    Red, the brightest channel of skin, is the first to clip when a fair face
+    is overexposed; a clipped red would flatten a third of every valley there.
+    Where it is clipped it is taken as green times the red-to-green ratio of
+    the unclipped pixels (a shadow keeps that ratio), never below its clipped
+    value.
     """
-    return np.log1p(rgb.astype(np.float32) @ LUMA_WEIGHTS)
+    channels = rgb.astype(np.float32)
+    clipped = rgb[..., 0] >= CLIPPED
+    if clipped.any():
+        usable = ~clipped & (rgb[..., 1] > 12)
+        ratio = float(np.median(channels[usable, 0] / channels[usable, 1])) if usable.sum() >= 50 else 1.0
+        channels[..., 0] = np.where(clipped, np.maximum(channels[..., 1] * ratio, channels[..., 0]), channels[..., 0])
+    return np.log1p(channels @ LUMA_WEIGHTS)
 
 
 def blown_out(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:

@@ -18,7 +18,7 @@ from landmarks.wrinkles import (
     photometric_scale,
     valley_strength,
 )
-from tests.measurement_validation import gamma, jpeg
+from tests.measurement_validation import exposure, gamma, jpeg
 from tests.synthetic import DrawnLine, camera, draw_lines
 
 
@@ -79,6 +79,20 @@ def test_jpeg_colour_subsampling_barely_moves_a_line_in_luma():
     green = change(lambda rgb: np.log1p(rgb[..., 1].astype(np.float32)))
     assert green > 0.08
     assert change(log_luminance) < 0.5 * green
+
+
+def test_a_line_on_skin_with_red_clipped_keeps_its_depth():
+    """Overexposed fair skin clips red first; the line's valley in luma must not
+    lose red's share of its depth."""
+    skin = np.empty((80, 80, 3), np.uint8)
+    skin[...] = (200, 150, 120)
+    skin[:10] = (180, 135, 108)  # a little skin that stays unclipped, for the red-to-green ratio
+    image = draw_lines(skin, [DrawnLine((10, 40), (70, 40), 3.0, 0.15)])
+    brighter = exposure(image, 1.35)
+    assert (brighter[30, 20:60, 0] == 255).all() and (brighter[30:50, 20:60, 1] < 250).all()  # red clipped beside it
+    before, _ = valley_strength(log_luminance(image), GRID_MM_PER_PX)
+    after, _ = valley_strength(log_luminance(brighter), GRID_MM_PER_PX)
+    assert after[40, 20:60].mean() > 0.95 * before[40, 20:60].mean()
 
 
 def test_lines_across_the_expected_direction_are_ignored():

@@ -51,9 +51,8 @@ def camera_table(lined):
 
 @pytest.mark.parametrize("region", sorted(TOLERANCE))
 def test_index_ignores_the_camera(camera_table, region):
-    table = camera_table
-    assert table["resolution x0.75"] is not None and table["resolution x1.5"] is not None
-    for label, row in table.items():
+    assert camera_table["resolution x0.75"] is not None and camera_table["resolution x1.5"] is not None
+    for label, row in camera_table.items():
         assert abs(row[region]) <= 100 * TOLERANCE[region], (label, row)
 
 

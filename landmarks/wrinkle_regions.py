@@ -54,12 +54,13 @@ HAIR_CHROMA_SIGMA_MM = 0.3
 HAIR_BACKGROUND_MM = 3.0
 HAIR_CHROMA_DROP = 0.35
 HAIR_MARGIN_MM = 0.6
-# (shortest line, length at which a line counts in full), mm, where a region's
-# lines are shorter than the default: glabellar lines run only the 10-15 mm
-# between the brow heads and the nasal root, so a 10 mm one is a whole line; at
-# the default (5, 15) a typical 6-8 mm glabellar line sat on the steep start of
-# the ramp, and a pixel of length more or less moved the region's index by ~7 %.
-LINE_LENGTHS_MM = {"glabella": (4.0, 10.0)}
+# (shortest line, length at which a line counts in full), mm, for regions whose
+# lines are shorter than the forehead's (default 5, 15): glabellar lines run
+# only the 10-15 mm between the brow heads and the nasal root, and each crow's
+# foot is a radial line of about a centimetre, so 10 mm is a whole line there.
+# At the forehead's lengths their typical 6-8 mm lines sat on the steep start
+# of the ramp, where a pixel of length more or less moved the index by ~7 %.
+LINE_LENGTHS_MM = {"glabella": (4.0, 10.0), "crows_feet_left": (4.0, 10.0), "crows_feet_right": (4.0, 10.0)}
 
 
 def _window(regions: dict[str, Region], shape: tuple[int, int], margin_px: float) -> tuple[int, int, int, int]:

@@ -10,7 +10,8 @@ and the astronaut at 4x with her forehead bared. Each gets three faint lines
   past the standard, so it gets no index), then the region warnings a change
   raised that the unchanged photo has not (a region blown out to white reads
   low and says so);
-* the forehead index as the drawn lines deepen, and after smoothing;
+* the forehead index as the drawn lines deepen, after smoothing, and with
+  single white, grey and black hairs lying across it;
 * pixel precision and recall of the forehead line map against lines drawn
   40 % deep (2-pixel tolerance, working-image pixels);
 
@@ -48,6 +49,7 @@ from tests.measurement_validation import (  # noqa: E402
     portrait,
     smoothed_forehead,
     with_forehead_lines,
+    with_strands,
 )
 from tests.synthetic import line_mask  # noqa: E402
 from tests.wrinkle_validation import bare_forehead, precision_recall  # noqa: E402
@@ -65,6 +67,7 @@ HAND_ZONES = {
     "crows_feet_left": [(891, 372), (905, 368), (908, 405), (910, 445), (896, 447), (891, 410)],
 }
 DEPTHS = (0.1, 0.2, 0.4, 0.6)
+HAIR_COLOURS = {"white": (235, 235, 232), "grey": (175, 172, 170), "black": (35, 30, 30)}
 
 
 def _faces() -> list[Face]:
@@ -106,6 +109,9 @@ def report(face: Face, plain: Face) -> None:
     smoothed = indices(analyse(smoothed_forehead(face.rgb, face.analysis))).get("forehead", 0.0)
     print(f"smoothed forehead: {base['forehead']:.2f} -> {smoothed:.2f} "
           f"({100 * (smoothed - base['forehead']) / base['forehead']:+.0f} %)")
+    hairs = {name: indices(analyse(with_strands(face.rgb, face.analysis, colour))).get("forehead", 0.0)
+             for name, colour in HAIR_COLOURS.items()}
+    print("forehead index with 8 hairs across it: " + ", ".join(f"{name} {value:.2f}" for name, value in hairs.items()))
     drawn = with_forehead_lines(plain.rgb, plain.analysis, 0.4)
     result = analyse(drawn)
     truth = line_mask((result.height, result.width), forehead_lines(plain.analysis, 0.4)) & result.measured_map

@@ -20,6 +20,10 @@ Frangi et al. 1998). Three things make the measure hold on real photos:
   divided by it (``photometric_scale``). Smoothing the skin does not change its
   colour, so a treated forehead scores lower, as it should; a scale taken from
   the skin's texture would instead cancel the treatment.
+* **A valley lies below the skin on both sides.** Curvature also peaks on the
+  shoulders of a bright ridge (a white or grey hair, a highlight's rim); a
+  valley counts only where the skin 1.5 scales away on both sides is brighter
+  than its floor (``_dip_gate``).
 * **Lines stand out from this photo's grain.** A valley counts as a line only
   above the larger of a fixed depth and a multiple of the region's own grain,
   measured as the response across the expected direction (which real lines do
@@ -86,6 +90,10 @@ FULL_LINE_LENGTH_MM = 15.0
 MIN_SKIN_AREA_CM2 = 1.0
 LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R BT.601, as in JPEG
 CLIPPED = 250  # a channel value at which the sensor or the tone curve has cut off
+# A valley floor must lie below the skin this many scales (sigma) away on both
+# sides by at least this share of its strength (see ``_dip_gate``).
+DIP_REACH = 1.5
+DIP_SHARE = 0.05
 _PIXEL_BLUR = 0.36  # a pixel of width p blurs like a Gaussian of sigma ~0.36 p
 _BACKGROUND_MM = 3.0  # skin with valleys narrower than this closed over, for depth
 
@@ -213,6 +221,7 @@ def valley_strength(log_lum: npt.NDArray[np.float32], mm_per_px: float = GRID_MM
         raise ValueError(f"expected a 2-D array, got shape {log_lum.shape}")
     best = np.zeros(log_lum.shape, np.float32)
     direction = np.zeros(log_lum.shape, np.float32)
+    rows, cols = np.mgrid[0:log_lum.shape[0], 0:log_lum.shape[1]].astype(np.float32)
     for sigma_mm in sigmas_mm:
         sigma = sigma_mm / mm_per_px
         smooth = cv2.GaussianBlur(log_lum, (0, 0), sigma)
@@ -225,10 +234,28 @@ def valley_strength(log_lum: npt.NDArray[np.float32], mm_per_px: float = GRID_MM
         strength = sigma ** 2 * np.maximum(lam1 - np.maximum(lam2, 0), 0)
         # The eigenvector of λ1 points across the valley; the line runs at +90°.
         across = 0.5 * np.arctan2(2 * hxy, hxx - hyy)
+        strength *= _dip_gate(smooth, strength, across, DIP_REACH * sigma, rows, cols)
         better = strength > best
         best = np.where(better, strength, best)
         direction = np.where(better, across + np.pi / 2, direction)
     return best, direction
+
+
+def _dip_gate(smooth: npt.NDArray[np.float32], strength: npt.NDArray[np.float32], across: npt.NDArray[np.float32],
+              reach: float, rows: npt.NDArray[np.float32], cols: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """1 where the skin ``reach`` pixels away on both sides across the valley is
+    brighter than its floor, falling to 0 where one side is as dark or darker.
+
+    Curvature alone also peaks on the shoulders of a bright ridge (a white or
+    grey hair, the rim of a highlight): concave, but not lower than the skin
+    beside it. A valley floor lies below both sides by about a seventh of its
+    strength; ``DIP_SHARE`` of the strength is asked for in full.
+    """
+    dx, dy = reach * np.cos(across), reach * np.sin(across)
+    ahead = cv2.remap(smooth, cols + dx, rows + dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    behind = cv2.remap(smooth, cols - dx, rows - dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    dip = np.minimum(ahead, behind) - smooth
+    return np.clip(dip / np.maximum(DIP_SHARE * strength, 1e-6), 0.0, 1.0)
 
 
 def orientation_weight(direction: npt.NDArray[np.float32], expected: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:

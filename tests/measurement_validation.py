@@ -118,6 +118,30 @@ def smoothed_forehead(rgb: np.ndarray, analysis: Analysis, sigma_mm: float = 0.6
     return (rgb * (1 - alpha) + blurred * alpha + 0.5).astype(np.uint8)
 
 
+def with_strands(rgb: np.ndarray, analysis: Analysis, colour: tuple[int, int, int], *, count: int = 8,
+                 width_mm: float = 0.12, seed: int = 0) -> np.ndarray:
+    """``rgb`` (the original) with ``count`` single hairs of ``colour`` lying
+    across the top of the forehead: 12-25 mm long, within 20 degrees of the
+    forehead lines' direction and gently curved, the hardest way for a strand
+    to pass for a line."""
+    rng = np.random.default_rng(seed)
+    factor = rgb.shape[1] / analysis.width
+    mm = analysis.mm_per_px / factor
+    polygon = np.asarray(analysis.regions["forehead"].polygon) * factor
+    (left, top), (right, bottom) = polygon.min(axis=0), polygon.max(axis=0)
+    out = rgb.astype(np.float32)
+    for _ in range(count):
+        start = (rng.uniform(left + 20, right - 25 / mm), rng.uniform(top + 5, top + 0.35 * (bottom - top)))
+        length, angle, bend = rng.uniform(12, 25) / mm, rng.uniform(-0.35, 0.35), rng.uniform(-0.002, 0.002)
+        t = np.linspace(0, length, 200)
+        points = np.stack([start[0] + t * np.cos(angle), start[1] + t * np.sin(angle) + bend * t ** 2], axis=1)
+        cover = np.zeros(rgb.shape[:2], np.float32)
+        cv2.polylines(cover, [np.int32(points * 16)], False, 1.0, max(1, round(width_mm / mm)), cv2.LINE_AA, shift=4)
+        alpha = 0.9 * cover[..., None]
+        out = out * (1 - alpha) + np.asarray(colour, np.float32) * alpha
+    return (out + 0.5).astype(np.uint8)
+
+
 @dataclass(frozen=True)
 class Face:
     name: str

@@ -49,9 +49,12 @@ def test_a_dark_line_is_found_along_its_direction():
 
 
 def test_a_bright_ridge_is_not_a_wrinkle():
+    """Neither its crest nor its shoulders (concave, but no lower than the skin
+    beside them: a white hair, the rim of a highlight) are valley floors."""
     image = 255 - draw_lines(_flat(100), [DrawnLine((10, 40), (70, 40), 3.0, 0.2)])
     strength, _ = valley_strength(log_luminance(image), GRID_MM_PER_PX)
-    assert strength[40, 30:50].max() < 0.01  # its crest is no valley floor
+    assert strength[40, 30:50].max() < 0.01
+    assert strength[20:60, 30:50].max() < 0.01
 
 
 def test_gain_does_not_change_the_filter():

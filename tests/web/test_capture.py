@@ -110,6 +110,7 @@ def test_timeline_lists_the_views_a_visit_lacks_and_the_protocol_is_the_admins(a
     assert admin.post("/admin/capture-protocol", data={}).status_code == 422
     capture = logged_in.get(f"/patients/{patient}/capture").get_data(as_text=True)
     assert capture.count('class="step') == 3 and 'data-step="front-rest"' in capture
+    assert "hair held back from the forehead" in capture  # a stray hair reads as a line
 
 
 def test_the_ghost_is_the_same_view_from_an_earlier_visit(staff, logged_in, patient):

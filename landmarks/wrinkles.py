@@ -5,7 +5,7 @@ A wrinkle is a long, narrow, dark valley in the skin's luminance that follows
 the region's line direction (forehead horizontal, glabella vertical, crow's
 feet radial around the lateral canthus). Its cross-section is found with the
 Hessian of the log-luminance smoothed at a few scales (Sato et al. 1998,
-Frangi et al. 1998). Three things make the measure hold on real photos:
+Frangi et al. 1998). Four things make the measure hold on real photos:
 
 * **One measurement standard.** Every photo's face is resampled to
   ``GRID_MM_PER_PX`` and band-limited to the detail a photo at
@@ -213,7 +213,8 @@ def valley_strength(log_lum: npt.NDArray[np.float32], mm_per_px: float = GRID_MM
     strength : (H, W) float32, >= 0; max over scales of sigma² (λ1 - max(λ2, 0)),
         with λ1 >= λ2 the Hessian's eigenvalues (a dark line has λ1 > 0, λ2 ≈ 0;
         a round pore or mole has λ1 ≈ λ2 and scores ~0; a bright ridge, such as
-        a highlight or a white hair, has λ1 ≈ 0 and scores 0).
+        a highlight or a white hair, has λ1 ≈ 0 and scores 0), times
+        ``_dip_gate`` (0 on the concave shoulders beside such a ridge).
     direction : (H, W) float32, radians: the line's direction (along the valley),
         in image axes (x right, y down), modulo pi.
     """

@@ -108,6 +108,8 @@ def _sign_in(page, server: str, audience: str, clinic: dict) -> None:
 
 def _problems(page, axe: Axe, viewport: str) -> list[str]:
     found = []
+    if "<" in page.title() or len(page.title()) > 120:
+        found.append(f"the tab title is not plain words: {page.title()[:60]!r}")
     widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     if widths[0] > widths[1]:
         wide = page.evaluate("""() => [...document.querySelectorAll('body *')]

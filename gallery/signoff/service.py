@@ -29,13 +29,18 @@ def _require_director(user: User) -> None:
     require_role(user, "medical_director", "Only a medical director signs off visits and amendments.")
 
 
+def _sign(record: Visit | Amendment, kind: str, user: User) -> None:
+    """Sign a visit or an amendment once, as a medical director, on the audit log."""
+    _require_director(user)
+    if record.signed_off_at is not None:
+        raise Conflict(f"This {kind} is signed off already.")
+    record.signed_off_at, record.signed_off_by_id = utcnow(), user.id
+    audit.record("sign_off", kind, record.id)
+
+
 def sign_visit(visit: Visit, user: User) -> Visit:
     """Sign ``visit`` (the caller commits)."""
-    _require_director(user)
-    if visit.signed_off_at is not None:
-        raise Conflict("This visit is signed off already.")
-    visit.signed_off_at, visit.signed_off_by_id = utcnow(), user.id
-    audit.record("sign_off", "visit", visit.id)
+    _sign(visit, "visit", user)
     return visit
 
 
@@ -54,11 +59,8 @@ def amend(visit: Visit, text: str, user: User) -> Amendment:
 
 
 def sign_amendment(amendment: Amendment, user: User) -> Amendment:
-    _require_director(user)
-    if amendment.signed_off_at is not None:
-        raise Conflict("This amendment is signed off already.")
-    amendment.signed_off_at, amendment.signed_off_by_id = utcnow(), user.id
-    audit.record("sign_off", "amendment", amendment.id)
+    """Sign ``amendment`` (the caller commits)."""
+    _sign(amendment, "amendment", user)
     return amendment
 
 

@@ -35,11 +35,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import cv2  # noqa: E402
-import numpy as np  # noqa: E402
 
 from bench._photo import median_seconds  # noqa: E402
 from landmarks import analyse  # noqa: E402
-from landmarks.masks import polygon_mask  # noqa: E402
 from tests.images import astronaut  # noqa: E402
 from tests.measurement_validation import (  # noqa: E402
     Face,
@@ -50,22 +48,12 @@ from tests.measurement_validation import (  # noqa: E402
     smoothed_forehead,
     with_forehead_lines,
     with_strands,
+    zone_overlap,
 )
 from tests.synthetic import line_mask  # noqa: E402
 from tests.wrinkle_validation import bare_forehead, precision_recall  # noqa: E402
 
 REGIONS = ("forehead", "glabella", "crows_feet_right", "crows_feet_left")
-# Marked by hand on the portrait at its own resolution (photo pixels): forehead skin from the
-# brows to the hairline between the temporal lines; the crow's-feet skin lateral of each eye
-# corner, from the brow tail onto the upper cheek, as far as the face's edge. The head is turned
-# towards the patient's right: on the left only a strip ~8 mm wide of that skin is in view
-# before the temporal hair (the zone earlier marked there reached into the background).
-HAND_ZONES = {
-    "forehead": [(686, 342), (690, 304), (714, 279), (758, 257), (832, 257), (866, 278), (889, 308), (897, 342),
-                 (866, 342), (826, 345), (786, 343), (752, 337), (718, 337)],
-    "crows_feet_right": [(694, 352), (652, 346), (644, 387), (648, 421), (683, 423), (699, 400)],
-    "crows_feet_left": [(891, 372), (905, 368), (908, 405), (910, 445), (896, 447), (891, 410)],
-}
 DEPTHS = (0.1, 0.2, 0.4, 0.6)
 HAIR_COLOURS = {"white": (235, 235, 232), "grey": (175, 172, 170), "black": (35, 30, 30)}
 
@@ -122,14 +110,10 @@ def report(face: Face, plain: Face) -> None:
 
 def hand_zone_coverage() -> None:
     """Share of each hand-marked zone inside the region found, and of the region inside the zone."""
-    rgb = portrait(1.0)
-    result = analyse(rgb)
+    result = analyse(portrait(1.0))
     print("\n## regions against zones marked by hand on the portrait (1x)")
-    for name, zone in HAND_ZONES.items():
-        marked = polygon_mask(rgb.shape[:2], np.asarray(zone, dtype=np.float64))
-        found = polygon_mask(rgb.shape[:2], np.asarray(result.regions[name].polygon))
-        both = (marked & found).sum()
-        print(f"{name:18s} covers {both / marked.sum():.0%} of the zone; {both / found.sum():.0%} of it lies inside")
+    for name, (covered, inside) in zone_overlap(result).items():
+        print(f"{name:18s} covers {covered:.0%} of the zone; {inside:.0%} of it lies inside")
 
 
 def main() -> None:

@@ -15,8 +15,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from landmarks.anatomy import LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE, FaceFrame
+from landmarks.anatomy import FACE_OVAL, LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE, FaceFrame
 from landmarks.expression import ExpressionMeasures, expression_measures
+from landmarks.frontal import FrontalFace
 from landmarks.masks import polygon_mask
 from landmarks.mesh import detect_faces
 from landmarks.pose import Pose, head_pose
@@ -31,9 +32,16 @@ from landmarks.regions import Region, treatment_regions
 from landmarks.scale import IRIS_DIAMETER_MM, iris_diameter_px, mm_per_px
 from landmarks.skin import skin_mask
 from landmarks.wrinkle_regions import measure_regions
-from landmarks.wrinkles import MEASUREMENT_STANDARD, STANDARD_MM_PER_PX, LineMeasure, blown_out, meets_standard
+from landmarks.wrinkles import (
+    MEASUREMENT_STANDARD,
+    STANDARD_MM_PER_PX,
+    LineMeasure,
+    blown_out,
+    meets_standard,
+    photometric_scale,
+)
 
-ANALYSIS_VERSION = 6
+ANALYSIS_VERSION = 7
 WORKING_LONG_SIDE_PX = 2048
 # Above this share of a region's measured skin blown out to white, its index
 # is flagged: lines in a blown-out patch cannot be seen.
@@ -141,9 +149,12 @@ def analyse(rgb: npt.NDArray[np.uint8], *, working: npt.NDArray[np.uint8] | None
     quality = measure_quality(rgb, xy, iod_px, iris_diameter_px(xy))
     warnings.extend(quality_warnings(quality, pose, limits))
     skin = skin_mask(rgb, xy, iod_px)
-    regions = treatment_regions(frame, xy, skin)
+    regions = treatment_regions(frame, xy, skin, FrontalFace.from_points(frame, mesh.points, pose.yaw_deg))
     source_mm_per_px = scale * width / original.shape[1]
-    lines = measure_regions(original, source_mm_per_px, frame, xy, regions, skin)
+    # Taken on the whole face's skin, not on the regions' window, so that no region's
+    # number depends on what else is in view (see ``measure_regions``).
+    photometric = photometric_scale(rgb, skin & polygon_mask(skin.shape, xy[list(FACE_OVAL)]))
+    lines = measure_regions(original, source_mm_per_px, frame, xy, regions, skin, photometric)
     measured_at_standard = meets_standard(source_mm_per_px)
     if not measured_at_standard:
         warnings.append(_below_standard(source_mm_per_px))

@@ -41,6 +41,7 @@ from landmarks.anatomy import (
     height_at,
     upper_brow_mm,
 )
+from landmarks.frontal import FrontalFace, densify
 from landmarks.masks import dilate, polygon_mask
 
 REGION_NAMES = ("forehead", "glabella", "crows_feet_left", "crows_feet_right")
@@ -71,6 +72,7 @@ CROWS_FEET_BOTTOM_MM = -20.0
 # lines converge on the canthus, but the upper ones run under the brow tail and the
 # lower ones onto the cheek close to the lower lid, so the wedge stays narrow.
 WEDGE = 0.3
+CROWS_FEET_STEP_MM = 2.0  # the zone's edges bend with the skin's depth on a turned head
 FACE_OUTLINE_MARGIN_MM = 14.0  # the mesh outline stops short of the face's visible edge
 
 
@@ -166,8 +168,8 @@ def _glabella_mm(frame: FaceFrame, xy: npt.NDArray[np.float64]) -> npt.NDArray[n
     ])
 
 
-def _crows_feet_mm(frame: FaceFrame, xy: npt.NDArray[np.float64], side: str) -> npt.NDArray[np.float64]:
-    """The lateral canthal zone (mm): ``CROWS_FEET_NEAR_MM``-``CROWS_FEET_FAR_MM``
+def _crows_feet_mm(face: FrontalFace, side: str) -> npt.NDArray[np.float64]:
+    """The lateral canthal zone (frontal mm): ``CROWS_FEET_NEAR_MM``-``CROWS_FEET_FAR_MM``
     lateral of the canthus, from the brow tail's height down onto the cheek.
 
     The canthus is placed from the pupil, the mesh's steadiest point, at
@@ -175,8 +177,10 @@ def _crows_feet_mm(frame: FaceFrame, xy: npt.NDArray[np.float64], side: str) -> 
     landmark wanders by 1-2 mm between photos of the same face (more under
     shadow or hair), which would move the whole zone with it. Its inner edge
     is a wedge pointing at the canthus (lines converge there), the rest a box.
+    The zone is laid out on the frontal face: the temple it reaches lies well
+    behind the eyes, so on a turned head it moves with the turn (``FrontalFace``).
     """
-    pupils = frame.to_mm(xy[[RIGHT_IRIS_CENTRE, LEFT_IRIS_CENTRE]])
+    pupils = face.landmarks_mm([RIGHT_IRIS_CENTRE, LEFT_IRIS_CENTRE])
     reach = CANTHUS_FROM_PUPIL_IOD * float(np.linalg.norm(pupils[1] - pupils[0]))
     pupil, lateral = (pupils[1], 1.0) if side == "left" else (pupils[0], -1.0)
     canthus = pupil + (lateral * reach, 0.0)
@@ -222,19 +226,22 @@ def _polygon_area_px(polygon: npt.NDArray[np.float64]) -> float:
     return float(abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))) / 2)
 
 
-def anatomical_outlines(frame: FaceFrame, xy: npt.NDArray[np.float64]) -> dict[str, npt.NDArray[np.float64]]:
+def anatomical_outlines(frame: FaceFrame, xy: npt.NDArray[np.float64],
+                        face: FrontalFace | None = None) -> dict[str, npt.NDArray[np.float64]]:
     """Each region's outline from the anatomy alone (image pixels), before it is
-    clipped to visible skin: where the muscles are, under hair or not."""
+    clipped to visible skin: where the muscles are, under hair or not. Without
+    ``face`` (2-D landmarks only) the head is taken to face the camera."""
+    face = face or FrontalFace.flat(frame, xy)
     return {
         "forehead": frame.to_px(_forehead_mm(frame, xy)),
         "glabella": frame.to_px(_glabella_mm(frame, xy)),
-        "crows_feet_left": frame.to_px(_crows_feet_mm(frame, xy, "left")),
-        "crows_feet_right": frame.to_px(_crows_feet_mm(frame, xy, "right")),
+        **{f"crows_feet_{side}": face.to_px(densify(_crows_feet_mm(face, side), CROWS_FEET_STEP_MM))
+           for side in ("left", "right")},
     }
 
 
-def treatment_regions(frame: FaceFrame, xy: npt.NDArray[np.float64],
-                      skin: npt.NDArray[np.bool_]) -> dict[str, Region]:
+def treatment_regions(frame: FaceFrame, xy: npt.NDArray[np.float64], skin: npt.NDArray[np.bool_],
+                      face: FrontalFace | None = None) -> dict[str, Region]:
     """The four regions of one face.
 
     Parameters
@@ -242,6 +249,8 @@ def treatment_regions(frame: FaceFrame, xy: npt.NDArray[np.float64],
     frame : the face frame of this face.
     xy : (478, 2) landmarks in image pixels.
     skin : (H, W) boolean skin mask of the whole image (see ``skin_mask``).
+    face : the mesh with its depth and the head's turn; without it the head is
+        taken to face the camera.
 
     Returns
     -------
@@ -249,7 +258,7 @@ def treatment_regions(frame: FaceFrame, xy: npt.NDArray[np.float64],
         ``REGION_NAMES`` -> ``Region``; a region whose skin is not visible (hidden
         by hair, outside the photo) has an empty polygon and zero area.
     """
-    outlines = anatomical_outlines(frame, xy)
+    outlines = anatomical_outlines(frame, xy, face)
     outline = _face_outline_mask(frame, xy, skin.shape)
     in_photo = np.ones(skin.shape, bool)
     shapes = {

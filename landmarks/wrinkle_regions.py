@@ -1,7 +1,8 @@
 """Wrinkle measures of a face's treatment regions (see ``wrinkles`` for the filter).
 
-The face window is cut from the original photo and resampled once to the
-measurement grid; each region then
+The face window is resampled once from the original photo to the measurement
+grid (``grid``: one lattice per photo, so a region's extent never shifts the
+sampling of another); each region then
 gets its own expected line direction and its own allowed skin: the region,
 minus anything that is not skin (grown by a margin so the edge of hair or
 of the photo never reads as a valley), minus the brows and the eyes.
@@ -23,6 +24,7 @@ from landmarks.anatomy import (
     RIGHT_EYE_OUTER,
     FaceFrame,
 )
+from landmarks.grid import Grid
 from landmarks.masks import dilate, polygon_mask
 from landmarks.regions import Region
 from landmarks.wrinkles import (
@@ -39,7 +41,6 @@ from landmarks.wrinkles import (
     log_luminance,
     measure,
     meets_standard,
-    photometric_scale,
     valley_strength,
 )
 
@@ -107,7 +108,8 @@ def _not_shade(rgb: npt.NDArray[np.uint8], skin_chroma: float, mm_per_px: float)
 
 
 def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: FaceFrame,
-                    xy: npt.NDArray[np.float64], regions: dict[str, Region], skin: npt.NDArray[np.bool_]) -> RegionLines:
+                    xy: npt.NDArray[np.float64], regions: dict[str, Region], skin: npt.NDArray[np.bool_],
+                    scale: float) -> RegionLines:
     """Line maps and wrinkle measures of every visible region, at the measurement standard.
 
     Parameters
@@ -120,6 +122,9 @@ def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: 
     regions : from ``treatment_regions``, working-image pixels.
     skin : (H, W) bool skin mask of the working image; its shape sets the
         working image's size (the original is (H0, W0), the same view).
+    scale : the photo's ``photometric_scale``, taken once on the face's skin: taken
+        over the regions' own window, it moved with whatever else the window held
+        (on the astronaut, leaving out the crow's feet moved the glabella by 7 %).
 
     Returns
     -------
@@ -132,18 +137,12 @@ def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: 
     if not visible or not meets_standard(source_mm_per_px):
         return RegionLines(measures={}, names=names, label_map=label_map, measured=measured)
     to_source = rgb.shape[1] / skin.shape[1]  # working px -> original px
-    margin_px = 4 * max(SIGMAS_MM) / frame.mm_per_px
-    left, top, right, bottom = _window(visible, skin.shape, margin_px)
-    factor = frame.mm_per_px / GRID_MM_PER_PX  # working px -> grid px
-    size = (max(1, round((right - left) * factor)), max(1, round((bottom - top) * factor)))
-    crop = rgb[int(top * to_source):int(np.ceil(bottom * to_source)), int(left * to_source):int(np.ceil(right * to_source))]
-    interpolation = cv2.INTER_AREA if crop.shape[1] > size[0] else cv2.INTER_CUBIC
-    grid_rgb = cv2.resize(crop, size, interpolation=interpolation)
-    shape = (size[1], size[0])
-    to_window = lambda points: (np.asarray(points, np.float64) - (left, top)) * factor  # noqa: E731
-    window_xy = to_window(xy)
-    window_skin = cv2.resize(skin[top:bottom, left:right].astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
-    scale = photometric_scale(grid_rgb, window_skin)
+    grid = Grid.around(_window(visible, skin.shape, 4 * max(SIGMAS_MM) / frame.mm_per_px),
+                       frame.mm_per_px / GRID_MM_PER_PX)
+    grid_rgb = grid.sample(rgb, to_source)
+    shape = grid.shape
+    window_xy = grid.from_working(xy)
+    window_skin = grid.sample(skin.astype(np.uint8), 1.0, nearest=True) > 0
     allowed_skin = ~_excluded(shape, window_xy, window_skin, 1.0 / GRID_MM_PER_PX)
     allowed_skin &= ~dilate(_not_shade(grid_rgb, scale * REFERENCE_SKIN_CHROMA, GRID_MM_PER_PX),
                             HAIR_MARGIN_MM / GRID_MM_PER_PX)
@@ -159,7 +158,7 @@ def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: 
     for index, name in enumerate(names):
         if name not in visible:
             continue
-        polygon = to_window(visible[name].polygon)
+        polygon = grid.from_working(visible[name].polygon)
         box = _box(polygon, shape)
         allowed = polygon_mask(shape, polygon)[box] & allowed_skin[box]
         box_shape = allowed.shape
@@ -181,8 +180,8 @@ def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: 
         window_measured[box] |= allowed
         labels = window_labels[box]
         labels[lines.mask & (labels == 0)] = index + 1
-    size_back = (right - left, bottom - top)
-    label_map[top:bottom, left:right] = cv2.resize(window_labels, size_back, interpolation=cv2.INTER_NEAREST)
-    measured[top:bottom, left:right] = cv2.resize(window_measured.astype(np.uint8), size_back,
-                                                  interpolation=cv2.INTER_NEAREST) > 0
+    grid.paint(window_labels, label_map)
+    painted = np.zeros(skin.shape, np.uint8)
+    grid.paint(window_measured.astype(np.uint8), painted)
+    measured = painted > 0
     return RegionLines(measures=measures, names=names, label_map=label_map, measured=measured)

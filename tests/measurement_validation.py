@@ -142,6 +142,32 @@ def with_strands(rgb: np.ndarray, analysis: Analysis, colour: tuple[int, int, in
     return (out + 0.5).astype(np.uint8)
 
 
+# Marked by hand on the portrait at its own resolution (photo pixels): forehead skin from the
+# brows to the hairline between the temporal lines; the crow's-feet skin lateral of each eye
+# corner, from the brow tail onto the upper cheek, as far as the face's edge. The head is turned
+# towards the patient's right: on the left only a strip ~8 mm wide of that skin is in view
+# before the temporal hair (the zone earlier marked there reached into the background).
+HAND_ZONES = {
+    "forehead": [(686, 342), (690, 304), (714, 279), (758, 257), (832, 257), (866, 278), (889, 308), (897, 342),
+                 (866, 342), (826, 345), (786, 343), (752, 337), (718, 337)],
+    "crows_feet_right": [(694, 352), (652, 346), (644, 387), (648, 421), (683, 423), (699, 400)],
+    "crows_feet_left": [(891, 372), (905, 368), (908, 405), (910, 445), (896, 447), (891, 410)],
+}
+
+
+def zone_overlap(analysis: Analysis) -> dict[str, tuple[float, float]]:
+    """Per hand-marked zone of the portrait at 1x: (share of the zone inside the region
+    found, share of the region inside the zone)."""
+    shape = (analysis.height, analysis.width)
+    overlap = {}
+    for name, zone in HAND_ZONES.items():
+        marked = polygon_mask(shape, np.asarray(zone, dtype=np.float64))
+        found = polygon_mask(shape, np.asarray(analysis.regions[name].polygon))
+        both = float((marked & found).sum())
+        overlap[name] = (both / marked.sum(), both / max(found.sum(), 1))
+    return overlap
+
+
 @dataclass(frozen=True)
 class Face:
     name: str

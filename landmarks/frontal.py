@@ -68,8 +68,6 @@ class FrontalFace:
     def to_px(self, points_mm: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """(N, 2) frontal mm on the skin -> (N, 2) image pixels, turned with the head."""
         points = np.asarray(points_mm, dtype=np.float64).reshape(-1, 2)
-        if self.yaw_rad == 0.0:
-            return self.frame.to_px(points)
         depth = self.depth_at(points)
         x = points[:, 0] * math.cos(self.yaw_rad) + depth * math.sin(self.yaw_rad)
         return self.frame.to_px(np.column_stack([x, points[:, 1]]))

@@ -241,7 +241,7 @@ def anatomical_outlines(frame: FaceFrame, xy: npt.NDArray[np.float64],
 
 
 def treatment_regions(frame: FaceFrame, xy: npt.NDArray[np.float64], skin: npt.NDArray[np.bool_],
-                      face: FrontalFace | None = None) -> dict[str, Region]:
+                      face: FrontalFace) -> dict[str, Region]:
     """The four regions of one face.
 
     Parameters
@@ -249,8 +249,7 @@ def treatment_regions(frame: FaceFrame, xy: npt.NDArray[np.float64], skin: npt.N
     frame : the face frame of this face.
     xy : (478, 2) landmarks in image pixels.
     skin : (H, W) boolean skin mask of the whole image (see ``skin_mask``).
-    face : the mesh with its depth and the head's turn; without it the head is
-        taken to face the camera.
+    face : the mesh with its depth and the head's turn (``FrontalFace.from_points``).
 
     Returns
     -------

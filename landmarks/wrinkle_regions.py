@@ -27,6 +27,7 @@ from landmarks.anatomy import (
 from landmarks.grid import Grid
 from landmarks.masks import dilate, polygon_mask
 from landmarks.regions import Region
+from landmarks.strands import without_strands
 from landmarks.wrinkles import (
     FULL_LINE_LENGTH_MM,
     GRID_MM_PER_PX,
@@ -147,7 +148,8 @@ def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: 
     allowed_skin &= ~dilate(_not_shade(grid_rgb, scale * REFERENCE_SKIN_CHROMA, GRID_MM_PER_PX),
                             HAIR_MARGIN_MM / GRID_MM_PER_PX)
     allowed_skin &= ~dilate(blown_out(grid_rgb), HIGHLIGHT_MARGIN_MM / GRID_MM_PER_PX)
-    log_lum = equalise_resolution(log_luminance(grid_rgb), source_mm_per_px)
+    log_lum = equalise_resolution(without_strands(log_luminance(grid_rgb), source_mm_per_px, scale),
+                                  source_mm_per_px)
     strength, direction = valley_strength(log_lum / scale)
 
     horizontal = float(np.arctan2(frame.x_axis[1], frame.x_axis[0]))

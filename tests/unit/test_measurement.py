@@ -88,12 +88,14 @@ def test_below_the_standard_no_index_but_regions_and_a_warning(image):
     assert "0.4 mm per pixel" in warning.message and f"{result.source_mm_per_px:.2f}" in warning.message
 
 
-@pytest.mark.parametrize("colour", [(235, 235, 232), (175, 172, 170)], ids=["white", "grey"])
-def test_light_hairs_across_the_forehead_are_not_lines(lined, colour):
-    """White and grey hairs are bright ridges: their shoulders curve like a
-    valley's walls but lie no lower than the skin beside them."""
+@pytest.mark.parametrize("colour", [(235, 235, 232), (175, 172, 170), (35, 30, 30)], ids=["white", "grey", "black"])
+def test_hairs_across_the_forehead_are_not_lines(lined, colour):
+    """Eight single hairs lying across the lined forehead, within 20 degrees of its
+    lines: a dark one is a valley of the lines' depth, told apart only by being
+    narrower than a pixel of the photo (``landmarks.strands``); before that was
+    looked for, black hairs tripled the index."""
     strands = analyse(with_strands(lined.rgb, lined.analysis, colour))
-    assert indices(strands)["forehead"] <= 1.3 * indices(lined.analysis)["forehead"]
+    assert indices(strands)["forehead"] <= 1.1 * indices(lined.analysis)["forehead"]
 
 
 def test_hair_is_neither_forehead_nor_lines():

@@ -1,0 +1,114 @@
+"""Single hairs lying on the skin: dark valleys narrower than any line.
+
+A stray hair across the forehead is the one thing the wrinkle filter cannot
+tell from a line at the measurement standard. Dark hair over skin is, pixel for
+pixel, just a darker mixture of the skin's own colour (the hair contributes
+almost no light), so neither its chromaticity nor, once blurred to the
+standard's detail, its width sets it apart: on the portrait eight black hairs
+tripled the forehead's index.
+
+Before that blur the photo still shows it. A hair is 0.05-0.1 mm thick: in the
+sampled grid (0.2 mm, or the photo's own pixel where that is coarser) its whole
+depth lies within one pixel of its axis. A wrinkle, even a fine one, is a fold
+with sloping walls 0.5 mm or more wide: a pixel off its floor is still most of
+the way down. So a pixel is a strand where it lies well below the skin one
+pixel away on both sides, and that nearby skin is already nearly as bright as
+the skin three pixels away. Strand pixels strung over a few millimetres are a
+hair; isolated ones (noise, a pore, a lash) are left alone.
+
+A photo coarser than about 0.3 mm per pixel blurs a hair as wide as a fine
+line; there the test finds fewer hairs, and a dark hair on the forehead should
+be brushed away before the photo (the line map shows it).
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from landmarks.wrinkles import GRID_MM_PER_PX, dip_across, hessian
+
+# Normalised log-depth (see ``wrinkles.photometric_scale``) a strand pixel lies
+# below the skin one pixel away: about 10 % darker.
+STRAND_DEPTH = 0.1
+# ... which is at least this share of its depth below the skin three pixels
+# away: a hair's valley ends within a pixel, a wrinkle's walls slope on.
+STRAND_SHARE = 0.85
+# Where "near" and "far" are, in the photo's own pixels: a hair at most a pixel
+# thick, whatever its phase against the grid, has left its valley 1.5 pixels
+# from its axis; a line two pixels wide or more is still most of the way down.
+NEAR_REACH = 1.5
+FAR_REACH = 3.0
+# Strand pixels strung over at least this length are a hair.
+STRAND_MIN_LENGTH_MM = 2.0
+
+
+def without_strands(log_lum: npt.NDArray[np.float32], source_mm_per_px: float, scale: float = 1.0,
+                    mm_per_px: float = GRID_MM_PER_PX) -> npt.NDArray[np.float32]:
+    """``log_lum`` with single hairs, dark and bright, painted over by the skin beside them.
+
+    A dark strand (``hair_strands``) is filled by a grey closing (dilation, then
+    erosion) a few pixels across, which lifts every valley narrower than itself
+    to the skin on its sides (the DullRazor approach to hair in skin images,
+    Lee et al. 1997); a bright strand (a white or grey hair on darker skin) is
+    levelled the same way from above. Only the strands and a pixel around them
+    are painted, so lines elsewhere keep their floors. Painting over, rather
+    than leaving the strand's skin out, removes its whole profile: left out, a
+    dark hair's valley flanks, or the skin dipping beside a white hair, would
+    read as lines along it.
+    """
+    without_dark = _fill_strands(log_lum, source_mm_per_px, scale, mm_per_px)
+    return -_fill_strands(-without_dark, source_mm_per_px, scale, mm_per_px)
+
+
+def _fill_strands(log_lum: npt.NDArray[np.float32], source_mm_per_px: float, scale: float,
+                  mm_per_px: float) -> npt.NDArray[np.float32]:
+    """``log_lum`` with its dark strands filled from the skin beside them."""
+    strands = hair_strands(log_lum, source_mm_per_px, scale, mm_per_px)
+    if not strands.any():
+        return log_lum
+    size = 2 * int(np.ceil(NEAR_REACH * _reach(source_mm_per_px, mm_per_px))) + 1
+    closed = cv2.morphologyEx(log_lum, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
+    around = cv2.dilate(strands.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    return np.where(around, closed, log_lum)
+
+
+def hair_strands(log_lum: npt.NDArray[np.float32], source_mm_per_px: float, scale: float = 1.0,
+                 mm_per_px: float = GRID_MM_PER_PX) -> npt.NDArray[np.bool_]:
+    """Pixels of single dark hairs in a grid image sampled from a photo at ``source_mm_per_px``
+    (bright hairs are the dark strands of ``-log_lum``).
+
+    Parameters
+    ----------
+    log_lum : (H, W) float32 log-luminance at ``mm_per_px``, as sampled (before
+        it is blurred to the measurement standard's detail).
+    source_mm_per_px : the photo's own scale; its pixel sets how narrow "narrow" is.
+    scale : the photo's ``photometric_scale`` (depths are taken relative to it).
+
+    Returns
+    -------
+    (H, W) bool: pixels of strand runs at least ``STRAND_MIN_LENGTH_MM`` long.
+    """
+    reach = _reach(source_mm_per_px, mm_per_px)
+    across = _across(cv2.GaussianBlur(log_lum, (0, 0), 0.5 * reach))
+    rows, cols = np.mgrid[0:log_lum.shape[0], 0:log_lum.shape[1]].astype(np.float32)
+    near = dip_across(log_lum, across, NEAR_REACH * reach, rows, cols)
+    far = dip_across(log_lum, across, FAR_REACH * reach, rows, cols)
+    candidate = (near > STRAND_DEPTH * scale) & (near > STRAND_SHARE * far)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(candidate.astype(np.uint8), connectivity=8)
+    extent_px = np.hypot(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    # Long, and thin: a strand a few pixels wide at most, not a blob (a nostril's rim).
+    strand = (extent_px * mm_per_px >= STRAND_MIN_LENGTH_MM) & (stats[:, cv2.CC_STAT_AREA] <= 3 * extent_px)
+    strand[0] = False
+    return strand[labels]
+
+
+def _across(smooth: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """The direction of largest curvature (across a valley), radians."""
+    hxx, hyy, hxy = hessian(smooth)
+    return 0.5 * np.arctan2(2 * hxy, hxx - hyy)
+
+
+def _reach(source_mm_per_px: float, mm_per_px: float) -> float:
+    """One of the photo's own pixels, in grid pixels (at least one)."""
+    return max(1.0, source_mm_per_px / mm_per_px)

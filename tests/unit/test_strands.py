@@ -1,0 +1,47 @@
+"""Single hairs are painted out before lines are looked for; lines are not."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from landmarks.strands import hair_strands, without_strands
+from landmarks.wrinkles import GRID_MM_PER_PX
+
+SKIN = np.log1p(170.0)
+
+
+def _skin(seed: int = 0) -> np.ndarray:
+    """A 40 x 40 mm patch of grid skin with sensor-like grain (about 1.5 % per pixel)."""
+    rng = np.random.default_rng(seed)
+    return (SKIN + rng.normal(0, 0.015, (200, 200))).astype(np.float32)
+
+
+def _horizontal(image: np.ndarray, row: float, width_px: float, log_depth: float) -> np.ndarray:
+    """``image`` with a horizontal valley of Gaussian cross-section (FWHM ``width_px``) along ``row``,
+    ``log_depth`` deep (negative: a bright ridge)."""
+    rows = np.arange(image.shape[0], dtype=np.float32)[:, None]
+    sigma = width_px / 2.355
+    return (image - log_depth * np.exp(-0.5 * ((rows - row) / sigma) ** 2)).astype(np.float32)
+
+
+@pytest.mark.parametrize("source_mm", [0.1, 0.2, 0.3])
+def test_a_hair_is_found_and_a_line_is_not(source_mm):
+    """A hair as wide as one of the photo's pixels; a fine line 0.8 mm wide, as deep."""
+    pixel = max(1.0, source_mm / GRID_MM_PER_PX)
+    image = _horizontal(_horizontal(_skin(), 60, pixel, 0.4), 140, 0.8 / GRID_MM_PER_PX, 0.4)
+    strands = hair_strands(image, source_mm)
+    assert strands[58:63, 20:180].any(axis=0).mean() > 0.9
+    assert not strands[130:151].any()
+
+
+def test_grain_alone_holds_no_hair():
+    assert not hair_strands(_skin(), 0.2).any()
+
+
+@pytest.mark.parametrize("depth", [0.4, -0.3], ids=["dark", "bright"])
+def test_hairs_are_painted_over_and_lines_keep_their_floor(depth):
+    line = _horizontal(_skin(), 140, 4.0, 0.3)
+    painted = without_strands(_horizontal(line, 60, 1.0, depth), 0.2)
+    # The hair's row is back to the skin around it (within its grain), the line untouched.
+    assert abs(float(np.median(painted[60, 20:180])) - SKIN) < 0.03
+    np.testing.assert_array_equal(painted[120:161], line[120:161])

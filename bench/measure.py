@@ -3,7 +3,9 @@
 Two faces at the measurement standard (see tests/measurement_validation.py):
 the public-domain portrait in shared/faces upsampled 2x (about 0.25 mm/px)
 and the astronaut at 4x with her forehead bared. Each gets three faint lines
-(15 % deep) across the forehead as a baseline. Prints, per face:
+(15 % deep) across the forehead and two (20 % deep) in the glabella as a
+baseline (``with_baseline_lines``: a lineless region's relative change means
+nothing). Prints, per face:
 
 * the change of each region's index under each camera change (gamma, exposure,
   noise, JPEG, resolution; "below standard" where a change takes the photo
@@ -46,6 +48,7 @@ from tests.measurement_validation import (  # noqa: E402
     invariance,
     portrait,
     smoothed_forehead,
+    with_baseline_lines,
     with_forehead_lines,
     with_strands,
     zone_overlap,
@@ -64,7 +67,7 @@ def _faces() -> list[Face]:
     faces = []
     for name, rgb in (("portrait 2x", portrait(2.0)), ("astronaut 4x, forehead bared", bared)):
         plain = analyse(rgb)
-        lined = with_forehead_lines(rgb, plain, 0.15)
+        lined = with_baseline_lines(rgb, plain)
         faces.append(Face(name, lined, analyse(lined)))
         faces.append(Face(name + " (plain)", rgb, plain))
     return faces

@@ -131,7 +131,7 @@ def analyse(rgb: npt.NDArray[np.uint8], *, working: npt.NDArray[np.uint8] | None
         working = working_copy(rgb)
     original, rgb = rgb, working
     height, width = rgb.shape[:2]
-    faces = detect_faces(rgb).faces
+    faces = detect_faces(rgb, symmetric=True).faces
     if not faces:
         return Analysis(version=ANALYSIS_VERSION, face_found=False, width=width, height=height,
                         reason="No face was found in this photo.",

@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image
 
 from landmarks import Analysis, analyse
+from landmarks.anatomy import NASION, FaceFrame
 from landmarks.masks import polygon_mask
 from landmarks.wrinkles import meets_standard
 from tests.synthetic import DrawnLine, draw_lines
@@ -99,12 +100,41 @@ def forehead_lines(analysis: Analysis, depth: float, *, count: int = 3) -> list[
     return lines
 
 
+def frown_lines(analysis: Analysis, depth: float) -> list[DrawnLine]:
+    """Two vertical frown lines 0.8 mm wide, 4 mm either side of the midline, from
+    4 to 16 mm above the nasion and fanning slightly outwards (working-image pixels)."""
+    frame = FaceFrame.from_landmarks(analysis.landmarks, analysis.mm_per_px)
+    nasion_x, nasion_y = frame.to_mm(analysis.landmarks[[NASION]])[0]
+    lines = []
+    for side in (-4.0, 4.0):
+        ends = frame.to_px(np.array([[nasion_x + side, nasion_y + 4.0], [nasion_x + 1.2 * side, nasion_y + 16.0]]))
+        lines.append(DrawnLine(tuple(ends[0]), tuple(ends[1]), 0.8 / analysis.mm_per_px, depth))
+    return lines
+
+
+def _drawn(rgb: np.ndarray, analysis: Analysis, lines: list[DrawnLine]) -> np.ndarray:
+    """``rgb`` (the original) with ``lines`` (working-image pixels) drawn at its resolution."""
+    factor = rgb.shape[1] / analysis.width
+    return draw_lines(rgb, [DrawnLine(tuple(np.multiply(line.start, factor)), tuple(np.multiply(line.end, factor)),
+                                      line.width_px * factor, line.depth) for line in lines])
+
+
 def with_forehead_lines(rgb: np.ndarray, analysis: Analysis, depth: float) -> np.ndarray:
     """``rgb`` (the original) with ``forehead_lines`` drawn at its resolution."""
-    factor = rgb.shape[1] / analysis.width
-    scaled = [DrawnLine(tuple(np.multiply(line.start, factor)), tuple(np.multiply(line.end, factor)),
-                        line.width_px * factor, line.depth) for line in forehead_lines(analysis, depth)]
-    return draw_lines(rgb, scaled)
+    return _drawn(rgb, analysis, forehead_lines(analysis, depth))
+
+
+def with_baseline_lines(rgb: np.ndarray, analysis: Analysis) -> np.ndarray:
+    """``rgb`` with faint lines to measure changes against: forehead lines 15 % deep
+    and frown lines 20 % deep.
+
+    The portrait's forehead and glabella are smooth at rest. The index of a lineless
+    region (about 2) is a few texture fragments just long enough to count, and a
+    relative change of it means nothing: any change to where the regions fall
+    moved the portrait's lineless glabella between +-10 % and +-50 % under the
+    same camera changes.
+    """
+    return _drawn(rgb, analysis, forehead_lines(analysis, 0.15) + frown_lines(analysis, 0.2))
 
 
 def smoothed_forehead(rgb: np.ndarray, analysis: Analysis, sigma_mm: float = 0.6) -> np.ndarray:

@@ -69,8 +69,10 @@ def test_residual_sees_what_a_similarity_cannot_align(face, base):
 
 def test_canonical_frame_levels_the_eyes(face, base):
     alignment = align_photos(face, face, base.landmarks, base.landmarks, base.mm_per_px)
+    corners = alignment.before.apply(base.landmarks[[33, 133, 362, 263]])
+    assert abs(corners[:2, 1].mean() - corners[2:, 1].mean()) < 0.01  # levelled on the eye corners
     eyes = alignment.before.apply(base.landmarks[[468, 473]])
-    assert abs(eyes[0, 1] - eyes[1, 1]) < 1.5  # levelled on the eye corners; pupils sit within a pixel or so
+    assert abs(eyes[0, 1] - eyes[1, 1]) < 2.0  # her pupils sit within a couple of pixels of that
     assert abs(np.linalg.norm(eyes[1] - eyes[0]) - CROPS["upper"]["iod_px"]) < 0.05 * CROPS["upper"]["iod_px"]
     assert alignment.residual_mm < 0.05
     assert warp(face, alignment.before, "face").shape == (1000, 800, 3)

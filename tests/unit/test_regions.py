@@ -15,9 +15,11 @@ REGIONS = ("forehead", "glabella", "crows_feet_left", "crows_feet_right")
 COMPARABLE = ("forehead", "glabella", "crows_feet_right", "crows_feet_left")
 MIN_IOU = 0.90
 # Her forehead is a strip under 1 cm tall between brows and fringe: a pixel of
-# hairline moves its IoU by several points (0.89-0.90 rotated 12 deg or halved).
+# hairline moves its IoU by several points (0.88 halved, 0.93-0.96 otherwise).
 MIN_FOREHEAD_IOU = 0.88
-MIN_MIRRORED_IOU = 0.87
+# The measurement mesh is mirror-symmetric (``landmarks.symmetry``): 0.95-0.97
+# mirrored, where a single run gave 0.85-0.88.
+MIN_MIRRORED_IOU = 0.93
 
 
 @pytest.fixture(scope="module")

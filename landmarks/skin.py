@@ -27,6 +27,7 @@ _MIN_SATURATION = 0.45
 _MIN_BRIGHTNESS = 0.35
 _MAX_HOLE_IOD = 0.25  # enclosed non-skin up to (this x inter-ocular distance)² is filled
 _NEAR_CLIPPING = 235  # a channel this bright may have been cut off by the sensor or JPEG
+_COLOUR_SMOOTH_IOD = 0.01  # Gaussian sigma (x inter-ocular distance, ~0.6 mm) before colour is judged
 # Texture: bright detail finer than _DETAIL_IOD (x inter-ocular distance, ~1 mm),
 # its energy averaged over _TEXTURE_IOD (~3 mm); hair where it exceeds the
 # sampled skin's median energy this many times.
@@ -99,9 +100,13 @@ def skin_mask(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: f
     full_shape = rgb.shape[:2]
     left, top, right, bottom = _face_window(full_shape, xy, iod_px)
     rgb, xy = rgb[top:bottom, left:right], xy - (left, top)
-    rgb_f = rgb.astype(np.float32) + 1.0
-    chroma = rgb_f[..., :2] / rgb_f.sum(axis=-1, keepdims=True)
-    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV).astype(np.float32)
+    # Colour is judged on a copy smoothed over about half a millimetre: per pixel,
+    # sensor noise widened the sampled skin's spread and with it the tolerance, so
+    # a noisier photo of the same face had 4 % more "skin" at the temple's hair.
+    colour = cv2.GaussianBlur(rgb, (0, 0), _COLOUR_SMOOTH_IOD * iod_px)
+    colour_f = colour.astype(np.float32) + 1.0
+    chroma = colour_f[..., :2] / colour_f.sum(axis=-1, keepdims=True)
+    hsv = cv2.cvtColor(colour, cv2.COLOR_RGB2HSV).astype(np.float32)
     sampled = _sample_mask(rgb.shape[:2], xy, iod_px) > 0
     if sampled.sum() < 10:
         return np.zeros(full_shape, bool)
@@ -116,7 +121,7 @@ def skin_mask(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: f
     # A highlight clips a channel, which shifts the chromaticity and lowers the
     # saturation: near-clipped pixels get twice the colour tolerance and half
     # the saturation floor (white highlights are filled as holes below).
-    clipped = (rgb.max(axis=-1) >= _NEAR_CLIPPING) & (distance_sq < (2 * _CHROMA_DISTANCE) ** 2) \
+    clipped = (colour.max(axis=-1) >= _NEAR_CLIPPING) & (distance_sq < (2 * _CHROMA_DISTANCE) ** 2) \
         & (saturation > 0.5 * _MIN_SATURATION * median_saturation)
     skin = bright_enough & ~hair_texture(rgb, sampled, iod_px) & (
         clipped | ((distance_sq < _CHROMA_DISTANCE ** 2) & (saturation > _MIN_SATURATION * median_saturation)))

@@ -118,7 +118,9 @@ def test_regions_follow_rotation(face, base, angle):
 
 @pytest.mark.parametrize("scale", [0.5, 1.6])
 def test_regions_follow_scaling(face, base, scale):
-    matrix = np.array([[scale, 0, 0], [0, scale, 0]], dtype=np.float64)
+    # cv2.resize maps pixel centres onto pixel centres: x' = scale (x + 0.5) - 0.5.
+    offset = (scale - 1) / 2
+    matrix = np.array([[scale, 0, offset], [0, scale, offset]], dtype=np.float64)
     size = (round(face.shape[1] * scale), round(face.shape[0] * scale))
     transformed = analyse(cv2.resize(face, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC))
     ious = _region_ious(face, base, transformed, matrix, image_width=size[0])

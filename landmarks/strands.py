@@ -11,10 +11,11 @@ Before that blur the photo still shows it. A hair is 0.05-0.1 mm thick: in the
 sampled grid (0.2 mm, or the photo's own pixel where that is coarser) its whole
 depth lies within one pixel of its axis. A wrinkle, even a fine one, is a fold
 with sloping walls 0.5 mm or more wide: a pixel off its floor is still most of
-the way down. So a pixel is a strand where it lies well below the skin one
-pixel away on both sides, and that nearby skin is already nearly as bright as
-the skin three pixels away. Strand pixels strung over a few millimetres are a
-hair; isolated ones (noise, a pore, a lash) are left alone.
+the way down. So a pixel is a strand where it lies well below (about a fifth)
+the skin 1.5 of the photo's pixels away on both sides, and that nearby skin is
+already nearly as bright as the skin 3 pixels away. The few fine lines a sharp
+photo resolves as narrowly as a hair are far fainter than that. Strand pixels
+strung over 2 mm are a hair; isolated ones (noise, a pore, a lash) are left alone.
 
 A photo coarser than about 0.3 mm per pixel blurs a hair as wide as a fine
 line; there the test finds fewer hairs, and a dark hair on the forehead should
@@ -29,8 +30,10 @@ import numpy.typing as npt
 from landmarks.wrinkles import GRID_MM_PER_PX, dip_across, hessian
 
 # Normalised log-depth (see ``wrinkles.photometric_scale``) a strand pixel lies
-# below the skin one pixel away: about 10 % darker.
-STRAND_DEPTH = 0.1
+# below the skin 1.5 photo pixels away: about 18 % darker. A dark hair that
+# covers a third of a grid pixel is darker still; a fine line (0.2 mm, 15 %
+# deep) that a sharp photo resolves as narrowly as a hair is not as dark.
+STRAND_DEPTH = 0.2
 # ... which is at least this share of its depth below the skin three pixels
 # away: a hair's valley ends within a pixel, a wrinkle's walls slope on.
 STRAND_SHARE = 0.85

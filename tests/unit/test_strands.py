@@ -34,6 +34,13 @@ def test_a_hair_is_found_and_a_line_is_not(source_mm):
     assert not strands[130:151].any()
 
 
+def test_a_fine_line_resolved_as_narrowly_is_not_a_hair():
+    """A sharp photo (0.1 mm/px) shows a fine line 0.2 mm wide, 15 % deep, as
+    narrow as a hair; it is far fainter than one."""
+    line = _horizontal(_skin(), 100, 0.2 / GRID_MM_PER_PX, -np.log(0.85))
+    assert not hair_strands(line, 0.1).any()
+
+
 def test_grain_alone_holds_no_hair():
     assert not hair_strands(_skin(), 0.2).any()
 

@@ -88,6 +88,10 @@ MIN_LINE_LENGTH_MM = 5.0
 FULL_LINE_LENGTH_MM = 15.0
 # Below this much visible skin a region's index is not reported.
 MIN_SKIN_AREA_CM2 = 1.0
+# Below this index a region has no lines to speak of (a smooth forehead reads
+# 0.0-0.1; one faint line, 14 % deep, across 3 cm of a 3 cm² patch reads 1): a
+# change relative to it is noise, and 0.04 -> 0.00 would read "-100 %".
+NO_LINES_BELOW = 1.0
 LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R BT.601, as in JPEG
 CLIPPED = 250  # a channel value at which the sensor or the tone curve has cut off
 # A valley floor must lie below the skin this many scales (sigma) away on both
@@ -130,6 +134,14 @@ def meets_standard(mm_per_px: float) -> bool:
     """Whether a photo at ``mm_per_px`` holds the detail lines are measured at
     (with 2 % slack for the iris ruler's own jitter)."""
     return 0 < mm_per_px <= STANDARD_MM_PER_PX * 1.02
+
+
+def relative_change(before: float | None, after: float | None) -> float | None:
+    """(after - before) / before, or None when either is missing or ``before``
+    is below ``NO_LINES_BELOW`` (there were no lines to soften or deepen)."""
+    if before is None or after is None or before < NO_LINES_BELOW:
+        return None
+    return (after - before) / before
 
 
 def log_luminance(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:

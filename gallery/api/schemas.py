@@ -25,6 +25,7 @@ from gallery.planning.service import MAX_SITES, MAX_UNITS_PER_SITE
 from gallery.routing import MAX_RECORD_ID
 from landmarks.align import CROPS
 from landmarks.regions import REGION_NAMES
+from landmarks.wrinkles import NO_LINES_BELOW
 
 
 
@@ -282,7 +283,9 @@ class RegionChange(Schema):
     before = fields.Float(required=True, allow_none=True)
     after = fields.Float(required=True, allow_none=True)
     change_pct = fields.Float(required=True, allow_none=True, metadata={
-        "description": "null when either side is unmeasured or the two were measured by different standards."})
+        "description": "null when either side is unmeasured, the two were measured by different standards, "
+                       f"or the region had no lines before (index below {NO_LINES_BELOW}: a change relative to it "
+                       "is noise)."})
 
 
 class ComparisonOut(Schema):

@@ -29,6 +29,7 @@ from landmarks.compose import mask_eyes, side_by_side, single
 from landmarks.expression import ExpressionMeasures
 from landmarks.pose import Pose
 from landmarks.quality import Warning
+from landmarks.wrinkles import relative_change
 from uploads.derive import encode_png
 
 LAYOUTS = ("side", "before", "after")
@@ -40,9 +41,8 @@ def _pose(photo: Photo) -> Pose:
 
 
 def _change_pct(before: float | None, after: float | None) -> float | None:
-    if before is None or after is None or before == 0:
-        return None
-    return round((after - before) / before * 100, 1)
+    change = relative_change(before, after)
+    return None if change is None else round(change * 100, 1)
 
 
 def _tolerance() -> PairTolerance:

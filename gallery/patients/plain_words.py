@@ -5,8 +5,9 @@
 the current measurement standard (a different method or a face too small for the
 standard is never compared), the one taken on or before the treatment day and the
 latest one after it (before the next treatment). Changes inside the measure's
-day-to-day spread are called "about the same": a patient should not read noise as
-progress.
+day-to-day spread are called "about the same", and an area with no lines before the
+treatment (an index below ``NO_LINES_BELOW``) gets no sentence: a patient should not read
+noise as progress, nor 0.04 -> 0.00 as "100 % softer".
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from gallery.models import EXPRESSIONS, Patient, Photo
-from landmarks.wrinkles import MEASUREMENT_STANDARD
+from landmarks.wrinkles import MEASUREMENT_STANDARD, relative_change
 
 # Each area's label and the expressions that show its lines best (preferred in this order; any
 # other expression photographed on both days still gives a like-for-like sentence).
@@ -40,7 +41,7 @@ class AreaChange:
 
     @property
     def change(self) -> float:
-        return (self.after - self.before) / self.before
+        return (self.after - self.before) / self.before  # before >= NO_LINES_BELOW (see _first_pair)
 
     @property
     def sentence(self) -> str:
@@ -81,7 +82,7 @@ def _first_pair(photos: list[Photo], region: str, expressions: tuple[str, ...], 
         before = [(day, value) for day, value in measured if day <= treated_on]
         after = [(day, value) for day, value in measured
                  if day > treated_on and (next_treatment is None or day <= next_treatment)]
-        if before and after and before[-1][1] > 0:
+        if before and after and relative_change(before[-1][1], after[-1][1]) is not None:
             return AreaChange(region, expression, treated_on, before[-1][1], after[-1][1], after[-1][0])
     return None
 

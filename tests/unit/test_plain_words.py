@@ -35,7 +35,9 @@ def test_only_like_for_like_pairs_make_a_sentence():
     below_standard = _patient([_photo("2026-01-12", "frown", 10.0, None), _photo("2026-01-26", "frown", 4.0)],
                               ["2026-01-12"])
     untreated = _patient([_photo("2026-01-12", "frown", 10.0), _photo("2026-01-26", "frown", 4.0)], [])
-    for patient in (other_expression, other_standard, below_standard, untreated):
+    # No lines before the treatment: 0.04 -> 0.0 is no "100 % softer".
+    lineless = _patient([_photo("2026-01-12", "frown", 0.04), _photo("2026-01-26", "frown", 0.0)], ["2026-01-12"])
+    for patient in (other_expression, other_standard, below_standard, untreated, lineless):
         assert area_changes(patient) == []
 
 

@@ -16,6 +16,7 @@ from landmarks.wrinkles import (
     measure,
     meets_standard,
     photometric_scale,
+    relative_change,
     valley_strength,
 )
 from tests.measurement_validation import exposure, gamma, jpeg
@@ -180,3 +181,10 @@ def test_the_standard_is_a_resolution_limit():
     assert not meets_standard(0.5) and not meets_standard(0.0)
 
 
+
+
+def test_no_change_is_given_where_there_were_no_lines():
+    """A smooth forehead reads 0.0-0.1: 0.04 -> 0.00 is not "-100 %"."""
+    assert relative_change(0.04, 0.0) is None and relative_change(None, 5.0) is None
+    assert relative_change(10.0, None) is None
+    assert relative_change(10.0, 6.5) == -0.35 and relative_change(1.0, 1.5) == 0.5

@@ -28,6 +28,7 @@ from landmarks.align import align_photos, warp
 from landmarks.compose import side_by_side
 from landmarks.draw import draw_regions, draw_sites
 from landmarks.export import analysis_from_dict
+from landmarks.wrinkles import relative_change
 from uploads.derive import encode_png
 
 
@@ -126,11 +127,15 @@ def visit_report(visit: Visit) -> bytes:
                             ("Previous visit", f"{previous.taken_at:%d %b %Y}"),
                             ("This visit", f"{photo.taken_at:%d %b %Y}"))
         rows = [["Region", "Before", "After", "Change"]]
+        # As in a comparison: no change between indices of different methods or standards,
+        # nor where there were no lines before.
+        same_standard = previous.analysis.get("measurement_standard") == photo.analysis.get("measurement_standard")
         for name, label in REGION_LABELS.items():
             b = (previous.analysis["regions"].get(name) or {}).get("wrinkle_index")
             a = (photo.analysis["regions"].get(name) or {}).get("wrinkle_index")
-            change = f"{(a - b) / b * 100:+.0f} %" if a is not None and b else "-"
-            rows.append([label, "-" if b is None else f"{b:.1f}", "-" if a is None else f"{a:.1f}", change])
+            change = relative_change(b, a) if same_standard else None
+            rows.append([label, "-" if b is None else f"{b:.1f}", "-" if a is None else f"{a:.1f}",
+                         "-" if change is None else f"{change * 100:+.0f} %"])
         story += [Spacer(1, 4 * mm), Paragraph("Comparison with the previous visit", styles["Heading2"]),
                   _image(pair, 170), Table(rows)]
     buffer = io.BytesIO()

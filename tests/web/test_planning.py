@@ -1,11 +1,15 @@
 """Injection plans through the API and the visit report."""
 from __future__ import annotations
 
+import copy
 import io
 
 import pytest
 from pypdf import PdfReader
 
+from gallery.db import get_db
+from gallery.models import Photo
+from landmarks.wrinkles import MEASUREMENT_STANDARD
 from tests.images import astronaut, encode
 from tests.web.helpers import api_caller
 from tests.web.test_compare import _moved
@@ -122,6 +126,41 @@ def test_visit_report_pdf_has_totals_and_lot(app, api, patient, client, staff):
     assert through_api.status_code == 200 and through_api.mimetype == "application/pdf"
     assert "C7788X9" in "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(through_api.data)).pages)
     assert api("GET", "/api/v1/visits/999/report.pdf").status_code == 404
+
+
+def _measured_as(app, photo_id: int, glabella: float, standard: str) -> None:
+    """Give a stored analysis a glabella index and a measurement standard (the astronaut
+    at 3x is below the standard and has no index of her own)."""
+    with app.app_context():
+        db = get_db()
+        photo = db.get(Photo, photo_id)
+        analysis = copy.deepcopy(photo.analysis)
+        analysis["regions"]["glabella"]["wrinkle_index"] = glabella
+        analysis["measurement_standard"] = standard
+        photo.record_analysis(analysis, photo.analysis_version)
+        db.commit()
+
+
+def _change_row(client, visit_id: int) -> str:
+    """The report's glabella row, "before after change" (its cells come out one per line)."""
+    pdf = PdfReader(io.BytesIO(client.get(f"/visits/{visit_id}/report.pdf").data))
+    lines = "\n".join(page.extract_text() for page in pdf.pages).splitlines()
+    start = lines.index("Frown lines (glabella)") + 1
+    return " ".join(lines[start:start + 3])
+
+
+def test_report_gives_a_change_only_between_like_measures(app, api, patient, client, staff):
+    first = _photo(api, patient, "2026-01-10", encode(astronaut(3.0), "JPEG"))
+    second = _photo(api, patient, "2026-05-10", _moved())
+    visit_id = api("GET", f"/api/v1/photos/{second}").get_json()["visit_id"]
+    staff.login(client)
+    _measured_as(app, first, 10.0, MEASUREMENT_STANDARD)
+    _measured_as(app, second, 6.5, MEASUREMENT_STANDARD)
+    assert _change_row(client, visit_id) == "10.0 6.5 -35 %"
+    _measured_as(app, first, 10.0, "v7@0.4mm")  # another method: no change
+    assert _change_row(client, visit_id) == "10.0 6.5 -"
+    _measured_as(app, first, 0.04, MEASUREMENT_STANDARD)  # no lines before: no "+16150 %"
+    assert _change_row(client, visit_id) == "0.0 6.5 -"
 
 
 def test_report_prints_markup_in_user_fields_as_text_never_as_markup(app, api, client, staff, tmp_path):

@@ -194,8 +194,20 @@ def _crows_feet_mm(face: FrontalFace, side: str) -> npt.NDArray[np.float64]:
 
 
 def _face_outline_mask(frame: FaceFrame, xy: npt.NDArray[np.float64], shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
-    """The mesh's face outline grown outwards by ``FACE_OUTLINE_MARGIN_MM``."""
-    return dilate(polygon_mask(shape, xy[list(FACE_OVAL)]), FACE_OUTLINE_MARGIN_MM / frame.mm_per_px)
+    """The mesh's face outline grown outwards by ``FACE_OUTLINE_MARGIN_MM``.
+
+    Grown within a window around the face only: over a whole 12 MP photo's working
+    copy, the distance transform alone took 20 ms, a twentieth of the analysis.
+    """
+    margin_px = FACE_OUTLINE_MARGIN_MM / frame.mm_per_px
+    oval = xy[list(FACE_OVAL)]
+    left, top = np.maximum(np.floor(oval.min(axis=0) - margin_px - 2).astype(int), 0)
+    right, bottom = np.minimum(np.ceil(oval.max(axis=0) + margin_px + 2).astype(int), (shape[1], shape[0]))
+    mask = np.zeros(shape, bool)
+    if right > left and bottom > top:
+        window = (bottom - top, right - left)
+        mask[top:bottom, left:right] = dilate(polygon_mask(window, oval - (left, top)), margin_px)
+    return mask
 
 
 def _clip(polygon_px: npt.NDArray[np.float64], allowed: npt.NDArray[np.bool_],

@@ -11,7 +11,7 @@ Before that blur the photo still shows it. A hair is 0.05-0.1 mm thick: in the
 sampled grid (0.2 mm, or the photo's own pixel where that is coarser) its whole
 depth lies within one pixel of its axis. A wrinkle, even a fine one, is a fold
 with sloping walls 0.5 mm or more wide: a pixel off its floor is still most of
-the way down. So a pixel is a strand where it lies well below (about a fifth)
+the way down. So a pixel is a strand where it lies well below (about a seventh)
 the skin 1.5 of the photo's pixels away on both sides, and that nearby skin is
 already nearly as bright as the skin 3 pixels away. The few fine lines a sharp
 photo resolves as narrowly as a hair are far fainter than that. Strand pixels
@@ -27,13 +27,14 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from landmarks.wrinkles import GRID_MM_PER_PX, dip_across, hessian
+from landmarks.masks import dilate
+from landmarks.wrinkles import GRID_MM_PER_PX, hessian, sides_across
 
 # Normalised log-depth (see ``wrinkles.photometric_scale``) a strand pixel lies
-# below the skin 1.5 photo pixels away: about 18 % darker. A dark hair that
-# covers a third of a grid pixel is darker still; a fine line (0.2 mm, 15 %
-# deep) that a sharp photo resolves as narrowly as a hair is not as dark.
-STRAND_DEPTH = 0.2
+# below the skin 1.5 photo pixels away on both sides: about 14 % darker. A dark
+# hair that covers a third of a grid pixel is darker still; a fine line (0.2 mm,
+# 15 % deep) that a sharp photo resolves as narrowly as a hair is not as dark.
+STRAND_DEPTH = 0.15
 # ... which is at least this share of its depth below the skin three pixels
 # away: a hair's valley ends within a pixel, a wrinkle's walls slope on.
 STRAND_SHARE = 0.85
@@ -44,6 +45,8 @@ NEAR_REACH = 1.5
 FAR_REACH = 3.0
 # Strand pixels strung over at least this length are a hair.
 STRAND_MIN_LENGTH_MM = 2.0
+# How far from a strand found a dark pixel of a strand's depth is taken as its continuation.
+STRAND_CONTINUES_MM = 2.0
 
 
 def without_strands(log_lum: npt.NDArray[np.float32], source_mm_per_px: float, scale: float = 1.0,
@@ -73,7 +76,11 @@ def _fill_strands(log_lum: npt.NDArray[np.float32], source_mm_per_px: float, sca
     size = 2 * int(np.ceil(NEAR_REACH * _reach(source_mm_per_px, mm_per_px))) + 1
     closed = cv2.morphologyEx(log_lum, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
     around = cv2.dilate(strands.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    return np.where(around, closed, log_lum)
+    # Where a hair crosses a line at a shallow angle their valleys merge and the
+    # strand test loses it for a few millimetres; near a strand, whatever the
+    # closing lifts by a strand's depth is the same hair going on.
+    going_on = dilate(strands, STRAND_CONTINUES_MM / mm_per_px) & (closed - log_lum > STRAND_DEPTH * scale)
+    return np.where(around | going_on, closed, log_lum)
 
 
 def hair_strands(log_lum: npt.NDArray[np.float32], source_mm_per_px: float, scale: float = 1.0,
@@ -95,9 +102,16 @@ def hair_strands(log_lum: npt.NDArray[np.float32], source_mm_per_px: float, scal
     reach = _reach(source_mm_per_px, mm_per_px)
     across = _across(cv2.GaussianBlur(log_lum, (0, 0), 0.5 * reach))
     rows, cols = np.mgrid[0:log_lum.shape[0], 0:log_lum.shape[1]].astype(np.float32)
-    near = dip_across(log_lum, across, NEAR_REACH * reach, rows, cols)
-    far = dip_across(log_lum, across, FAR_REACH * reach, rows, cols)
-    candidate = (near > STRAND_DEPTH * scale) & (near > STRAND_SHARE * far)
+    near_sides = sides_across(log_lum, across, NEAR_REACH * reach, rows, cols)
+    far_sides = sides_across(log_lum, across, FAR_REACH * reach, rows, cols)
+    # Deep below both sides: below the darker one by a strand's depth. Narrow: the
+    # dip against the mean of the two sides, near and far, which cancels the slope
+    # of a line's wall a hair may lie on (against the darker side, a hair along a
+    # line's shoulder was missed, and its stretch, far darker than any line, added
+    # a third to the forehead's index).
+    deep = np.minimum(*near_sides) - log_lum > STRAND_DEPTH * scale
+    narrow = np.mean(near_sides, axis=0) - log_lum > STRAND_SHARE * (np.mean(far_sides, axis=0) - log_lum)
+    candidate = deep & narrow
     count, labels, stats, _ = cv2.connectedComponentsWithStats(candidate.astype(np.uint8), connectivity=8)
     extent_px = np.hypot(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
     # Long, and thin: a strand a few pixels wide at most, not a blob (a nostril's rim).

@@ -268,19 +268,20 @@ def _dip_gate(smooth: npt.NDArray[np.float32], strength: npt.NDArray[np.float32]
     beside it. A valley floor lies below both sides by about a seventh of its
     strength; ``DIP_SHARE`` of the strength is asked for in full.
     """
-    dip = dip_across(smooth, across, reach, rows, cols)
+    ahead, behind = sides_across(smooth, across, reach, rows, cols)
+    dip = np.minimum(ahead, behind) - smooth
     return np.clip(dip / np.maximum(DIP_SHARE * strength, 1e-6), 0.0, 1.0)
 
 
-def dip_across(image: npt.NDArray[np.float32], across: npt.NDArray[np.float32], reach: float,
-               rows: npt.NDArray[np.float32], cols: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    """How far each pixel lies below the darker of the two pixels ``reach`` away
-    on either side along ``across`` (radians); negative where it does not.
-    ``rows``, ``cols``: the image's pixel coordinates (``np.mgrid``, float32)."""
+def sides_across(image: npt.NDArray[np.float32], across: npt.NDArray[np.float32], reach: float,
+                 rows: npt.NDArray[np.float32], cols: npt.NDArray[np.float32]
+                 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """The image ``reach`` pixels away on either side of each pixel along ``across``
+    (radians). ``rows``, ``cols``: the image's pixel coordinates (``np.mgrid``, float32)."""
     dx, dy = reach * np.cos(across), reach * np.sin(across)
     ahead = cv2.remap(image, cols + dx, rows + dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     behind = cv2.remap(image, cols - dx, rows - dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    return np.minimum(ahead, behind) - image
+    return ahead, behind
 
 
 def orientation_weight(direction: npt.NDArray[np.float32], expected: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:

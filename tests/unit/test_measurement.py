@@ -86,14 +86,16 @@ def test_below_the_standard_no_index_but_regions_and_a_warning(image):
     assert "0.4 mm per pixel" in warning.message and f"{result.source_mm_per_px:.2f}" in warning.message
 
 
-@pytest.mark.parametrize("colour", [(235, 235, 232), (175, 172, 170), (35, 30, 30)], ids=["white", "grey", "black"])
-def test_hairs_across_the_forehead_are_not_lines(lined, colour):
+@pytest.mark.parametrize("seed", [0, 2])
+@pytest.mark.parametrize("colour", [(235, 235, 232), (175, 172, 170), (90, 60, 45), (35, 30, 30)],
+                         ids=["white", "grey", "brown", "black"])
+def test_hairs_across_the_forehead_are_not_lines(lined, colour, seed):
     """Eight single hairs lying across the lined forehead, within 20 degrees of its
-    lines: a dark one is a valley of the lines' depth, told apart only by being
-    narrower than a pixel of the photo (``landmarks.strands``); before that was
-    looked for, black hairs tripled the index."""
-    strands = analyse(with_strands(lined.rgb, lined.analysis, colour))
-    assert indices(strands)["forehead"] <= 1.1 * indices(lined.analysis)["forehead"]
+    lines and crossing them: a dark one is a valley of the lines' depth, told apart
+    only by being narrower than a pixel of the photo (``landmarks.strands``); before
+    that was looked for, black hairs tripled the index."""
+    strands = analyse(with_strands(lined.rgb, lined.analysis, colour, seed=seed))
+    assert abs(indices(strands)["forehead"] / indices(lined.analysis)["forehead"] - 1) <= 0.10
 
 
 def test_hair_is_neither_forehead_nor_lines():

@@ -41,6 +41,19 @@ def test_a_fine_line_resolved_as_narrowly_is_not_a_hair():
     assert not hair_strands(line, 0.1).any()
 
 
+def test_a_hair_along_a_lines_wall_is_found():
+    """A dark hair lying on the shoulder of a line 0.8 mm wide, parallel to it: the
+    wall's slope is on both of its sides."""
+    line = _horizontal(_skin(), 100, 4.0, 0.3)
+    strands = hair_strands(_horizontal(line, 102, 1.0, 0.8), 0.2)
+    assert strands[100:105, 20:180].any(axis=0).mean() > 0.9
+
+
+def test_a_line_beside_a_white_hair_is_not_a_dark_strand():
+    line = _horizontal(_skin(), 100, 4.0, 0.16)
+    assert not hair_strands(_horizontal(line, 102, 1.0, -0.4), 0.2)[96:105].any()
+
+
 def test_grain_alone_holds_no_hair():
     assert not hair_strands(_skin(), 0.2).any()
 

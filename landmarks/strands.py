@@ -57,8 +57,9 @@ def without_strands(log_lum: npt.NDArray[np.float32], source_mm_per_px: float, s
     erosion) a few pixels across, which lifts every valley narrower than itself
     to the skin on its sides (the DullRazor approach to hair in skin images,
     Lee et al. 1997); a bright strand (a white or grey hair on darker skin) is
-    levelled the same way from above. Only the strands and a pixel around them
-    are painted, so lines elsewhere keep their floors. Painting over, rather
+    levelled the same way from above. Only the strands, a pixel around them and
+    their dark continuation within ``STRAND_CONTINUES_MM`` are painted, so lines
+    elsewhere keep their floors. Painting over, rather
     than leaving the strand's skin out, removes its whole profile: left out, a
     dark hair's valley flanks, or the skin dipping beside a white hair, would
     read as lines along it.

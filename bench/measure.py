@@ -13,7 +13,7 @@ nothing). Prints, per face:
   raised that the unchanged photo has not (a region blown out to white reads
   low and says so);
 * the forehead index as the drawn lines deepen, after smoothing, and with
-  single white, grey and black hairs lying across it;
+  single white, grey, brown and black hairs lying across it (three placements);
 * pixel precision and recall of the forehead line map against lines drawn
   40 % deep (2-pixel tolerance, working-image pixels);
 
@@ -43,6 +43,7 @@ from landmarks import analyse  # noqa: E402
 from tests.images import astronaut  # noqa: E402
 from tests.measurement_validation import (  # noqa: E402
     Face,
+    change_pct,
     forehead_lines,
     indices,
     invariance,
@@ -58,7 +59,8 @@ from tests.wrinkle_validation import bare_forehead, precision_recall  # noqa: E4
 
 REGIONS = ("forehead", "glabella", "crows_feet_right", "crows_feet_left")
 DEPTHS = (0.1, 0.2, 0.4, 0.6)
-HAIR_COLOURS = {"white": (235, 235, 232), "grey": (175, 172, 170), "black": (35, 30, 30)}
+HAIR_COLOURS = {"white": (235, 235, 232), "grey": (175, 172, 170), "brown": (90, 60, 45), "black": (35, 30, 30)}
+HAIR_PLACEMENTS = 3
 
 
 def _faces() -> list[Face]:
@@ -100,9 +102,11 @@ def report(face: Face, plain: Face) -> None:
     smoothed = indices(analyse(smoothed_forehead(face.rgb, face.analysis))).get("forehead", 0.0)
     print(f"smoothed forehead: {base['forehead']:.2f} -> {smoothed:.2f} "
           f"({100 * (smoothed - base['forehead']) / base['forehead']:+.0f} %)")
-    hairs = {name: indices(analyse(with_strands(face.rgb, face.analysis, colour))).get("forehead", 0.0)
-             for name, colour in HAIR_COLOURS.items()}
-    print("forehead index with 8 hairs across it: " + ", ".join(f"{name} {value:.2f}" for name, value in hairs.items()))
+    hairs = {name: [indices(analyse(with_strands(face.rgb, face.analysis, colour, seed=seed))).get("forehead", 0.0)
+                    for seed in range(HAIR_PLACEMENTS)] for name, colour in HAIR_COLOURS.items()}
+    print(f"forehead index with 8 hairs across it ({HAIR_PLACEMENTS} placements, change): "
+          + ", ".join(f"{name} {min(v):.2f}-{max(v):.2f} ({change_pct(min(v), base['forehead']):+.0f}.."
+                      f"{change_pct(max(v), base['forehead']):+.0f} %)" for name, v in hairs.items()))
     drawn = with_forehead_lines(plain.rgb, plain.analysis, 0.4)
     result = analyse(drawn)
     truth = line_mask((result.height, result.width), forehead_lines(plain.analysis, 0.4)) & result.measured_map

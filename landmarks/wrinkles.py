@@ -193,7 +193,8 @@ def photometric_scale(rgb: npt.NDArray[np.uint8], skin: npt.NDArray[np.bool_]) -
     own calibration.
     """
     pixels = rgb[skin].astype(np.float32)
-    usable = (pixels.max(axis=1) < CLIPPED) & (pixels.min(axis=1) > 12)
+    red, green, blue = pixels.T
+    usable = (np.maximum(np.maximum(red, green), blue) < CLIPPED) & (np.minimum(np.minimum(red, green), blue) > 12)
     if usable.sum() < 50:
         return 1.0
     chroma = np.log((pixels[usable, 0] + 1) / (pixels[usable, 2] + 1))

@@ -100,10 +100,17 @@ def _not_shade(rgb: npt.NDArray[np.uint8], skin_chroma: float, mm_per_px: float)
     skin, so ``ln(R/B)`` drops along it. This tells a grey strand from pale
     skin where brightness and colour alone cannot.
     """
-    rgb_f = rgb.astype(np.float32) + 1.0
-    chroma = cv2.GaussianBlur(np.log(rgb_f[..., 0] / rgb_f[..., 2]), (0, 0), HAIR_CHROMA_SIGMA_MM / mm_per_px)
-    size = max(3, int(round(HAIR_BACKGROUND_MM / mm_per_px)) | 1)
-    background = cv2.medianBlur(np.clip(chroma * 64 + 128, 0, 255).astype(np.uint8), min(size, 255))
+    red, _, blue = cv2.split(rgb)
+    chroma = cv2.GaussianBlur(np.log((red.astype(np.float32) + 1.0) / (blue.astype(np.float32) + 1.0)), (0, 0),
+                              HAIR_CHROMA_SIGMA_MM / mm_per_px)
+    # The median over the skin around is taken on a copy at HAIR_CHROMA_SIGMA_MM per pixel (the
+    # chromaticity is smooth at that scale already) and brought back: at the grid's own pixels the
+    # median filter was a twentieth of the whole analysis.
+    step = max(1, int(round(HAIR_CHROMA_SIGMA_MM / mm_per_px)))
+    small = (max(1, chroma.shape[1] // step), max(1, chroma.shape[0] // step))
+    coarse = np.clip(cv2.resize(chroma, small, interpolation=cv2.INTER_AREA) * 64 + 128, 0, 255).astype(np.uint8)
+    size = max(3, int(round(HAIR_BACKGROUND_MM / (mm_per_px * step))) | 1)
+    background = cv2.resize(cv2.medianBlur(coarse, min(size, 255)), chroma.shape[::-1], interpolation=cv2.INTER_LINEAR)
     drop = (background.astype(np.float32) - 128) / 64 - chroma
     return drop > HAIR_CHROMA_DROP * max(skin_chroma, 0.1)
 

@@ -145,7 +145,8 @@ def _skin(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: float
     # A highlight clips a channel, which shifts the chromaticity and lowers the
     # saturation: near-clipped pixels get twice the colour tolerance and half
     # the saturation floor (white highlights are filled as holes below).
-    clipped = (np.maximum(np.maximum(red, green), blue) >= _NEAR_CLIPPING + 1) & (distance_sq < (2 * _CHROMA_DISTANCE) ** 2) \
+    brightest = np.maximum(np.maximum(red, green), blue) - 1.0
+    clipped = (brightest >= _NEAR_CLIPPING) & (distance_sq < (2 * _CHROMA_DISTANCE) ** 2) \
         & (saturation > 0.5 * _MIN_SATURATION * median_saturation)
     skin = bright_enough & ~hair_texture(rgb, sampled, iod_px) & (
         clipped | ((distance_sq < _CHROMA_DISTANCE ** 2) & (saturation > _MIN_SATURATION * median_saturation)))

@@ -26,3 +26,12 @@ def dilate(mask: npt.NDArray[np.bool_], radius_px: float) -> npt.NDArray[np.bool
         return np.zeros(mask.shape, bool)
     distance = cv2.distanceTransform((~mask.astype(bool)).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     return distance <= r
+
+
+def window_around(points: npt.ArrayLike, margin_px: float, shape: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) pixels holding ``points`` ((N, 2) x, y) grown by
+    ``margin_px``, within an image of ``shape`` (H, W)."""
+    points = np.asarray(points, dtype=np.float64)
+    left, top = np.floor(points.min(axis=0) - margin_px).astype(int)
+    right, bottom = np.ceil(points.max(axis=0) + margin_px).astype(int)
+    return max(0, int(left)), max(0, int(top)), min(shape[1], int(right)), min(shape[0], int(bottom))

@@ -42,7 +42,7 @@ from landmarks.anatomy import (
     upper_brow_mm,
 )
 from landmarks.frontal import FrontalFace, densify
-from landmarks.masks import dilate, polygon_mask
+from landmarks.masks import dilate, polygon_mask, window_around
 
 REGION_NAMES = ("forehead", "glabella", "crows_feet_left", "crows_feet_right")
 
@@ -201,8 +201,7 @@ def _face_outline_mask(frame: FaceFrame, xy: npt.NDArray[np.float64], shape: tup
     """
     margin_px = FACE_OUTLINE_MARGIN_MM / frame.mm_per_px
     oval = xy[list(FACE_OVAL)]
-    left, top = np.maximum(np.floor(oval.min(axis=0) - margin_px - 2).astype(int), 0)
-    right, bottom = np.minimum(np.ceil(oval.max(axis=0) + margin_px + 2).astype(int), (shape[1], shape[0]))
+    left, top, right, bottom = window_around(oval, margin_px + 2, shape)
     mask = np.zeros(shape, bool)
     if right > left and bottom > top:
         window = (bottom - top, right - left)

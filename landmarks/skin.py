@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from landmarks.anatomy import LEFT_CHEEK, NOSE_BRIDGE, RIGHT_CHEEK
+from landmarks.masks import window_around
 
 # Tolerances: Mahalanobis distance in rg chromaticity, and floors relative to
 # the sampled skin's median saturation and brightness (HSV).
@@ -40,6 +41,7 @@ _HAIR_TEXTURE_RATIO = 10.0
 # the full photo's by a millimetre (forehead strip IoU 0.885 between the astronaut
 # and her copy at half size; 0.904 upsampled).
 _MIN_IOD_PX = 100.0
+_FACE_WINDOW_IOD = 1.5  # skin is looked for this far (x inter-ocular distance) around the landmarks
 
 
 def _sample_mask(shape: tuple[int, int], xy: npt.NDArray[np.float64], iod_px: float) -> npt.NDArray[np.uint8]:
@@ -81,16 +83,6 @@ def hair_texture(rgb: npt.NDArray[np.uint8], sampled: npt.NDArray[np.bool_], iod
     return energy > _HAIR_TEXTURE_RATIO * max(reference, 1e-6)
 
 
-def _face_window(shape: tuple[int, int], xy: npt.NDArray[np.float64], iod_px: float) -> tuple[int, int, int, int]:
-    """(left, top, right, bottom) around the face, with room above it for the
-    forehead up to the hairline; skin beyond it is never part of a region."""
-    lo, hi = xy.min(axis=0), xy.max(axis=0)
-    margin = 1.5 * iod_px
-    left, top = np.floor(lo - margin).astype(int)
-    right, bottom = np.ceil(hi + margin).astype(int)
-    return max(0, left), max(0, top), min(shape[1], right), min(shape[0], bottom)
-
-
 def skin_mask(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: float) -> npt.NDArray[np.bool_]:
     """Boolean (H, W) mask of skin-coloured pixels for the face with landmarks ``xy``.
 
@@ -101,7 +93,8 @@ def skin_mask(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: f
     iod_px : distance between the eye centres in pixels; sets the sample sizes.
     """
     full_shape = rgb.shape[:2]
-    left, top, right, bottom = _face_window(full_shape, xy, iod_px)
+    # Room above the face for the forehead up to the hairline; skin beyond it is never part of a region.
+    left, top, right, bottom = window_around(xy, _FACE_WINDOW_IOD * iod_px, full_shape)
     window, xy = rgb[top:bottom, left:right], xy - (left, top)
     factor = int(np.ceil(_MIN_IOD_PX / max(iod_px, 1.0)))
     if factor > 1:

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from landmarks.masks import dilate
-from landmarks.wrinkles import GRID_MM_PER_PX, hessian, sides_across
+from landmarks.wrinkles import GRID_MM_PER_PX, across_valley, hessian, sides_across
 
 # Normalised log-depth (see ``wrinkles.photometric_scale``) a strand pixel lies
 # below the skin 1.5 photo pixels away on both sides: about 14 % darker. A dark
@@ -101,7 +101,7 @@ def hair_strands(log_lum: npt.NDArray[np.float32], source_mm_per_px: float, scal
     (H, W) bool: pixels of strand runs at least ``STRAND_MIN_LENGTH_MM`` long.
     """
     reach = _reach(source_mm_per_px, mm_per_px)
-    across = _across(cv2.GaussianBlur(log_lum, (0, 0), 0.5 * reach))
+    across = across_valley(*hessian(cv2.GaussianBlur(log_lum, (0, 0), 0.5 * reach)))
     rows, cols = np.mgrid[0:log_lum.shape[0], 0:log_lum.shape[1]].astype(np.float32)
     near_sides = sides_across(log_lum, across, NEAR_REACH * reach, rows, cols)
     far_sides = sides_across(log_lum, across, FAR_REACH * reach, rows, cols)
@@ -119,12 +119,6 @@ def hair_strands(log_lum: npt.NDArray[np.float32], source_mm_per_px: float, scal
     strand = (extent_px * mm_per_px >= STRAND_MIN_LENGTH_MM) & (stats[:, cv2.CC_STAT_AREA] <= 3 * extent_px)
     strand[0] = False
     return strand[labels]
-
-
-def _across(smooth: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    """The direction of largest curvature (across a valley), radians."""
-    hxx, hyy, hxy = hessian(smooth)
-    return 0.5 * np.arctan2(2 * hxy, hxx - hyy)
 
 
 def _reach(source_mm_per_px: float, mm_per_px: float) -> float:

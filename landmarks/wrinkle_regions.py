@@ -25,7 +25,7 @@ from landmarks.anatomy import (
     FaceFrame,
 )
 from landmarks.grid import Grid
-from landmarks.masks import dilate, polygon_mask
+from landmarks.masks import dilate, polygon_mask, window_around
 from landmarks.regions import Region
 from landmarks.strands import without_strands
 from landmarks.wrinkles import (
@@ -63,13 +63,6 @@ HAIR_MARGIN_MM = 0.6
 # At the forehead's lengths their typical 6-8 mm lines sat on the steep start
 # of the ramp, where a pixel of length more or less moved the index by ~7 %.
 LINE_LENGTHS_MM = {"glabella": (4.0, 10.0), "crows_feet_left": (4.0, 10.0), "crows_feet_right": (4.0, 10.0)}
-
-
-def _window(regions: dict[str, Region], shape: tuple[int, int], margin_px: float) -> tuple[int, int, int, int]:
-    points = np.vstack([np.asarray(r.polygon) for r in regions.values() if r.polygon])
-    left, top = np.floor(points.min(axis=0) - margin_px).astype(int)
-    right, bottom = np.ceil(points.max(axis=0) + margin_px).astype(int)
-    return max(0, left), max(0, top), min(shape[1], right), min(shape[0], bottom)
 
 
 def _box(polygon: npt.NDArray[np.float64], shape: tuple[int, int]) -> tuple[slice, slice]:
@@ -145,7 +138,8 @@ def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: 
     if not visible or not meets_standard(source_mm_per_px):
         return RegionLines(measures={}, names=names, label_map=label_map, measured=measured)
     to_source = rgb.shape[1] / skin.shape[1]  # working px -> original px
-    grid = Grid.around(_window(visible, skin.shape, 4 * max(SIGMAS_MM) / frame.mm_per_px),
+    corners = np.vstack([np.asarray(r.polygon) for r in visible.values()])
+    grid = Grid.around(window_around(corners, 4 * max(SIGMAS_MM) / frame.mm_per_px, skin.shape),
                        frame.mm_per_px / GRID_MM_PER_PX)
     grid_rgb = grid.sample(rgb, to_source)
     shape = grid.shape

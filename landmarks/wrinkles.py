@@ -197,7 +197,7 @@ def photometric_scale(rgb: npt.NDArray[np.uint8], skin: npt.NDArray[np.bool_]) -
     usable = (np.maximum(np.maximum(red, green), blue) < CLIPPED) & (np.minimum(np.minimum(red, green), blue) > 12)
     if usable.sum() < 50:
         return 1.0
-    chroma = np.log((pixels[usable, 0] + 1) / (pixels[usable, 2] + 1))
+    chroma = np.log((red[usable] + 1) / (blue[usable] + 1))
     return float(np.clip(np.median(chroma) / REFERENCE_SKIN_CHROMA, 0.25, 4.0))
 
 
@@ -244,8 +244,7 @@ def valley_strength(log_lum: npt.NDArray[np.float32], mm_per_px: float = GRID_MM
         root = np.sqrt(((hxx - hyy) / 2) ** 2 + hxy ** 2)
         lam1, lam2 = half_trace + root, half_trace - root
         strength = sigma ** 2 * np.maximum(lam1 - np.maximum(lam2, 0), 0)
-        # The eigenvector of λ1 points across the valley; the line runs at +90°.
-        across = 0.5 * np.arctan2(2 * hxy, hxx - hyy)
+        across = across_valley(hxx, hyy, hxy)
         strength *= _dip_gate(smooth, strength, across, DIP_REACH * sigma, rows, cols)
         better = strength > best
         best = np.where(better, strength, best)
@@ -257,6 +256,13 @@ def hessian(image: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], ..
     """(∂²/∂x², ∂²/∂y², ∂²/∂x∂y) of ``image``, per pixel (3x3 Sobel stencils)."""
     return (cv2.Sobel(image, cv2.CV_32F, 2, 0, ksize=3), cv2.Sobel(image, cv2.CV_32F, 0, 2, ksize=3),
             cv2.Sobel(image, cv2.CV_32F, 1, 1, ksize=3))
+
+
+def across_valley(hxx: npt.NDArray[np.float32], hyy: npt.NDArray[np.float32],
+                  hxy: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """The direction (radians) of the Hessian's larger eigenvector: across a valley
+    (a line runs at +90° to it)."""
+    return 0.5 * np.arctan2(2 * hxy, hxx - hyy)
 
 
 def _dip_gate(smooth: npt.NDArray[np.float32], strength: npt.NDArray[np.float32], across: npt.NDArray[np.float32],

@@ -101,7 +101,7 @@ def report(face: Face, plain: Face) -> None:
           + " -> ".join(f"{v:.2f}" for v in series))
     smoothed = indices(analyse(smoothed_forehead(face.rgb, face.analysis))).get("forehead", 0.0)
     print(f"smoothed forehead: {base['forehead']:.2f} -> {smoothed:.2f} "
-          f"({100 * (smoothed - base['forehead']) / base['forehead']:+.0f} %)")
+          f"({change_pct(smoothed, base['forehead']):+.0f} %)")
     hairs = {name: [indices(analyse(with_strands(face.rgb, face.analysis, colour, seed=seed))).get("forehead", 0.0)
                     for seed in range(HAIR_PLACEMENTS)] for name, colour in HAIR_COLOURS.items()}
     print(f"forehead index with 8 hairs across it ({HAIR_PLACEMENTS} placements, change): "

@@ -112,7 +112,7 @@ def frown_lines(analysis: Analysis, depth: float) -> list[DrawnLine]:
     return lines
 
 
-def _drawn(rgb: np.ndarray, analysis: Analysis, lines: list[DrawnLine]) -> np.ndarray:
+def draw_on(rgb: np.ndarray, analysis: Analysis, lines: list[DrawnLine]) -> np.ndarray:
     """``rgb`` (the original) with ``lines`` (working-image pixels) drawn at its resolution."""
     factor = rgb.shape[1] / analysis.width
     return draw_lines(rgb, [DrawnLine(tuple(np.multiply(line.start, factor)), tuple(np.multiply(line.end, factor)),
@@ -121,7 +121,7 @@ def _drawn(rgb: np.ndarray, analysis: Analysis, lines: list[DrawnLine]) -> np.nd
 
 def with_forehead_lines(rgb: np.ndarray, analysis: Analysis, depth: float) -> np.ndarray:
     """``rgb`` (the original) with ``forehead_lines`` drawn at its resolution."""
-    return _drawn(rgb, analysis, forehead_lines(analysis, depth))
+    return draw_on(rgb, analysis, forehead_lines(analysis, depth))
 
 
 def with_baseline_lines(rgb: np.ndarray, analysis: Analysis) -> np.ndarray:
@@ -134,7 +134,7 @@ def with_baseline_lines(rgb: np.ndarray, analysis: Analysis) -> np.ndarray:
     moved the portrait's lineless glabella between +-10 % and +-50 % under the
     same camera changes.
     """
-    return _drawn(rgb, analysis, forehead_lines(analysis, 0.15) + frown_lines(analysis, 0.2))
+    return draw_on(rgb, analysis, forehead_lines(analysis, 0.15) + frown_lines(analysis, 0.2))
 
 
 def smoothed_forehead(rgb: np.ndarray, analysis: Analysis, sigma_mm: float = 0.6) -> np.ndarray:

@@ -10,6 +10,9 @@ from landmarks.masks import polygon_mask
 from tests.images import astronaut
 from tests.measurement_validation import (
     Face,
+    draw_on,
+    forehead_lines,
+    frown_lines,
     indices,
     invariance,
     portrait,
@@ -58,9 +61,13 @@ def test_index_ignores_the_camera(camera_table, region):
         assert abs(row[region]) <= 100 * TOLERANCE, (label, row)
 
 
-def test_drawn_lines_raise_the_index_monotonically_with_depth(plain):
-    series = [indices(plain.analysis)["forehead"]]
-    series += [indices(analyse(with_forehead_lines(plain.rgb, plain.analysis, d)))["forehead"]
+@pytest.mark.parametrize("scale", [2.0, 1.25], ids=["0.25 mm/px", "0.39 mm/px"])
+def test_drawn_lines_raise_the_index_monotonically_with_depth(plain, scale):
+    """Also just at the standard, where a line 0.8 mm wide is two of the photo's
+    pixels: the hair test once painted the deepest lines over there."""
+    face = plain if scale == 2.0 else Face("portrait", portrait(scale), analyse(portrait(scale)))
+    series = [indices(face.analysis)["forehead"]]
+    series += [indices(analyse(with_forehead_lines(face.rgb, face.analysis, d)))["forehead"]
                for d in (0.1, 0.2, 0.4, 0.6)]
     assert series == sorted(series), series
     assert series[3] >= 1.3 * series[0] + 1.0, series  # 40 % deep lines: at least +30 %
@@ -69,6 +76,17 @@ def test_drawn_lines_raise_the_index_monotonically_with_depth(plain):
 def test_lines_on_a_lined_forehead_still_count(lined):
     deeper = analyse(with_forehead_lines(lined.rgb, lined.analysis, 0.4))
     assert indices(deeper)["forehead"] >= 1.3 * indices(lined.analysis)["forehead"]
+
+
+def test_lines_of_another_region_do_not_hide_frown_lines(plain):
+    """Forehead lines run across the glabella's upper part. They are real lines, not
+    the skin's grain: counted as grain they raised the glabella's bar, and its frown
+    lines read 24 % fainter as the forehead lines deepened (a forehead treatment
+    would have made the frown lines look worse)."""
+    frowns = frown_lines(plain.analysis, 0.2)
+    alone = indices(analyse(draw_on(plain.rgb, plain.analysis, frowns)))["glabella"]
+    crossed = draw_on(plain.rgb, plain.analysis, frowns + forehead_lines(plain.analysis, 0.3))
+    assert abs(indices(analyse(crossed))["glabella"] / alone - 1) <= TOLERANCE
 
 
 def test_a_smoothed_forehead_scores_at_least_30_percent_lower(lined):

@@ -28,9 +28,11 @@ The astronaut is upsampled 4x from about 1.4 mm/px: her skin has no texture
 at the standard's detail, so added noise or JPEG blocks are all the grain
 there is, and her small regions (glabella, crow's feet) swing with them. Her
 rows show that limit of an upsampled photo. At 1.25x the portrait is coarser
-than 0.35 mm/px, where single hairs are not looked for (``landmarks.strands``):
+than 0.36 mm/px, where single hairs are not looked for (``landmarks.strands``):
 the bench's hairs, drawn a photo pixel wide (0.39 mm there, three times a real
-hair), read as lines. The portrait, upsampled 2x from
+hair), read as lines. The same hairs are then laid on the lined portrait in
+sharper photos: 2.5x (0.2 mm/px, the grid's own pixel) and 4x (0.12 mm/px,
+where a photo pixel is as wide as a real hair). The portrait, upsampled 2x from
 0.49 mm/px (near the standard, so its skin keeps its texture), is held to 10 %
 in the tests.
 
@@ -76,6 +78,7 @@ DEPTHS = (0.1, 0.2, 0.4, 0.6)
 HAIR_COLOURS = {"white": (235, 235, 232), "grey": (175, 172, 170), "brown": (90, 60, 45), "black": (35, 30, 30)}
 HAIR_PLACEMENTS = 3
 NOISE_SEEDS = 5
+SHARPER = (2.5, 4.0)
 CROSSING_DEPTHS = (0.15, 0.3, 0.5)
 
 
@@ -129,17 +132,31 @@ def report(face: Face, plain: Face) -> None:
     smoothed = indices(analyse(smoothed_forehead(face.rgb, face.analysis))).get("forehead", 0.0)
     print(f"smoothed forehead: {base['forehead']:.2f} -> {smoothed:.2f} "
           f"({change_pct(smoothed, base['forehead']):+.0f} %)")
-    hairs = {name: [indices(analyse(with_strands(face.rgb, face.analysis, colour, seed=seed))).get("forehead", 0.0)
-                    for seed in range(HAIR_PLACEMENTS)] for name, colour in HAIR_COLOURS.items()}
-    print(f"forehead index with 8 hairs across it ({HAIR_PLACEMENTS} placements, change): "
-          + ", ".join(f"{name} {min(v):.2f}-{max(v):.2f} ({change_pct(min(v), base['forehead']):+.0f}.."
-                      f"{change_pct(max(v), base['forehead']):+.0f} %)" for name, v in hairs.items()))
+    print(f"forehead index with 8 hairs across it ({HAIR_PLACEMENTS} placements, change): {_hair_changes(face)}")
     drawn = with_forehead_lines(plain.rgb, plain.analysis, 0.4)
     result = analyse(drawn)
     truth = line_mask((result.height, result.width), forehead_lines(plain.analysis, 0.4)) & result.measured_map
     forehead = result.line_map == 1 + list(result.regions).index("forehead")
     precision, recall = precision_recall(forehead, truth)
     print(f"forehead lines 40 % deep: precision {precision:.2f}, recall {recall:.2f}")
+
+
+def _hair_changes(face: Face) -> str:
+    base = indices(face.analysis)["forehead"]
+    changes = {name: [change_pct(indices(analyse(with_strands(face.rgb, face.analysis, colour, seed=seed)))
+                                 .get("forehead", 0.0), base) for seed in range(HAIR_PLACEMENTS)]
+               for name, colour in HAIR_COLOURS.items()}
+    return ", ".join(f"{name} {min(v):+.0f}..{max(v):+.0f} %" for name, v in changes.items())
+
+
+def hairs_in_sharper_photos() -> None:
+    print("\n## 8 hairs across the lined portrait's forehead in sharper photos "
+          f"({HAIR_PLACEMENTS} placements, change)")
+    for scale in SHARPER:
+        rgb = portrait(scale)
+        lined = with_baseline_lines(rgb, analyse(rgb))
+        face = Face(f"portrait {scale}x", lined, analyse(lined))
+        print(f"{face.name} ({face.analysis.source_mm_per_px:.3f} mm/px): {_hair_changes(face)}")
 
 
 def hand_zone_coverage() -> None:
@@ -154,6 +171,7 @@ def main() -> None:
     faces = _faces()
     for lined, plain in zip(faces[::2], faces[1::2]):
         report(lined, plain)
+    hairs_in_sharper_photos()
     hand_zone_coverage()
     twelve = cv2.resize(portrait(1.0), (4032, 3024), interpolation=cv2.INTER_CUBIC)
     analyse(twelve)  # load the face model once, as a running worker has

@@ -45,10 +45,16 @@ STRAND_SHARE = 0.85
 # from its axis; a line two pixels wide or more is still most of the way down.
 NEAR_REACH = 1.5
 FAR_REACH = 3.0
-# The coarsest photo the test tells hairs from lines in: at 0.39 mm/px lines 0.8 mm
-# wide and 40-60 % deep, drawn on the portrait, were painted over as hairs (the
-# forehead read lower with 60 % deep lines than with 40 %); at 0.35 they are not.
-STRAND_TEST_MAX_MM_PER_PX = 0.35
+# A photo sharper than the grid is smoothed before it is sampled (``grid.ANTI_ALIAS``),
+# which spreads a hair over about a grid pixel and a quarter: at one grid pixel the
+# "near" skin still lay on the hair's skirt, and black hairs 0.2 mm wide at
+# 0.2 mm/px added a third to the forehead.
+MIN_REACH = 1.25
+# The coarsest photo the test tells hairs from lines in. Lines 0.8 mm wide and 60 %
+# deep, drawn on the portrait, lose to it 7 % of their index at 0.36 mm/px, 18 % at
+# 0.37 and 82 % at 0.39 (where the forehead read lower with 60 % deep lines than
+# with 40 %); at 0.35 and finer, nothing.
+STRAND_TEST_MAX_MM_PER_PX = 0.36
 # Strand pixels strung over at least this length are a hair.
 STRAND_MIN_LENGTH_MM = 2.0
 # How far from a strand found a dark pixel of a strand's depth is taken as its continuation.
@@ -122,14 +128,19 @@ def hair_strands(log_lum: npt.NDArray[np.float32], source_mm_per_px: float, scal
     deep = np.minimum(*near_sides) - log_lum > STRAND_DEPTH * scale
     narrow = np.mean(near_sides, axis=0) - log_lum > STRAND_SHARE * (np.mean(far_sides, axis=0) - log_lum)
     candidate = deep & narrow
+    # Thin: a strand is a few pixels wide at most. Whatever is wider (a nostril's
+    # rim, a patch of dark hair) is taken out pixel by pixel, not by its run, so a
+    # hair that touches such a patch, or crosses other hairs, still stands.
+    thick_px = 2 * int(np.ceil(reach + 1.0)) + 1
+    candidate &= cv2.morphologyEx(candidate.astype(np.uint8), cv2.MORPH_OPEN,
+                                  cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (thick_px, thick_px))) == 0
     count, labels, stats, _ = cv2.connectedComponentsWithStats(candidate.astype(np.uint8), connectivity=8)
     extent_px = np.hypot(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
-    # Long, and thin: a strand a few pixels wide at most, not a blob (a nostril's rim).
-    strand = (extent_px * mm_per_px >= STRAND_MIN_LENGTH_MM) & (stats[:, cv2.CC_STAT_AREA] <= 3 * extent_px)
+    strand = extent_px * mm_per_px >= STRAND_MIN_LENGTH_MM
     strand[0] = False
     return strand[labels]
 
 
 def _reach(source_mm_per_px: float, mm_per_px: float) -> float:
-    """One of the photo's own pixels, in grid pixels (at least one)."""
-    return max(1.0, source_mm_per_px / mm_per_px)
+    """One of the photo's own pixels, in grid pixels, and at least ``MIN_REACH``."""
+    return max(MIN_REACH, source_mm_per_px / mm_per_px)

@@ -1,6 +1,7 @@
 """Single hairs are painted out before lines are looked for; lines are not."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -39,6 +40,30 @@ def test_a_fine_line_resolved_as_narrowly_is_not_a_hair():
     narrow as a hair; it is far fainter than one."""
     line = _horizontal(_skin(), 100, 0.2 / GRID_MM_PER_PX, -np.log(0.85))
     assert not hair_strands(line, 0.1).any()
+
+
+def _hair(image: np.ndarray, start: tuple[float, float], end: tuple[float, float], log_depth: float) -> np.ndarray:
+    """``image`` with a dark hair a pixel wide from ``start`` to ``end`` (x, y)."""
+    cover = np.zeros(image.shape, np.float32)
+    cv2.line(cover, tuple(int(v * 16) for v in start), tuple(int(v * 16) for v in end), 1.0, 1, cv2.LINE_AA, shift=4)
+    return (image - log_depth * cover).astype(np.float32)
+
+
+def test_hairs_crossing_each_other_are_found():
+    """Three hairs crossing at shallow angles are found along their length (where
+    they cross, their runs merge and widen); a dark patch beside them is no strand.
+    On the portrait, crossing hairs once went uncounted as strands: see
+    ``test_hairs_are_not_lines_at_other_resolutions``."""
+    image = _hair(_hair(_skin(), (20, 80), (180, 110), 0.6), (20, 120), (180, 85), 0.6)
+    image = _hair(image, (40, 60), (170, 140), 0.6)
+    image[150:175, 150:180] -= 0.6
+    strands = hair_strands(image, 0.2)
+    for (x0, y0), (x1, y1) in (((20, 80), (180, 110)), ((20, 120), (180, 85)), ((40, 60), (170, 140))):
+        xs = np.arange(x0 + 5, x1 - 5)
+        ys = np.rint(y0 + (y1 - y0) * (xs - x0) / (x1 - x0)).astype(int)
+        near = np.array([strands[y - 1:y + 2, x].any() for x, y in zip(xs, ys)])
+        assert near.mean() > 0.8, ((x0, y0), near.mean())
+    assert not strands[155:170, 155:175].any()
 
 
 def test_a_hair_along_a_lines_wall_is_found():

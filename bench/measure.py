@@ -27,12 +27,12 @@ change means nothing). Prints, per face:
 The astronaut is upsampled 4x from about 1.4 mm/px: her skin has no texture
 at the standard's detail, so added noise or JPEG blocks are all the grain
 there is, and her small regions (glabella, crow's feet) swing with them. Her
-rows show that limit of an upsampled photo. At 1.25x the portrait is coarser
-than 0.36 mm/px, where single hairs are not looked for (``landmarks.strands``):
-the bench's hairs, drawn a photo pixel wide (0.39 mm there, three times a real
-hair), read as lines. The same hairs are then laid on the lined portrait in
-sharper photos: 2.5x (0.2 mm/px, the grid's own pixel) and 4x (0.12 mm/px,
-where a photo pixel is as wide as a real hair). The portrait, upsampled 2x from
+rows show that limit of an upsampled photo. Hairs are 0.12 mm
+thick, drawn as a camera records them (covering their share of a pixel). At
+1.25x the portrait is coarser than 0.36 mm/px, where single hairs are not
+looked for (``landmarks.strands``), and they read as lines. The same hairs are
+then laid on the lined portrait in sharper photos: 2.5x (0.2 mm/px, the grid's
+own pixel) and 4x (0.12 mm/px, where a photo pixel is as wide as the hair). The portrait, upsampled 2x from
 0.49 mm/px (near the standard, so its skin keeps its texture), is held to 10 %
 in the tests.
 

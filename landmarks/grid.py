@@ -63,6 +63,16 @@ class Grid:
         return cv2.warpAffine(crop, matrix, self.size, flags=interpolation | cv2.WARP_INVERSE_MAP,
                               borderMode=cv2.BORDER_REPLICATE)
 
+    def resample(self, values: npt.NDArray, source: "Grid") -> npt.NDArray:
+        """``values`` computed on another window of a finer lattice (``source``), at this
+        window's grid pixels: smoothed, then linear, as ``sample`` does."""
+        step = source.factor / self.factor  # source pixels per grid pixel
+        start = [(o + 0.5) * step - 0.5 - s for o, s in zip(self.origin, source.origin)]
+        smooth = cv2.GaussianBlur(values, (0, 0), ANTI_ALIAS * step) if step > 1 else values
+        matrix = np.array([[step, 0, start[0]], [0, step, start[1]]], np.float64)
+        return cv2.warpAffine(smooth, matrix, self.size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                              borderMode=cv2.BORDER_REPLICATE)
+
     def paint(self, values: npt.NDArray, target: npt.NDArray) -> None:
         """Write grid ``values`` back into ``target`` (working pixels), nearest grid pixel, in place."""
         height, width = target.shape[:2]

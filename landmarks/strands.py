@@ -7,19 +7,26 @@ almost no light), so neither its chromaticity nor, once blurred to the
 standard's detail, its width sets it apart: on the portrait eight black hairs
 tripled the forehead's index.
 
-Before that blur the photo still shows it. A hair is 0.05-0.1 mm thick: in the
-sampled grid (0.2 mm, or the photo's own pixel where that is coarser) its whole
-depth lies within one pixel of its axis. A wrinkle, even a fine one, is a fold
-with sloping walls 0.5 mm or more wide: a pixel off its floor is still most of
-the way down. So a pixel is a strand where it lies well below (about a seventh)
-the skin 1.5 of the photo's pixels away on both sides, and that nearby skin is
-already nearly as bright as the skin 3 pixels away. The few fine lines a sharp
-photo resolves as narrowly as a hair are far fainter than that. Strand pixels
-strung over 2 mm are a hair; isolated ones (noise, a pore, a lash) are left alone.
+Before that blur the photo still shows it. A hair is 0.05-0.1 mm thick: sampled
+at the photo's own pixel (``strand_grid_mm``: no coarser than the 0.2 mm grid, no
+finer than 0.1 mm), its whole depth lies within about a pixel of its axis. A
+wrinkle the standard measures is a fold with sloping walls 0.5 mm or more wide:
+a pixel off its floor is still most of the way down. So a pixel is a strand
+where it lies below (by a tenth) the skin 1.5 of the photo's pixels away on
+both sides, and that nearby skin is already nearly as bright as the skin 3
+pixels away. Strand pixels strung over 2 mm are a hair; isolated ones (noise,
+a pore, a lash) are left alone. Hairs are looked for at the photo's own pixels,
+not on the grid: a real hair diluted into a 0.2 mm grid pixel and spread by the
+smoothing before sampling is as wide there as a line half a millimetre wide,
+and too faint to tell by depth (eight brown hairs added a third to the
+forehead of a photo at 0.12 mm/px).
 
-A photo coarser than about 0.3 mm per pixel blurs a hair as wide as a fine
-line; there the test finds fewer hairs, and a dark hair on the forehead should
-be brushed away before the photo (the line map shows it). Coarser than
+Lines narrower than two of the photo's pixels look like hairs and deep ones are
+painted over: lines of 0.3 mm, finer than the standard measures, in sharp
+photos, and lines of 0.5 mm in photos coarser than 0.25 mm per pixel. A photo
+coarser than about 0.3 mm per pixel blurs a hair as wide as a fine line; there
+the test finds fewer hairs, and a dark hair on the forehead should be brushed
+away before the photo (the line map shows it). Coarser than
 ``STRAND_TEST_MAX_MM_PER_PX`` it is not run at all: 1.5 pixels then reach past
 the walls of a line 0.8 mm wide, which looks as narrow as a hair.
 """
@@ -33,10 +40,10 @@ from landmarks.masks import dilate
 from landmarks.wrinkles import GRID_MM_PER_PX, across_valley, hessian, sides_across
 
 # Normalised log-depth (see ``wrinkles.photometric_scale``) a strand pixel lies
-# below the skin 1.5 photo pixels away on both sides: about 14 % darker. A dark
-# hair that covers a third of a grid pixel is darker still; a fine line (0.2 mm,
-# 15 % deep) that a sharp photo resolves as narrowly as a hair is not as dark.
-STRAND_DEPTH = 0.15
+# below the skin 1.5 photo pixels away on both sides: about 10 % darker. A brown
+# hair 0.12 mm thick darkens a 0.25 mm pixel by about a fifth; at 0.15 (14 %)
+# such hairs were missed and eight added a third to the forehead's index.
+STRAND_DEPTH = 0.1
 # ... which is at least this share of its depth below the skin three pixels
 # away: a hair's valley ends within a pixel, a wrinkle's walls slope on.
 STRAND_SHARE = 0.85
@@ -45,16 +52,19 @@ STRAND_SHARE = 0.85
 # from its axis; a line two pixels wide or more is still most of the way down.
 NEAR_REACH = 1.5
 FAR_REACH = 3.0
-# A photo sharper than the grid is smoothed before it is sampled (``grid.ANTI_ALIAS``),
-# which spreads a hair over about a grid pixel and a quarter: at one grid pixel the
-# "near" skin still lay on the hair's skirt, and black hairs 0.2 mm wide at
-# 0.2 mm/px added a third to the forehead.
+# Sampling at any phase against the photo's pixels (linear between them, after
+# smoothing where the photo is finer) spreads a hair over about a pixel and a
+# quarter: at one pixel the "near" skin still lay on the hair's skirt, and black
+# hairs 0.2 mm wide at 0.2 mm/px added a third to the forehead.
 MIN_REACH = 1.25
 # The coarsest photo the test tells hairs from lines in. Lines 0.8 mm wide and 60 %
 # deep, drawn on the portrait, lose to it 7 % of their index at 0.36 mm/px, 18 % at
 # 0.37 and 82 % at 0.39 (where the forehead read lower with 60 % deep lines than
 # with 40 %); at 0.35 and finer, nothing.
 STRAND_TEST_MAX_MM_PER_PX = 0.36
+# Hairs are looked for at the photo's own pixels down to this (``strand_grid_mm``):
+# a hair is 0.05-0.1 mm thick, and finer sampling would only cost time.
+FINEST_MM_PER_PX = 0.1
 # Strand pixels strung over at least this length are a hair.
 STRAND_MIN_LENGTH_MM = 2.0
 # How far from a strand found a dark pixel of a strand's depth is taken as its continuation.
@@ -139,6 +149,12 @@ def hair_strands(log_lum: npt.NDArray[np.float32], source_mm_per_px: float, scal
     strand = extent_px * mm_per_px >= STRAND_MIN_LENGTH_MM
     strand[0] = False
     return strand[labels]
+
+
+def strand_grid_mm(source_mm_per_px: float) -> float:
+    """The sampling hairs are looked for at, mm per pixel: the photo's own pixel, but
+    no coarser than the measurement grid and no finer than ``FINEST_MM_PER_PX``."""
+    return float(np.clip(source_mm_per_px, FINEST_MM_PER_PX, GRID_MM_PER_PX))
 
 
 def _reach(source_mm_per_px: float, mm_per_px: float) -> float:

@@ -27,7 +27,7 @@ from landmarks.anatomy import (
 from landmarks.grid import Grid
 from landmarks.masks import dilate, polygon_mask, window_around
 from landmarks.regions import Region
-from landmarks.strands import without_strands
+from landmarks.strands import strand_grid_mm, without_strands
 from landmarks.wrinkles import (
     FULL_LINE_LENGTH_MM,
     GRID_MM_PER_PX,
@@ -108,6 +108,24 @@ def _not_shade(rgb: npt.NDArray[np.uint8], skin_chroma: float, mm_per_px: float)
     return drop > HAIR_CHROMA_DROP * max(skin_chroma, 0.1)
 
 
+def _without_strands(rgb: npt.NDArray[np.uint8], to_source: float, grid: Grid,
+                     window: tuple[float, float, float, float], working_mm_per_px: float,
+                     source_mm_per_px: float, scale: float, grid_rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+    """The grid's log-luminance with single hairs painted out (``landmarks.strands``).
+
+    Hairs are looked for at ``strand_grid_mm`` of the photo: in a photo sharper than
+    the grid, at (nearly) its own pixels, then brought to the grid. On the grid a
+    real hair (0.1 mm) is diluted into a 0.2 mm pixel and spread by the smoothing
+    before sampling, until it is as wide as a line half a millimetre wide.
+    """
+    strand_mm = strand_grid_mm(source_mm_per_px)
+    if strand_mm >= GRID_MM_PER_PX:
+        return without_strands(log_luminance(grid_rgb), source_mm_per_px, scale)
+    fine = Grid.around(window, working_mm_per_px / strand_mm)
+    painted = without_strands(log_luminance(fine.sample(rgb, to_source)), source_mm_per_px, scale, strand_mm)
+    return grid.resample(painted, fine)
+
+
 def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: FaceFrame,
                     xy: npt.NDArray[np.float64], regions: dict[str, Region], skin: npt.NDArray[np.bool_],
                     scale: float) -> RegionLines:
@@ -139,8 +157,8 @@ def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: 
         return RegionLines(measures={}, names=names, label_map=label_map, measured=measured)
     to_source = rgb.shape[1] / skin.shape[1]  # working px -> original px
     corners = np.vstack([np.asarray(r.polygon) for r in visible.values()])
-    grid = Grid.around(window_around(corners, 4 * max(SIGMAS_MM) / frame.mm_per_px, skin.shape),
-                       frame.mm_per_px / GRID_MM_PER_PX)
+    window = window_around(corners, 4 * max(SIGMAS_MM) / frame.mm_per_px, skin.shape)
+    grid = Grid.around(window, frame.mm_per_px / GRID_MM_PER_PX)
     grid_rgb = grid.sample(rgb, to_source)
     shape = grid.shape
     window_xy = grid.from_working(xy)
@@ -149,8 +167,8 @@ def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: 
     allowed_skin &= ~dilate(_not_shade(grid_rgb, scale * REFERENCE_SKIN_CHROMA, GRID_MM_PER_PX),
                             HAIR_MARGIN_MM / GRID_MM_PER_PX)
     allowed_skin &= ~dilate(blown_out(grid_rgb), HIGHLIGHT_MARGIN_MM / GRID_MM_PER_PX)
-    log_lum = equalise_resolution(without_strands(log_luminance(grid_rgb), source_mm_per_px, scale),
-                                  source_mm_per_px)
+    log_lum = equalise_resolution(_without_strands(rgb, to_source, grid, window, frame.mm_per_px,
+                                                   source_mm_per_px, scale, grid_rgb), source_mm_per_px)
     strength, direction = valley_strength(log_lum / scale)
 
     horizontal = float(np.arctan2(frame.x_axis[1], frame.x_axis[0]))

@@ -29,6 +29,19 @@ def test_overlapping_windows_sample_the_same_pixels(per_working_px):
     assert difference.max() <= 2 and difference.mean() < 0.05, (difference.max(), difference.mean())
 
 
+def test_a_finer_window_resampled_matches_sampling_the_photo():
+    """Hairs are painted on a finer lattice and brought to the grid (``Grid.resample``):
+    that lands on the grid's own pixels, as sampling the photo there does."""
+    image = astronaut(1.0)[..., 1].astype(np.float32)
+    box, per_working_px = (40.0, 50.0, 180.0, 170.0), 1.0
+    grid, fine = Grid.around(box, 0.4), Grid.around(box, 0.9)
+    direct = grid.sample(image, per_working_px)
+    through_fine = grid.resample(fine.sample(image, per_working_px), fine)
+    inner = (slice(3, -3), slice(3, -3))  # away from the fine window's replicated border
+    difference = np.abs(direct[inner] - through_fine[inner])
+    assert difference.mean() < 0.5, difference.mean()  # half a fine pixel off: 1.4
+
+
 def test_paint_puts_grid_pixels_back_where_they_came_from():
     grid = Grid.around((20.0, 30.0, 90.0, 80.0), 0.5)
     values = np.zeros(grid.shape, np.uint8)

@@ -165,8 +165,11 @@ def log_luminance(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     channels = rgb.astype(np.float32)
     clipped = rgb[..., 0] >= CLIPPED
     if clipped.any():
-        usable = ~clipped & (rgb[..., 1] > 12)
-        ratio = float(np.median(channels[usable, 0] / channels[usable, 1])) if usable.sum() >= 50 else 1.0
+        # The ratio is read on every third row and column: over the whole of a close-up
+        # 12 MP photo's window the median alone took 30 ms.
+        sample = channels[::3, ::3]
+        usable = (sample[..., 0] < CLIPPED) & (sample[..., 1] > 12)
+        ratio = float(np.median(sample[usable, 0] / sample[usable, 1])) if usable.sum() >= 50 else 1.0
         channels[..., 0] = np.where(clipped, np.maximum(channels[..., 1] * ratio, channels[..., 0]), channels[..., 0])
     return np.log1p(channels @ LUMA_WEIGHTS)
 
@@ -235,7 +238,7 @@ def valley_strength(log_lum: npt.NDArray[np.float32], mm_per_px: float = GRID_MM
         raise ValueError(f"expected a 2-D array, got shape {log_lum.shape}")
     best = np.zeros(log_lum.shape, np.float32)
     direction = np.zeros(log_lum.shape, np.float32)
-    rows, cols = np.mgrid[0:log_lum.shape[0], 0:log_lum.shape[1]].astype(np.float32)
+    rows, cols = pixel_axes(log_lum.shape)
     for sigma_mm in sigmas_mm:
         sigma = sigma_mm / mm_per_px
         smooth = cv2.GaussianBlur(log_lum, (0, 0), sigma)
@@ -250,6 +253,12 @@ def valley_strength(log_lum: npt.NDArray[np.float32], mm_per_px: float = GRID_MM
         best = np.where(better, strength, best)
         direction = np.where(better, across + np.pi / 2, direction)
     return best, direction
+
+
+def pixel_axes(shape: tuple[int, int]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Row and column coordinates of an image of ``shape``, as an (H, 1) and a (1, W)
+    float32 array: they broadcast to every pixel's coordinates without building them."""
+    return (np.arange(shape[0], dtype=np.float32)[:, None], np.arange(shape[1], dtype=np.float32)[None, :])
 
 
 def hessian(image: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], ...]:
@@ -284,7 +293,7 @@ def sides_across(image: npt.NDArray[np.float32], across: npt.NDArray[np.float32]
                  rows: npt.NDArray[np.float32], cols: npt.NDArray[np.float32]
                  ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """The image ``reach`` pixels away on either side of each pixel along ``across``
-    (radians). ``rows``, ``cols``: the image's pixel coordinates (``np.mgrid``, float32)."""
+    (radians). ``rows``, ``cols``: the image's pixel coordinates (``pixel_axes``)."""
     dx, dy = reach * np.cos(across), reach * np.sin(across)
     ahead = cv2.remap(image, cols + dx, rows + dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     behind = cv2.remap(image, cols - dx, rows - dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)

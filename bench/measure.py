@@ -27,14 +27,16 @@ change means nothing). Prints, per face:
 The astronaut is upsampled 4x from about 1.4 mm/px: her skin has no texture
 at the standard's detail, so added noise or JPEG blocks are all the grain
 there is, and her small regions (glabella, crow's feet) swing with them. Her
-rows show that limit of an upsampled photo. Hairs are 0.12 mm
-thick, drawn as a camera records them (covering their share of a pixel). At
-1.25x the portrait is coarser than 0.36 mm/px, where single hairs are not
-looked for (``landmarks.strands``), and they read as lines. The same hairs are
-then laid on the lined portrait in sharper photos: 2.5x (0.2 mm/px, the grid's
-own pixel) and 4x (0.12 mm/px, where a photo pixel is as wide as the hair). The portrait, upsampled 2x from
+rows show that limit of an upsampled photo. The portrait, upsampled 2x from
 0.49 mm/px (near the standard, so its skin keeps its texture), is held to 10 %
 in the tests.
+
+Hairs are 0.12 mm thick, drawn as a camera records them (covering their share
+of a pixel). At 1.25x the portrait is coarser than 0.36 mm/px, where single
+hairs are not looked for (``landmarks.strands``), and they read as lines. The
+same hairs are then laid on the lined portrait in sharper photos: 2.5x
+(0.2 mm/px, the grid's own pixel) and 4x (0.12 mm/px, where a photo pixel is as
+wide as the hair).
 
 Then how much of zones marked by hand on the portrait (the skin each region
 should cover, marked on the photo by eye) each region covers, and the whole
@@ -122,8 +124,8 @@ def report(face: Face, plain: Face) -> None:
         f"{r} {min(change_pct(s[r], base[r]) for s in spread):+.1f}..{max(change_pct(s[r], base[r]) for s in spread):+.1f}"
         for r in shown))
     frowns = frown_lines(plain.analysis, 0.2)
-    crossed = [indices(analyse(draw_on(plain.rgb, plain.analysis, frowns + forehead_lines(plain.analysis, d))))
-               .get("glabella", 0.0) if d else indices(analyse(draw_on(plain.rgb, plain.analysis, frowns)))["glabella"]
+    crossed = [indices(analyse(draw_on(plain.rgb, plain.analysis,
+                                       frowns + (forehead_lines(plain.analysis, d) if d else [])))).get("glabella", 0.0)
                for d in (0.0,) + CROSSING_DEPTHS]
     print("glabella with frown lines 20 % deep, forehead lines " + "/".join(f"{d:.0%}" for d in (0.0,) + CROSSING_DEPTHS)
           + " deep across it: " + " -> ".join(f"{v:.2f}" for v in crossed))

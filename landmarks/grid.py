@@ -63,6 +63,12 @@ class Grid:
         return cv2.warpAffine(crop, matrix, self.size, flags=interpolation | cv2.WARP_INVERSE_MAP,
                               borderMode=cv2.BORDER_REPLICATE)
 
+    def finer(self, ratio: float) -> "Grid":
+        """The same window on a lattice ``ratio`` times finer."""
+        left, top = (o / self.factor for o in self.origin)
+        right, bottom = ((o + s) / self.factor for o, s in zip(self.origin, self.size))
+        return Grid.around((left, top, right, bottom), self.factor * ratio)
+
     def resample(self, values: npt.NDArray, source: "Grid") -> npt.NDArray:
         """``values`` computed on another window of a finer lattice (``source``), at this
         window's grid pixels: smoothed, then linear, as ``sample`` does."""

@@ -100,7 +100,10 @@ def skin_mask(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: f
     # Room above the face for the forehead up to the hairline; skin beyond it is never part of a region.
     left, top, right, bottom = window_around(xy, _FACE_WINDOW_IOD * iod_px, full_shape)
     window, xy = rgb[top:bottom, left:right], xy - (left, top)
-    factor = float(np.ceil(_MIN_IOD_PX / max(iod_px, 1.0))) if iod_px < _MIN_IOD_PX else min(1.0, _MAX_IOD_PX / iod_px)
+    if iod_px < _MIN_IOD_PX:
+        factor = float(np.ceil(_MIN_IOD_PX / max(iod_px, 1.0)))
+    else:
+        factor = min(1.0, _MAX_IOD_PX / iod_px)
     if factor != 1.0:
         # Pixel centres map as cv2.resize maps them: x' = factor (x + 0.5) - 0.5.
         resized = cv2.resize(window, None, fx=factor, fy=factor,

@@ -9,7 +9,7 @@ tripled the forehead's index.
 
 Before that blur the photo still shows it. A hair is 0.05-0.1 mm thick: sampled
 at the photo's own pixel (``strand_grid_mm``: no coarser than the 0.2 mm grid, no
-finer than 0.1 mm), its whole depth lies within about a pixel of its axis. A
+finer than 0.125 mm), its whole depth lies within about a pixel of its axis. A
 wrinkle the standard measures is a fold with sloping walls 0.5 mm or more wide:
 a pixel off its floor is still most of the way down. So a pixel is a strand
 where it lies below (by a tenth) the skin 1.5 of the photo's pixels away on
@@ -137,7 +137,8 @@ def hair_strands(log_lum: npt.NDArray[np.float32], source_mm_per_px: float, scal
     # line's shoulder was missed, and its stretch, far darker than any line, added
     # a third to the forehead's index).
     deep = np.minimum(*near_sides) - log_lum > STRAND_DEPTH * scale
-    narrow = (near_sides[0] + near_sides[1]) / 2 - log_lum > STRAND_SHARE * ((far_sides[0] + far_sides[1]) / 2 - log_lum)
+    near, far = (near_sides[0] + near_sides[1]) / 2, (far_sides[0] + far_sides[1]) / 2
+    narrow = near - log_lum > STRAND_SHARE * (far - log_lum)
     candidate = deep & narrow
     # Thin: a strand is a few pixels wide at most. Whatever is wider (a nostril's
     # rim, a patch of dark hair) is taken out pixel by pixel, not by its run, so a

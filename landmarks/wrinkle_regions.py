@@ -108,9 +108,8 @@ def _not_shade(rgb: npt.NDArray[np.uint8], skin_chroma: float, mm_per_px: float)
     return drop > HAIR_CHROMA_DROP * max(skin_chroma, 0.1)
 
 
-def _without_strands(rgb: npt.NDArray[np.uint8], to_source: float, grid: Grid,
-                     window: tuple[float, float, float, float], working_mm_per_px: float,
-                     source_mm_per_px: float, scale: float, grid_rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+def _without_strands(rgb: npt.NDArray[np.uint8], to_source: float, grid: Grid, grid_rgb: npt.NDArray[np.uint8],
+                     source_mm_per_px: float, scale: float) -> npt.NDArray[np.float32]:
     """The grid's log-luminance with single hairs painted out (``landmarks.strands``).
 
     Hairs are looked for at ``strand_grid_mm`` of the photo: in a photo sharper than
@@ -121,7 +120,7 @@ def _without_strands(rgb: npt.NDArray[np.uint8], to_source: float, grid: Grid,
     strand_mm = strand_grid_mm(source_mm_per_px)
     if strand_mm >= GRID_MM_PER_PX:
         return without_strands(log_luminance(grid_rgb), source_mm_per_px, scale)
-    fine = Grid.around(window, working_mm_per_px / strand_mm)
+    fine = grid.finer(GRID_MM_PER_PX / strand_mm)
     painted = without_strands(log_luminance(fine.sample(rgb, to_source)), source_mm_per_px, scale, strand_mm)
     return grid.resample(painted, fine)
 
@@ -157,8 +156,8 @@ def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: 
         return RegionLines(measures={}, names=names, label_map=label_map, measured=measured)
     to_source = rgb.shape[1] / skin.shape[1]  # working px -> original px
     corners = np.vstack([np.asarray(r.polygon) for r in visible.values()])
-    window = window_around(corners, 4 * max(SIGMAS_MM) / frame.mm_per_px, skin.shape)
-    grid = Grid.around(window, frame.mm_per_px / GRID_MM_PER_PX)
+    grid = Grid.around(window_around(corners, 4 * max(SIGMAS_MM) / frame.mm_per_px, skin.shape),
+                       frame.mm_per_px / GRID_MM_PER_PX)
     grid_rgb = grid.sample(rgb, to_source)
     shape = grid.shape
     window_xy = grid.from_working(xy)
@@ -167,8 +166,8 @@ def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: 
     allowed_skin &= ~dilate(_not_shade(grid_rgb, scale * REFERENCE_SKIN_CHROMA, GRID_MM_PER_PX),
                             HAIR_MARGIN_MM / GRID_MM_PER_PX)
     allowed_skin &= ~dilate(blown_out(grid_rgb), HIGHLIGHT_MARGIN_MM / GRID_MM_PER_PX)
-    log_lum = equalise_resolution(_without_strands(rgb, to_source, grid, window, frame.mm_per_px,
-                                                   source_mm_per_px, scale, grid_rgb), source_mm_per_px)
+    log_lum = equalise_resolution(_without_strands(rgb, to_source, grid, grid_rgb, source_mm_per_px, scale),
+                                  source_mm_per_px)
     strength, direction = valley_strength(log_lum / scale)
 
     horizontal = float(np.arctan2(frame.x_axis[1], frame.x_axis[0]))

@@ -1,10 +1,11 @@
 """The measurement on real skin: invariance, line and smoothing response, accuracy, speed.
 
-Three faces at the measurement standard (see tests/measurement_validation.py):
-the public-domain portrait in shared/faces upsampled 2x (about 0.25 mm/px) and
-1.25x (0.39 mm/px, just at the standard, like a sharp photo whose face fills
-less of the frame: noise and JPEG blocks reach the measurement almost
-unsoftened there), and the astronaut at 4x with her forehead bared. Each gets
+Four faces at the measurement standard (see tests/measurement_validation.py):
+the public-domain portrait in shared/faces upsampled 2x (about 0.25 mm/px),
+1.6x (0.31 mm/px) and 1.25x (0.39 mm/px, just at the standard, like a sharp
+photo whose face fills less of the frame: noise and JPEG blocks reach the
+measurement almost unsoftened there), and the astronaut at 4x with her
+forehead bared. Each gets
 three faint lines (15 % deep) across the forehead and two (20 % deep) in the
 glabella as a baseline (``with_baseline_lines``: a lineless region's relative
 change means nothing). Prints, per face:
@@ -91,8 +92,8 @@ def _faces() -> list[Face]:
     bared = astronaut(4.0)
     bared = bare_forehead(bared, analyse(bared))
     faces = []
-    for name, rgb in (("portrait 2x", portrait(2.0)), ("portrait 1.25x, just at the standard", portrait(1.25)),
-                      ("astronaut 4x, forehead bared", bared)):
+    for name, rgb in (("portrait 2x", portrait(2.0)), ("portrait 1.6x", portrait(1.6)),
+                      ("portrait 1.25x, just at the standard", portrait(1.25)), ("astronaut 4x, forehead bared", bared)):
         plain = analyse(rgb)
         lined = with_baseline_lines(rgb, plain)
         faces.append(Face(name, lined, analyse(lined)))

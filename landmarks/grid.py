@@ -56,12 +56,8 @@ class Grid:
         x0, y0 = (max(0, int(math.floor(s)) - margin) for s in start)
         x1 = min(image.shape[1], int(math.ceil(start[0] + self.size[0] * step)) + margin)
         y1 = min(image.shape[0], int(math.ceil(start[1] + self.size[1] * step)) + margin)
-        crop = image[y0:y1, x0:x1]
-        if step > 1 and not nearest:
-            crop = cv2.GaussianBlur(crop, (0, 0), ANTI_ALIAS * step)
-        matrix = np.array([[step, 0, start[0] - x0], [0, step, start[1] - y0]], np.float64)
-        return cv2.warpAffine(crop, matrix, self.size, flags=interpolation | cv2.WARP_INVERSE_MAP,
-                              borderMode=cv2.BORDER_REPLICATE)
+        return self._warp(image[y0:y1, x0:x1], step, (start[0] - x0, start[1] - y0), interpolation,
+                          smooth=not nearest)
 
     def finer(self, ratio: float) -> "Grid":
         """The same window on a lattice ``ratio`` times finer."""
@@ -73,10 +69,18 @@ class Grid:
         """``values`` computed on another window of a finer lattice (``source``), at this
         window's grid pixels: smoothed, then linear, as ``sample`` does."""
         step = source.factor / self.factor  # source pixels per grid pixel
-        start = [(o + 0.5) * step - 0.5 - s for o, s in zip(self.origin, source.origin)]
-        smooth = cv2.GaussianBlur(values, (0, 0), ANTI_ALIAS * step) if step > 1 else values
+        start = tuple((o + 0.5) * step - 0.5 - s for o, s in zip(self.origin, source.origin))
+        return self._warp(values, step, start, cv2.INTER_LINEAR, smooth=True)
+
+    def _warp(self, image: npt.NDArray, step: float, start: tuple[float, float], interpolation: int, *,
+              smooth: bool) -> npt.NDArray:
+        """This window's pixels from ``image``, whose pixel ``start`` (x, y) is the window's
+        first pixel centre and ``step`` its pixels per grid pixel; smoothed first (``smooth``)
+        where it is finer than the grid."""
+        if smooth and step > 1:
+            image = cv2.GaussianBlur(image, (0, 0), ANTI_ALIAS * step)
         matrix = np.array([[step, 0, start[0]], [0, step, start[1]]], np.float64)
-        return cv2.warpAffine(smooth, matrix, self.size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        return cv2.warpAffine(image, matrix, self.size, flags=interpolation | cv2.WARP_INVERSE_MAP,
                               borderMode=cv2.BORDER_REPLICATE)
 
     def paint(self, values: npt.NDArray, target: npt.NDArray) -> None:

@@ -334,12 +334,16 @@ def grain(strength: npt.NDArray[np.float32], direction: npt.NDArray[np.float32],
 def _long_valleys(strength: npt.NDArray[np.float32], region_grain: float, min_length_px: float) -> npt.NDArray[np.bool_]:
     """Valleys that would count as lines against ``region_grain``: above the bars
     and spanning at least ``min_length_px``, grown by a pixel."""
-    valleys = _hysteresis(strength, max(HIGH_THRESHOLD, GRAIN_FACTOR_HIGH * region_grain),
-                          max(LOW_THRESHOLD, GRAIN_FACTOR_LOW * region_grain))
+    valleys = _hysteresis(strength, *_bars(region_grain))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(valleys.astype(np.uint8), connectivity=8)
     long = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) >= min_length_px
     long[0] = False
     return cv2.dilate(long[labels].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+
+
+def _bars(region_grain: float) -> tuple[float, float]:
+    """(high, low): the hysteresis thresholds a line must clear in a region of this grain."""
+    return max(HIGH_THRESHOLD, GRAIN_FACTOR_HIGH * region_grain), max(LOW_THRESHOLD, GRAIN_FACTOR_LOW * region_grain)
 
 
 def _hysteresis(strength: npt.NDArray[np.float32], high: float, low: float) -> npt.NDArray[np.bool_]:
@@ -389,8 +393,7 @@ def line_map(strength: npt.NDArray[np.float32], direction: npt.NDArray[np.float3
         ``min_length_mm``, 1 from ``full_length_mm``).
     """
     region_grain = grain(strength, direction, expected, allowed, min_length_mm / mm_per_px)
-    high = max(HIGH_THRESHOLD, GRAIN_FACTOR_HIGH * region_grain)
-    low = max(LOW_THRESHOLD, GRAIN_FACTOR_LOW * region_grain)
+    high, low = _bars(region_grain)
     weighted = strength * orientation_weight(direction, expected) * allowed
     mask = _hysteresis(weighted, high, low)
     floor = _centre_lines(weighted, direction) & mask

@@ -45,6 +45,12 @@ def _change_pct(before: float | None, after: float | None) -> float | None:
     return None if change is None else round(change * 100, 1)
 
 
+def measured_alike(before: Photo, after: Photo) -> bool:
+    """Whether two photos' wrinkle indices were measured by the same method and standard:
+    indices of different ones are never set against each other."""
+    return before.analysis.get("measurement_standard") == after.analysis.get("measurement_standard")
+
+
 def _tolerance() -> PairTolerance:
     return PairTolerance(pose_deg=current_app.config["GALLERY_PAIR_POSE_TOLERANCE_DEG"])
 
@@ -67,9 +73,9 @@ def compare_photos(before: Photo, after: Photo, crop: str) -> dict[str, Any]:
         ExpressionMeasures(**after.analysis["expression_measures"]), alignment.residual_mm, _tolerance())
     regions = {}
     outlines: dict[str, dict[str, list]] = {"before": {}, "after": {}}
-    # Indices measured by different methods or at different standards are
-    # never set against each other: the change is left out and the pair says why.
-    same_standard = before.analysis.get("measurement_standard") == after.analysis.get("measurement_standard")
+    # Indices measured by different methods or at different standards: the change is
+    # left out and the pair says why.
+    same_standard = measured_alike(before, after)
     if not same_standard:
         warnings.append(Warning("measurement_standard_differs",
                                 "The two photos' wrinkle indices were measured by different methods or at different "

@@ -19,6 +19,7 @@ from reportlab.platypus import (
 )
 from sqlalchemy import select
 
+from gallery.compare.service import measured_alike
 from gallery.consent.records import effective_consent
 from gallery.db import get_db
 from gallery.models import Clinic, InjectionPlan, Photo, Visit
@@ -129,7 +130,7 @@ def visit_report(visit: Visit) -> bytes:
         rows = [["Region", "Before", "After", "Change"]]
         # As in a comparison: no change between indices of different methods or standards,
         # nor where there were no lines before.
-        same_standard = previous.analysis.get("measurement_standard") == photo.analysis.get("measurement_standard")
+        same_standard = measured_alike(previous, photo)
         for name, label in REGION_LABELS.items():
             b = (previous.analysis["regions"].get(name) or {}).get("wrinkle_index")
             a = (photo.analysis["regions"].get(name) or {}).get("wrinkle_index")

@@ -11,7 +11,8 @@ Geometry follows where injectors look for each line:
   (just beyond the brow tails); a skin-coloured patch above the hairline, such
   as scalp seen through thin hair, is never forehead;
 * ``glabella``: vertical corrugator lines and the horizontal procerus line,
-  between the medial brow heads, from the nasal root to above the brows;
+  between the medial brow heads, from the nasal root to above the brows, and
+  below the brows no wider than the nasal root;
 * ``crows_feet_left`` / ``_right``: the lateral canthal lines, centred on
   the outer eye corner, from ``CROWS_FEET_NEAR_MM`` to ``CROWS_FEET_FAR_MM``
   lateral of it, from the brow tail down onto the upper cheek where smile
@@ -58,6 +59,7 @@ GLABELLA_ABOVE_BROW_MM = 14.0   # above the highest brow point of the region
 GLABELLA_ABOVE_BROW_EDGE_MM = 1.0
 GLABELLA_REACH_PUPIL = 0.9
 GLABELLA_BELOW_NASION_MM = 3.0
+GLABELLA_ROOT_SHARE = 0.55  # the nasal root's width below the brows, as a share of the brow heads' spread
 # Adult outer canthi lie ~13.5 mm lateral of the pupils at a ~63 mm inter-pupillary
 # distance (Farkas, Anthropometry of the Head and Face, 1994): 0.21 of it.
 CANTHUS_FROM_PUPIL_IOD = 0.21
@@ -146,7 +148,14 @@ def forehead_polygon(frame: FaceFrame, xy: npt.NDArray[np.float64], skin: npt.ND
 def _glabella_mm(frame: FaceFrame, xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Between the brow heads from the nasal root up, widening above the brows to
     the corrugators' lateral reach (``GLABELLA_REACH_PUPIL`` of the way to the
-    mid-pupillary lines), where the lateral corrugator is injected."""
+    mid-pupillary lines), where the lateral corrugator is injected.
+
+    Below the brow heads it keeps to the nasal root, over the procerus
+    (``GLABELLA_ROOT_SHARE`` of the brow heads' spread, about where the mesh marks
+    the root's sides). A wedge reaching out to the brow heads took in the shade
+    where the nasal sidewall meets the orbit, a steady dark valley that the line
+    map marked as a frown line on every face; on a lineless glabella it was
+    half the index."""
     right_head = frame.to_mm(xy[[RIGHT_BROW_UPPER[-1], RIGHT_BROW_LOWER[-1]]])
     left_head = frame.to_mm(xy[[LEFT_BROW_UPPER[-1], LEFT_BROW_LOWER[-1]]])
     x_right = right_head[:, 0].mean()
@@ -158,13 +167,14 @@ def _glabella_mm(frame: FaceFrame, xy: npt.NDArray[np.float64]) -> npt.NDArray[n
     brow_low = min(right_head[:, 1].min(), left_head[:, 1].min())
     nasion = frame.to_mm(xy[[NASION]])[0]
     bottom = nasion[1] - GLABELLA_BELOW_NASION_MM
-    narrow = 0.55  # the region narrows towards the nasal root
     centre = nasion[0]
     above = GLABELLA_ABOVE_BROW_EDGE_MM
+    root_left = centre + GLABELLA_ROOT_SHARE * (x_left - centre)
+    root_right = centre + GLABELLA_ROOT_SHARE * (x_right - centre)
     return np.array([
         (reach_right, top), (reach_left, top), (reach_left, height_at(brow, reach_left) + above),
         (x_left, height_at(brow, x_left) + above), (x_left, brow_low),
-        (centre + narrow * (x_left - centre), bottom), (centre + narrow * (x_right - centre), bottom),
+        (root_left, brow_low), (root_left, bottom), (root_right, bottom), (root_right, brow_low),
         (x_right, brow_low), (x_right, height_at(brow, x_right) + above),
         (reach_right, height_at(brow, reach_right) + above),
     ])

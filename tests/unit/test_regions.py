@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from landmarks import analyse
-from landmarks.anatomy import LEFT_EYE_OUTER, NASION, RIGHT_EYE_OUTER
+from landmarks.anatomy import LEFT_BROW_LOWER, LEFT_EYE_OUTER, NASION, RIGHT_BROW_LOWER, RIGHT_EYE_OUTER, FaceFrame
 from tests.images import astronaut
+from tests.measurement_validation import portrait
 
 REGIONS = ("forehead", "glabella", "crows_feet_left", "crows_feet_right")
 # Regions with enough visible skin on the astronaut to compare shapes (her
@@ -78,6 +79,25 @@ def test_regions_are_anatomically_ordered(base, face):
     for side, eye in (("right", RIGHT_EYE_OUTER), ("left", LEFT_EYE_OUTER)):
         centre_y = polygons[f"crows_feet_{side}"][:, 1].mean()
         assert abs(centre_y - xy[eye, 1]) < 40, side
+
+
+@pytest.mark.parametrize("photo", ["astronaut", "portrait turned 12 degrees"])
+def test_below_the_brows_the_glabella_keeps_to_the_nasal_root(photo, base):
+    """Between the brow heads and the nasal root the glabella is no wider than the
+    root, whose sides the mesh marks (points 193 and 417): reaching out to the brow
+    heads it took in the shade where the nasal sidewall meets the orbit, which the
+    line map marked as a frown line on every face."""
+    result = base if photo == "astronaut" else analyse(portrait(1.0))
+    xy = result.landmarks
+    frame = FaceFrame.from_landmarks(xy, result.mm_per_px)
+    glabella = _mask(result.regions["glabella"].polygon, (int(xy[:, 1].max()) + 50, int(xy[:, 0].max()) + 50))
+    rows, cols = np.nonzero(glabella)
+    inside = frame.to_mm(np.stack([cols, rows], axis=1).astype(np.float64))
+    brow_low = frame.to_mm(xy[[RIGHT_BROW_LOWER[-1], LEFT_BROW_LOWER[-1]]])[:, 1].min()
+    root_right, root_left = frame.to_mm(xy[[193, 417]])[:, 0]
+    below = inside[inside[:, 1] < brow_low - 1.0]
+    assert len(below) > 0 and inside[:, 1].min() < frame.to_mm(xy[[NASION]])[0, 1]  # down past the nasal root
+    assert below[:, 0].min() > root_right - 1.5 and below[:, 0].max() < root_left + 1.5
 
 
 def _warp(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> np.ndarray:

@@ -30,6 +30,7 @@ from tests.synthetic import DrawnLine, draw_lines
 
 FACES_DIR = Path(__file__).resolve().parents[2] / "shared" / "faces"
 PORTRAIT = FACES_DIR / "obama3.jpg"
+CUT_FACE = FACES_DIR / "obama_partial_face.jpg"
 
 
 @cache
@@ -38,6 +39,13 @@ def portrait(scale: float = 2.0) -> np.ndarray:
     by ``scale``: about 0.25 mm per pixel at 2x."""
     rgb = np.asarray(Image.open(PORTRAIT).convert("RGB"))[:1100]
     return cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+
+
+@cache
+def cut_face() -> np.ndarray:
+    """A smiling face facing the camera, cut down the middle by the photo's edge (491 x 1137),
+    its ear in view beside the eye."""
+    return np.asarray(Image.open(CUT_FACE).convert("RGB"))
 
 
 def gamma(rgb: np.ndarray, g: float) -> np.ndarray:

@@ -6,9 +6,17 @@ import numpy as np
 import pytest
 
 from landmarks import analyse
-from landmarks.anatomy import LEFT_BROW_LOWER, LEFT_EYE_OUTER, NASION, RIGHT_BROW_LOWER, RIGHT_EYE_OUTER, FaceFrame
+from landmarks.anatomy import (
+    FACE_OVAL,
+    LEFT_BROW_LOWER,
+    LEFT_EYE_OUTER,
+    NASION,
+    RIGHT_BROW_LOWER,
+    RIGHT_EYE_OUTER,
+    FaceFrame,
+)
 from tests.images import astronaut
-from tests.measurement_validation import portrait
+from tests.measurement_validation import cut_face, portrait
 
 REGIONS = ("forehead", "glabella", "crows_feet_left", "crows_feet_right")
 # Regions with enough visible skin on the astronaut to compare shapes (her
@@ -98,6 +106,18 @@ def test_below_the_brows_the_glabella_keeps_to_the_nasal_root(photo, base):
     below = inside[inside[:, 1] < brow_low - 1.0]
     assert len(below) > 0 and inside[:, 1].min() < frame.to_mm(xy[[NASION]])[0, 1]  # down past the nasal root
     assert below[:, 0].min() > root_right - 1.5 and below[:, 0].max() < root_left + 1.5
+
+
+def test_crows_feet_stop_in_front_of_the_ear():
+    """On a face looking at the camera the mesh's outline runs, at eye height, in front
+    of the ear, which is skin-coloured: a zone reaching 10 mm past the outline took in
+    the ear's rim and mapped it as crow's feet. The zone keeps within a few mm of it."""
+    result = analyse(cut_face())
+    shape = (result.height, result.width)
+    outside = ~_mask(result.landmarks[list(FACE_OVAL)], shape)
+    beyond_mm = cv2.distanceTransform(outside.astype(np.uint8), cv2.DIST_L2, 5) * result.mm_per_px
+    zone = _mask(result.regions["crows_feet_left"].polygon, shape)
+    assert zone.sum() > 0 and float(beyond_mm[zone].max()) <= 5.0
 
 
 def _warp(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> np.ndarray:

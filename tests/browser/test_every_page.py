@@ -128,6 +128,13 @@ def _problems(page, axe: Axe, viewport: str) -> list[str]:
             .map(([e, r]) => `${e.tagName.toLowerCase()}.${e.className} "${e.textContent.trim().slice(0, 20)}" `
                              + `${Math.round(r.width)}x${Math.round(r.height)}`)""", TOUCH_TARGETS)
         found.extend(f"touch target under 44 px: {s}" for s in small)
+        # A table may scroll sideways in its own box, but a control hidden there is
+        # easily missed (the photo page's grade selects were, at first).
+        hidden = page.evaluate("""() => [...document.querySelectorAll('.table-box select, .table-box input, .table-box button')]
+            .filter(e => e.offsetParent !== null
+                         && e.getBoundingClientRect().right > e.closest('.table-box').getBoundingClientRect().right + 1)
+            .map(e => e.tagName.toLowerCase() + '[name=' + e.getAttribute('name') + ']')""")
+        found.extend(f"control off screen in a sideways-scrolling table: {s}" for s in hidden)
     return found
 
 
@@ -143,7 +150,7 @@ def test_every_page_fits_the_screen_and_passes_axe(browser, live_server, clinic,
             response = page.goto(f"{live_server}{path}")
             expected = 404 if name == "not-found" else 200
             assert response.status == expected, (name, response.status)
-            page.wait_for_load_state("load")
+            page.wait_for_load_state("networkidle")  # what the page's scripts fetch (the plan's sites) is in
             screenshot(page, f"{viewport}-{name}")
             problems.extend(f"{name}: {p}" for p in _problems(page, axe, viewport))
         if audience == "staff":

@@ -42,6 +42,7 @@ from landmarks.wrinkles import (
     log_luminance,
     measure,
     meets_standard,
+    pixel_axes,
     valley_strength,
 )
 
@@ -106,6 +107,16 @@ def _not_shade(rgb: npt.NDArray[np.uint8], skin_chroma: float, mm_per_px: float)
     background = cv2.resize(cv2.medianBlur(coarse, min(size, 255)), chroma.shape[::-1], interpolation=cv2.INTER_LINEAR)
     drop = (background.astype(np.float32) - 128) / 64 - chroma
     return drop > HAIR_CHROMA_DROP * max(skin_chroma, 0.1)
+
+
+def _below_brow_heads(shape: tuple[int, int], xy: npt.NDArray[np.float64], frame: FaceFrame) -> npt.NDArray[np.bool_]:
+    """(H, W) bool: the pixels below the lower of the brow heads (``xy`` in the same
+    pixels), where the glabella narrows to the nasal root and the procerus's
+    horizontal line runs across the corrugators' vertical ones."""
+    rows, cols = pixel_axes(shape)
+    up_x, up_y = frame.up_axis
+    heads = xy[[RIGHT_BROW_LOWER[-1], LEFT_BROW_LOWER[-1]]]
+    return cols * up_x + rows * up_y < float(np.min(heads @ frame.up_axis))
 
 
 def _without_strands(rgb: npt.NDArray[np.uint8], to_source: float, grid: Grid, grid_rgb: npt.NDArray[np.uint8],
@@ -191,8 +202,9 @@ def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: 
             canthus = window_xy[LEFT_EYE_OUTER if name.endswith("left") else RIGHT_EYE_OUTER] - origin
             expected = expected_directions(box_shape, "radial", centre=(float(canthus[0]), float(canthus[1])))
         min_mm, full_mm = LINE_LENGTHS_MM.get(name, (MIN_LINE_LENGTH_MM, FULL_LINE_LENGTH_MM))
+        root = _below_brow_heads(box_shape, window_xy - origin, frame) if name == "glabella" else None
         lines = line_map(strength[box], direction[box], log_lum[box], allowed, expected, scale=scale,
-                         min_length_mm=min_mm, full_length_mm=full_mm)
+                         min_length_mm=min_mm, full_length_mm=full_mm, crosswise_too=root)
         result = measure(lines, allowed)
         if result is None:
             continue

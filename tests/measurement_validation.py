@@ -120,6 +120,15 @@ def frown_lines(analysis: Analysis, depth: float) -> list[DrawnLine]:
     return lines
 
 
+def procerus_line(analysis: Analysis, depth: float) -> DrawnLine:
+    """A horizontal line 0.8 mm wide and 8 mm long across the nasal root, 1 mm above
+    the nasion, where the procerus creases the skin (working-image pixels)."""
+    frame = FaceFrame.from_landmarks(analysis.landmarks, analysis.mm_per_px)
+    nasion_x, nasion_y = frame.to_mm(analysis.landmarks[[NASION]])[0]
+    ends = frame.to_px(np.array([[nasion_x - 4.0, nasion_y + 1.0], [nasion_x + 4.0, nasion_y + 1.0]]))
+    return DrawnLine(tuple(ends[0]), tuple(ends[1]), 0.8 / analysis.mm_per_px, depth)
+
+
 def draw_on(rgb: np.ndarray, analysis: Analysis, lines: list[DrawnLine]) -> np.ndarray:
     """``rgb`` (the original) with ``lines`` (working-image pixels) drawn at its resolution."""
     factor = rgb.shape[1] / analysis.width

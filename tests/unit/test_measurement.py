@@ -18,6 +18,7 @@ from tests.measurement_validation import (
     indices,
     invariance,
     portrait,
+    procerus_line,
     smoothed_forehead,
     with_baseline_lines,
     with_forehead_lines,
@@ -89,6 +90,16 @@ def test_lines_of_another_region_do_not_hide_frown_lines(plain):
     alone = indices(analyse(draw_on(plain.rgb, plain.analysis, frowns)))["glabella"]
     crossed = draw_on(plain.rgb, plain.analysis, frowns + forehead_lines(plain.analysis, 0.3))
     assert abs(indices(analyse(crossed))["glabella"] / alone - 1) <= TOLERANCE
+
+
+def test_the_procerus_line_across_the_nasal_root_counts(plain):
+    """The glabella expects vertical lines, but at the nasal root the procerus creases
+    it across: a horizontal line there weighed nothing (cos⁴ 90° = 0)."""
+    frowns = frown_lines(plain.analysis, 0.2)
+    alone = indices(analyse(draw_on(plain.rgb, plain.analysis, frowns)))["glabella"]
+    series = [indices(analyse(draw_on(plain.rgb, plain.analysis, frowns + [procerus_line(plain.analysis, depth)])))
+              ["glabella"] for depth in (0.15, 0.3)]
+    assert alone < series[0] < series[1] and series[1] >= alone + 2.0
 
 
 def test_a_smoothed_forehead_scores_at_least_30_percent_lower(lined):

@@ -19,7 +19,7 @@ change means nothing). Prints, per face:
   much of a change is chance;
 * the glabella's index with its frown lines fixed as forehead lines across its
   upper part deepen (a region's bar is set by its grain, not by another
-  region's lines);
+  region's lines), and with a horizontal procerus line added across the nasal root;
 * the forehead index as the drawn lines deepen, after smoothing, and with
   single white, grey, brown and black hairs lying across it (three placements);
 * pixel precision and recall of the forehead line map against lines drawn
@@ -70,6 +70,7 @@ from tests.measurement_validation import (  # noqa: E402
     invariance,
     noise,
     portrait,
+    procerus_line,
     smoothed_forehead,
     with_baseline_lines,
     with_forehead_lines,
@@ -86,6 +87,7 @@ HAIR_PLACEMENTS = 3
 NOISE_SEEDS = 5
 SHARPER = (2.5, 4.0)
 CROSSING_DEPTHS = (0.15, 0.3, 0.5)
+PROCERUS_DEPTHS = (0.15, 0.3)
 
 
 def _faces() -> list[Face]:
@@ -130,6 +132,10 @@ def report(face: Face, plain: Face) -> None:
                for d in (0.0,) + CROSSING_DEPTHS]
     print("glabella with frown lines 20 % deep, forehead lines " + "/".join(f"{d:.0%}" for d in (0.0,) + CROSSING_DEPTHS)
           + " deep across it: " + " -> ".join(f"{v:.2f}" for v in crossed))
+    procerus = [indices(analyse(draw_on(plain.rgb, plain.analysis, frowns + [procerus_line(plain.analysis, d)])))
+                .get("glabella", 0.0) for d in PROCERUS_DEPTHS]
+    print("glabella with frown lines 20 % deep, plus a procerus line " + "/".join(f"{d:.0%}" for d in PROCERUS_DEPTHS)
+          + " deep across the nasal root: " + " -> ".join(f"{v:.2f}" for v in [crossed[0]] + procerus))
     series = [indices(plain.analysis).get("forehead", 0.0)]
     series += [indices(analyse(with_forehead_lines(plain.rgb, plain.analysis, d))).get("forehead", 0.0)
                for d in DEPTHS]

@@ -2,8 +2,8 @@
 judged against the photo's own skin.
 
 A wrinkle is a long, narrow, dark valley in the skin's luminance that follows
-the region's line direction (forehead horizontal, glabella vertical and, at
-the nasal root, horizontal too, crow's feet radial around the lateral
+the region's line direction (forehead horizontal, glabella vertical, and
+horizontal across its nasal root, crow's feet radial around the lateral
 canthus). Its cross-section is found with the
 Hessian of the log-luminance smoothed at a few scales (Sato et al. 1998,
 Frangi et al. 1998). Four things make the measure hold on real photos:
@@ -117,6 +117,12 @@ class LineMap:
     skeleton: npt.NDArray[np.bool_]
     weight: npt.NDArray[np.float32]
     depth: npt.NDArray[np.float32]
+
+    def joined(self, other: "LineMap") -> "LineMap":
+        """This map and ``other``'s lines, found in the same window for another
+        direction: lines and floors joined, weights added."""
+        return LineMap(mask=self.mask | other.mask, skeleton=self.skeleton | other.skeleton,
+                       weight=self.weight + other.weight, depth=self.depth)
 
 
 @dataclass(frozen=True)
@@ -370,8 +376,7 @@ def _centre_lines(strength: npt.NDArray[np.float32], direction: npt.NDArray[np.f
 def line_map(strength: npt.NDArray[np.float32], direction: npt.NDArray[np.float32],
              log_lum: npt.NDArray[np.float32], allowed: npt.NDArray[np.bool_], expected: npt.NDArray[np.float32],
              mm_per_px: float = GRID_MM_PER_PX, *, scale: float = 1.0,
-             min_length_mm: float = MIN_LINE_LENGTH_MM, full_length_mm: float = FULL_LINE_LENGTH_MM,
-             crosswise_too: npt.NDArray[np.bool_] | None = None) -> LineMap:
+             min_length_mm: float = MIN_LINE_LENGTH_MM, full_length_mm: float = FULL_LINE_LENGTH_MM) -> LineMap:
     """Lines in one window of skin.
 
     Parameters
@@ -383,9 +388,6 @@ def line_map(strength: npt.NDArray[np.float32], direction: npt.NDArray[np.float3
         brows, eyes and a margin around anything that is not skin).
     expected : (H, W) float32, the expected line direction in radians (image axes).
     scale : the photo's ``photometric_scale`` (for the depth map).
-    crosswise_too : (H, W) bool, where lines across the expected direction count
-        as well (the nasal root, where the procerus line runs across the
-        corrugators' vertical ones). The grain is still taken across ``expected``.
 
     Returns
     -------
@@ -399,11 +401,7 @@ def line_map(strength: npt.NDArray[np.float32], direction: npt.NDArray[np.float3
     """
     region_grain = grain(strength, direction, expected, allowed, min_length_mm / mm_per_px)
     high, low = _bars(region_grain)
-    orientation = orientation_weight(direction, expected)
-    if crosswise_too is not None:
-        crosswise = orientation_weight(direction, expected + np.pi / 2)
-        orientation = np.where(crosswise_too, np.maximum(orientation, crosswise), orientation)
-    weighted = strength * orientation * allowed
+    weighted = strength * orientation_weight(direction, expected) * allowed
     mask = _hysteresis(weighted, high, low)
     floor = _centre_lines(weighted, direction) & mask
     count, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)

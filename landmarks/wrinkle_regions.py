@@ -2,10 +2,11 @@
 
 The face window is resampled once from the original photo to the measurement
 grid (``grid``: one lattice per photo, so a region's extent never shifts the
-sampling of another); each region then
-gets its own expected line direction and its own allowed skin: the region,
-minus anything that is not skin (grown by a margin so the edge of hair or
-of the photo never reads as a valley), minus the brows and the eyes.
+sampling of another); each region then gets its own expected line direction
+(the glabella two: vertical, and horizontal across its nasal root) and its own
+allowed skin: the region, minus anything that is not skin (grown by a margin
+so the edge of hair or of the photo never reads as a valley), minus the brows
+and the eyes.
 """
 from __future__ import annotations
 

@@ -2,11 +2,11 @@
 judged against the photo's own skin.
 
 A wrinkle is a long, narrow, dark valley in the skin's luminance that follows
-the region's line direction (forehead horizontal, glabella vertical, and
-horizontal across its nasal root, crow's feet radial around the lateral
-canthus). Its cross-section is found with the
-Hessian of the log-luminance smoothed at a few scales (Sato et al. 1998,
-Frangi et al. 1998). Four things make the measure hold on real photos:
+the region's line direction (forehead horizontal, glabella vertical and, across
+its nasal root, horizontal, crow's feet radial around the lateral canthus). Its
+cross-section is found with the Hessian of the log-luminance smoothed at a few
+scales (Sato et al. 1998, Frangi et al. 1998). Four things make the measure
+hold on real photos:
 
 * **One measurement standard.** Every photo's face is resampled to
   ``GRID_MM_PER_PX`` and band-limited to the detail a photo at

@@ -1,6 +1,6 @@
 """The face as it would look facing the camera: the mesh with its head turn undone.
 
-A zone defined in mm from a landmark (crow's feet: 5-30 mm lateral of the outer
+A zone defined in mm from a landmark (crow's feet: 4-30 mm lateral of the outer
 eye corner) lies on skin that curves back around the head: the temple is 3-5 cm
 behind the eyes. When the head is turned by a yaw angle, a point at depth ``D``
 shifts sideways in the photo by ``D sin(yaw)``. On the side turned away,

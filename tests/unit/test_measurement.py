@@ -167,7 +167,8 @@ def test_regions_cover_the_skin_marked_by_hand():
     (the patient's left) are laid out on the turned face, not the flat frame."""
     overlap = zone_overlap(analyse(portrait(1.0)))
     assert overlap["forehead"][0] >= 0.90, overlap
+    # The issue's 80 %, on both sides. On the far side about 8 mm of that skin is in
+    # view before the temporal hair; laid out flat the zone covered 56 % of it and
+    # reached into the background, and starting 5 mm from the canthus, 79 %.
     assert overlap["crows_feet_right"][0] >= 0.80, overlap
-    # About 8 mm of that skin is in view before the temporal hair; laid out
-    # flat the zone covered 56 % of it and reached into the background.
-    assert overlap["crows_feet_left"][0] >= 0.70, overlap
+    assert overlap["crows_feet_left"][0] >= 0.80, overlap

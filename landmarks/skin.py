@@ -19,12 +19,15 @@ import numpy.typing as npt
 
 from landmarks.anatomy import LEFT_CHEEK, NOSE_BRIDGE, RIGHT_CHEEK
 from landmarks.masks import window_around
+from landmarks.wrinkles import photometric_scale
 
 # Tolerances: Mahalanobis distance in rg chromaticity, and floors relative to
-# the sampled skin's median saturation and brightness (HSV).
+# the sampled skin's median log-saturation ln(max/min) and brightness.
 _CHROMA_DISTANCE = 3.5
-_MIN_CHROMA_SD = 0.006  # a floor under the sampled spread: JPEG noise, uneven light
-_MIN_SATURATION = 0.45
+# A floor under the sampled spread (JPEG noise, uneven light), per unit of the
+# photo's ``photometric_scale``: 0.006 on a clinic portrait's skin (scale 1.66).
+_MIN_CHROMA_SD = 0.0036
+_MIN_SATURATION = 0.4
 _MIN_BRIGHTNESS = 0.35
 _MAX_HOLE_IOD = 0.25  # enclosed non-skin up to (this x inter-ocular distance)² is filled
 _NEAR_CLIPPING = 235  # a channel this bright may have been cut off by the sensor or JPEG
@@ -123,6 +126,13 @@ def _skin(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: float
     # rg chromaticity (R and G over R+G+B) does not change with shading, so the
     # shadowed side of a face matches its lit side; grey backgrounds and very
     # dark hair, which can share that hue, fail the saturation and brightness floors.
+    # A tone curve I^g stretches every chromaticity difference, the sampled skin's
+    # spread with it, by about g, as it does ``photometric_scale``: the floor
+    # under that spread is scaled by the same factor and saturation is taken as
+    # ln(max/min), which the curve multiplies by g exactly, so the same pixels
+    # are skin under any tone curve. With a fixed floor and HSV saturation the
+    # rims of brows, lashes and hairline came and went with the curve: gamma
+    # 1.25 took 3 % of the glabella's skin and moved its index by as much.
     # Colour is judged on a copy smoothed over about half a millimetre: per pixel,
     # sensor noise widened the sampled skin's spread and with it the tolerance, so
     # a noisier photo of the same face had 4 % more "skin" at the temple's hair.
@@ -130,25 +140,25 @@ def _skin(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: float
     red, green, blue = (channel.astype(np.float32) + 1.0 for channel in cv2.split(colour))
     total = red + green + blue  # numpy's sum over a 3-long last axis took 25 ms a photo
     chroma = np.stack([red / total, green / total], axis=-1)
-    hsv = cv2.cvtColor(colour, cv2.COLOR_RGB2HSV).astype(np.float32)
     sampled = _sample_mask(rgb.shape[:2], xy, iod_px) > 0
     if sampled.sum() < 10:
         return np.zeros(rgb.shape[:2], bool)
     samples = chroma[sampled]
     centre = np.median(samples, axis=0)
-    inverse = np.linalg.inv(np.cov((samples - centre).T) + np.eye(2) * _MIN_CHROMA_SD ** 2)
+    floor_sd = _MIN_CHROMA_SD * photometric_scale(colour, sampled)
+    inverse = np.linalg.inv(np.cov((samples - centre).T) + np.eye(2) * floor_sd ** 2)
     # The quadratic form d' S⁻¹ d, written out: over a million pixels einsum took 30 ms.
     (a, b), (_, c) = inverse.astype(np.float32)
     d0, d1 = chroma[..., 0] - np.float32(centre[0]), chroma[..., 1] - np.float32(centre[1])
     distance_sq = a * d0 * d0 + 2 * b * d0 * d1 + c * d1 * d1
-    saturation, brightness = hsv[..., 1], hsv[..., 2]
+    brightest = np.maximum(np.maximum(red, green), blue)
+    saturation = np.log(brightest / np.minimum(np.minimum(red, green), blue))
     median_saturation = np.median(saturation[sampled])
-    bright_enough = brightness > _MIN_BRIGHTNESS * np.median(brightness[sampled])
+    bright_enough = brightest > _MIN_BRIGHTNESS * np.median(brightest[sampled])
     # A highlight clips a channel, which shifts the chromaticity and lowers the
     # saturation: near-clipped pixels get twice the colour tolerance and half
     # the saturation floor (white highlights are filled as holes below).
-    brightest = np.maximum(np.maximum(red, green), blue) - 1.0
-    clipped = (brightest >= _NEAR_CLIPPING) & (distance_sq < (2 * _CHROMA_DISTANCE) ** 2) \
+    clipped = (brightest - 1.0 >= _NEAR_CLIPPING) & (distance_sq < (2 * _CHROMA_DISTANCE) ** 2) \
         & (saturation > 0.5 * _MIN_SATURATION * median_saturation)
     skin = bright_enough & ~hair_texture(rgb, sampled, iod_px) & (
         clipped | ((distance_sq < _CHROMA_DISTANCE ** 2) & (saturation > _MIN_SATURATION * median_saturation)))

@@ -2,8 +2,8 @@
 
 Four faces at the measurement standard (see tests/measurement_validation.py):
 the public-domain portrait in shared/faces upsampled 2x (about 0.25 mm/px),
-1.6x (0.31 mm/px) and 1.25x (0.39 mm/px, just at the standard, like a sharp
-photo whose face fills less of the frame: noise and JPEG blocks reach the
+1.6x (0.31 mm/px) and 1.4x (0.35 mm/px, the coarsest photo measured, like a
+sharp photo whose face fills less of the frame: noise and JPEG blocks reach the
 measurement almost unsoftened there), and the astronaut at 4x with her
 forehead bared. Each gets
 three faint lines (15 % deep) across the forehead and two (20 % deep) in the
@@ -33,9 +33,7 @@ rows show that limit of an upsampled photo. The portrait, upsampled 2x from
 in the tests.
 
 Hairs are 0.12 mm thick, drawn as a camera records them (covering their share
-of a pixel). At 1.25x the portrait is coarser than 0.36 mm/px, where single
-hairs are not looked for (``landmarks.strands``), and they read as lines. The
-same hairs are then laid on the lined portrait in sharper photos: 2.5x
+of a pixel). The same hairs are then laid on the lined portrait in sharper photos: 2.5x
 (0.2 mm/px, the grid's own pixel) and 4x (0.12 mm/px, where a photo pixel is as
 wide as the hair).
 
@@ -95,7 +93,7 @@ def _faces() -> list[Face]:
     bared = bare_forehead(bared, analyse(bared))
     faces = []
     for name, rgb in (("portrait 2x", portrait(2.0)), ("portrait 1.6x", portrait(1.6)),
-                      ("portrait 1.25x, just at the standard", portrait(1.25)), ("astronaut 4x, forehead bared", bared)):
+                      ("portrait 1.4x, the coarsest measured", portrait(1.4)), ("astronaut 4x, forehead bared", bared)):
         plain = analyse(rgb)
         lined = with_baseline_lines(rgb, plain)
         faces.append(Face(name, lined, analyse(lined)))

@@ -34,7 +34,7 @@ from landmarks.skin import skin_mask
 from landmarks.wrinkle_regions import measure_regions
 from landmarks.wrinkles import (
     MEASUREMENT_STANDARD,
-    STANDARD_MM_PER_PX,
+    COARSEST_MM_PER_PX,
     LineMeasure,
     blown_out,
     meets_standard,
@@ -110,10 +110,10 @@ def working_copy(rgb: npt.NDArray[np.uint8], long_side_px: int = WORKING_LONG_SI
 
 
 def _below_standard(source_mm_per_px: float) -> Warning:
-    needed_iris_px = IRIS_DIAMETER_MM / STANDARD_MM_PER_PX
+    needed_iris_px = IRIS_DIAMETER_MM / COARSEST_MM_PER_PX
     found_iris_px = IRIS_DIAMETER_MM / source_mm_per_px
     return Warning("below_measurement_standard",
-                   f"Lines are measured at {STANDARD_MM_PER_PX} mm per pixel or finer (an iris of at least "
+                   f"Lines are measured at {COARSEST_MM_PER_PX} mm per pixel or finer (an iris of at least "
                    f"{needed_iris_px:.0f} px); this photo has {source_mm_per_px:.2f} mm per pixel at the face "
                    f"(iris {found_iris_px:.0f} px), so no wrinkle index is given. Regions, plans and comparisons "
                    "still work. Take the photo closer or at a higher resolution.")

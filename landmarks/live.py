@@ -24,7 +24,7 @@ from landmarks.mesh import detect_faces
 from landmarks.pose import Pose, head_pose
 from landmarks.quality import QualityLimits, measure_quality
 from landmarks.scale import IRIS_DIAMETER_MM, iris_diameter_px, mm_per_px
-from landmarks.wrinkles import STANDARD_MM_PER_PX, meets_standard
+from landmarks.wrinkles import COARSEST_MM_PER_PX, meets_standard
 
 VIEW_YAW_DEG = {"front": 0.0, "left45": 45.0, "right45": -45.0}  # head turned to the patient's left: yaw > 0
 EDGE_MARGIN = 0.02          # share of the frame the face oval must stay clear of
@@ -76,7 +76,7 @@ def check_frame(rgb: npt.NDArray[np.uint8], *, capture_width: int, view: str, ex
         problems.append(("framing", "Move back a little: the whole face must be in the picture."))
     problems += pose_problems(pose, view, limits)
     if not meets_standard(mm_per_px(xy) / capture_scale):
-        needed = IRIS_DIAMETER_MM / STANDARD_MM_PER_PX
+        needed = IRIS_DIAMETER_MM / COARSEST_MM_PER_PX
         problems.append(("size", f"Come closer: the face is too small to measure lines (iris {iris_px:.0f} px, "
                                  f"{needed:.0f} px needed)."))
     problems += _light_problems(rgb, xy, quality.mean_luminance, quality.highlight_fraction, limits)

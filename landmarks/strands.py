@@ -28,7 +28,8 @@ coarser than about 0.3 mm per pixel blurs a hair as wide as a fine line; there
 the test finds fewer hairs, and a dark hair on the forehead should be brushed
 away before the photo (the line map shows it). Coarser than
 ``STRAND_TEST_MAX_MM_PER_PX`` it is not run at all: 1.5 pixels then reach past
-the walls of a line 0.8 mm wide, which looks as narrow as a hair.
+the walls of a line 0.8 mm wide, which looks as narrow as a hair. That is why
+no photo coarser than ``wrinkles.COARSEST_MM_PER_PX`` gets an index.
 """
 from __future__ import annotations
 
@@ -44,6 +45,11 @@ from landmarks.wrinkles import GRID_MM_PER_PX, across_valley, hessian, pixel_axe
 # hair 0.12 mm thick darkens a 0.25 mm pixel by about a fifth; at 0.15 (14 %)
 # such hairs were missed and eight added a third to the forehead's index.
 STRAND_DEPTH = 0.1
+# ... in photos up to this pixel; a hair darkens a coarser pixel by its share of
+# it, so the depth asked falls in proportion (at a fixed 0.1, eight brown hairs
+# raised the forehead of a photo at 0.35 mm/px by 16-18 %; lines drawn 40 % deep
+# lost 1 % of their index to the lower bar).
+STRAND_DEPTH_UP_TO_MM = 0.25
 # ... which is at least this share of its depth below the skin three pixels
 # away: a hair's valley ends within a pixel, a wrinkle's walls slope on.
 STRAND_SHARE = 0.85
@@ -106,7 +112,7 @@ def _fill_strands(log_lum: npt.NDArray[np.float32], source_mm_per_px: float, sca
     # Where a hair crosses a line at a shallow angle their valleys merge and the
     # strand test loses it for a few millimetres; near a strand, whatever the
     # closing lifts by a strand's depth is the same hair going on.
-    going_on = dilate(strands, STRAND_CONTINUES_MM / mm_per_px) & (closed - log_lum > STRAND_DEPTH * scale)
+    going_on = dilate(strands, STRAND_CONTINUES_MM / mm_per_px) & (closed - log_lum > _depth(source_mm_per_px) * scale)
     return np.where(around | going_on, closed, log_lum)
 
 
@@ -136,7 +142,7 @@ def hair_strands(log_lum: npt.NDArray[np.float32], source_mm_per_px: float, scal
     # of a line's wall a hair may lie on (against the darker side, a hair along a
     # line's shoulder was missed, and its stretch, far darker than any line, added
     # a third to the forehead's index).
-    deep = np.minimum(*near_sides) - log_lum > STRAND_DEPTH * scale
+    deep = np.minimum(*near_sides) - log_lum > _depth(source_mm_per_px) * scale
     near, far = (near_sides[0] + near_sides[1]) / 2, (far_sides[0] + far_sides[1]) / 2
     narrow = near - log_lum > STRAND_SHARE * (far - log_lum)
     candidate = deep & narrow
@@ -162,3 +168,9 @@ def strand_grid_mm(source_mm_per_px: float) -> float:
 def _reach(source_mm_per_px: float, mm_per_px: float) -> float:
     """One of the photo's own pixels, in grid pixels, and at least ``MIN_REACH``."""
     return max(MIN_REACH, source_mm_per_px / mm_per_px)
+
+
+def _depth(source_mm_per_px: float) -> float:
+    """The normalised log-depth a strand pixel lies below the skin beside it, in a
+    photo at ``source_mm_per_px`` (``STRAND_DEPTH``, less in coarser photos)."""
+    return STRAND_DEPTH * min(1.0, STRAND_DEPTH_UP_TO_MM / source_mm_per_px)

@@ -151,7 +151,7 @@ def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: 
     Parameters
     ----------
     rgb : (H0, W0, 3) uint8, the original photo at its own resolution.
-    source_mm_per_px : the original photo's scale; above ``STANDARD_MM_PER_PX``
+    source_mm_per_px : the original photo's scale; coarser than ``COARSEST_MM_PER_PX``
         nothing is measured (``measures`` is empty).
     frame : the face frame in the working image's pixels.
     xy : (478, 2) landmarks in the working image's pixels.

@@ -11,8 +11,9 @@ hold on real photos:
 * **One measurement standard.** Every photo's face is resampled to
   ``GRID_MM_PER_PX`` and band-limited to the detail a photo at
   ``STANDARD_MM_PER_PX`` holds, so a 12 MP clinic photo and a 2 MP one give
-  the same map. A photo coarser than the standard gets no index at all: a
-  valley narrower than two pixels is not in it, and upsampling invents nothing.
+  the same map. A photo coarser than ``COARSEST_MM_PER_PX`` gets no index
+  at all: a valley narrower than two pixels is not in it, a hair cannot be
+  told from a fine line, and upsampling invents nothing.
 * **Photometric normalisation.** In log-luminance a gain is an offset (the
   Hessian ignores it) and a tone curve ``I^g`` multiplies every valley's depth
   by ``g``. The skin's own log-chromaticity ``ln(R/B)`` is multiplied by the
@@ -59,6 +60,13 @@ import numpy.typing as npt
 # standards would refuse most photos taken in practice; coarser ones lose the
 # fine lines a treatment softens first.
 STANDARD_MM_PER_PX = 0.4
+# The coarsest photo measured, a little finer than the standard's detail: single
+# hairs are told from lines at the photo's own pixels before the blur to the
+# standard (``strands``), and a photo coarser than 0.36 mm/px blurs a hair as
+# wide as a fine line there (between 0.36 and 0.4, eight black hairs across the
+# portrait's forehead raised its index by 56-66 %). 0.35 leaves room for the
+# iris ruler's 2 % jitter; an iris of 33 px reaches it.
+COARSEST_MM_PER_PX = 0.35
 # Sampling grid: two samples per standard pixel, so the finest valleys are not
 # aliased and the Hessian's 3x3 stencil stays well inside them.
 GRID_MM_PER_PX = 0.2
@@ -146,9 +154,9 @@ class LineMeasure:
 
 
 def meets_standard(mm_per_px: float) -> bool:
-    """Whether a photo at ``mm_per_px`` holds the detail lines are measured at
-    (with 2 % slack for the iris ruler's own jitter)."""
-    return 0 < mm_per_px <= STANDARD_MM_PER_PX * 1.02
+    """Whether a photo at ``mm_per_px`` is measured: at ``COARSEST_MM_PER_PX`` or
+    finer (with 2 % slack for the iris ruler's own jitter)."""
+    return 0 < mm_per_px <= COARSEST_MM_PER_PX * 1.02
 
 
 def relative_change(before: float | None, after: float | None) -> float | None:

@@ -29,9 +29,10 @@ def astronaut_jpeg(scale: float = 2.0, quality: int = 92) -> bytes:
 
 def camera_picture(width: int = 1280, height: int = 720, roll_deg: float = 0.0) -> np.ndarray:
     """The astronaut's face as a phone camera would frame it for a close-up: the face
-    fills the middle of a 16:9 picture (iris about 33 px at 1280 px wide), optionally
-    with the head rolled (counter-clockwise in the picture for a positive angle)."""
-    face = data.astronaut()[30:219, 112:448]  # 336 x 189: 16:9 around the face
+    fills the middle of a 16:9 picture (iris about 36 px at 1280 px wide, the
+    measurement needs 33), optionally with the head rolled (counter-clockwise in the
+    picture for a positive angle)."""
+    face = data.astronaut()[38:212, 124:433]  # 309 x 174: 16:9 around the face
     picture = cv2.resize(face, (width, height), interpolation=cv2.INTER_CUBIC)
     if roll_deg:
         turn = cv2.getRotationMatrix2D((width / 2, height * 0.42), roll_deg, 1.0)

@@ -17,6 +17,7 @@ from gallery.photos.grades import clinic_calibrations, latest_grades, suggested_
 from gallery.photos.images import image_response, original_response
 from gallery.photos.service import blob_store
 from gallery.queries import clinic_get
+from landmarks.wrinkles import COARSEST_MM_PER_PX, STANDARD_MM_PER_PX
 
 bp = Blueprint("photos", __name__)
 
@@ -52,6 +53,7 @@ def detail(photo_id: int) -> str:
                            region_labels=REGION_LABELS, expression_labels=EXPRESSION_LABELS,
                            grades=GRADES,
                            assessed_expression=ASSESSED_EXPRESSION, min_graded=MIN_GRADED_PHOTOS,
+                           standard_mm_per_px=STANDARD_MM_PER_PX, coarsest_mm_per_px=COARSEST_MM_PER_PX,
                            has_lines=blob_store().exists(photo.sha256, "lines"), stock_lots=lots(photo.clinic_id))
 
 

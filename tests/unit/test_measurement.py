@@ -83,10 +83,10 @@ def test_index_ignores_the_camera_nearer_the_standard(coarser_camera_table, regi
             assert abs(row[region]) <= 100 * TOLERANCE, (label, row)
 
 
-@pytest.mark.parametrize("scale", [2.0, 1.25], ids=["0.25 mm/px", "0.39 mm/px"])
+@pytest.mark.parametrize("scale", [2.0, 1.4], ids=["0.25 mm/px", "0.35 mm/px"])
 def test_drawn_lines_raise_the_index_monotonically_with_depth(plain, scale):
-    """Also just at the standard, where a line 0.8 mm wide is two of the photo's
-    pixels: the hair test once painted the deepest lines over there."""
+    """Also in the coarsest photo measured, where a line 0.8 mm wide is two of the
+    photo's pixels: the hair test once painted the deepest lines over there."""
     face = plain if scale == 2.0 else Face("portrait", portrait(scale), analyse(portrait(scale)))
     series = [indices(face.analysis)["forehead"]]
     series += [indices(analyse(with_forehead_lines(face.rgb, face.analysis, d)))["forehead"]
@@ -126,14 +126,17 @@ def test_a_smoothed_forehead_scores_at_least_30_percent_lower(lined):
     assert indices(after)["forehead"] <= 0.7 * indices(lined.analysis)["forehead"]
 
 
-@pytest.mark.parametrize("image", ["portrait at 1x", "astronaut at 2x"])
+@pytest.mark.parametrize("image", ["portrait at 1x", "portrait at 1.25x", "astronaut at 2x"])
 def test_below_the_standard_no_index_but_regions_and_a_warning(image):
-    rgb = portrait(1.0) if image == "portrait at 1x" else astronaut(2.0)
+    """The portrait at 1.25x (0.39 mm/px) holds the lines' detail, but not the
+    hairs': single black hairs there read as lines (+56-66 %), so it gets no index."""
+    rgb = {"portrait at 1x": lambda: portrait(1.0), "portrait at 1.25x": lambda: portrait(1.25),
+           "astronaut at 2x": lambda: astronaut(2.0)}[image]()
     result = analyse(rgb)
     assert result.face_found and result.regions["forehead"].polygon
     assert result.lines == {} and result.measurement_standard is None
     warning = next(w for w in result.warnings if w.code == "below_measurement_standard")
-    assert "0.4 mm per pixel" in warning.message and f"{result.source_mm_per_px:.2f}" in warning.message
+    assert "0.35 mm per pixel" in warning.message and f"{result.source_mm_per_px:.2f}" in warning.message
 
 
 @pytest.mark.parametrize("seed", [0, 2])
@@ -156,16 +159,18 @@ def _lined_at(scale: float) -> Face:
 
 
 @pytest.mark.parametrize("scale, colour, seed", [
+    (1.4, (90, 60, 45), 0),   # the coarsest photo measured (0.35 mm/px)
     (1.6, (35, 30, 30), 1),   # three hairs crossing each other and a line (0.31 mm/px)
     (2.5, (35, 30, 30), 0),   # sharper than the grid (0.2 mm/px)
     (2.5, (90, 60, 45), 1),
     (4.0, (90, 60, 45), 0),   # a photo pixel as thick as the hair (0.12 mm/px)
-], ids=["crossing hairs", "black, sharp photo", "brown, sharp photo", "brown, very sharp photo"])
+], ids=["brown, coarsest photo", "crossing hairs", "black, sharp photo", "brown, sharp photo", "brown, very sharp photo"])
 def test_hairs_are_not_lines_at_other_resolutions(scale, colour, seed):
     """Hairs that crossed each other were taken for a blob (their run held more
     pixels than three times its extent) and counted: +117 %. In a photo sharper
     than the grid, hairs were looked for on the grid, where a real hair is diluted
-    into a 0.2 mm pixel: brown ones added a third."""
+    into a 0.2 mm pixel: brown ones added a third. In the coarsest photo measured,
+    a hair dilutes into the photo's pixel: at a fixed depth brown ones added 16-18 %."""
     lined = _lined_at(scale)
     strands = analyse(with_strands(lined.rgb, lined.analysis, colour, seed=seed))
     assert abs(indices(strands)["forehead"] / indices(lined.analysis)["forehead"] - 1) <= 0.10

@@ -177,8 +177,8 @@ def test_long_lines_weigh_more_than_fragments_of_the_same_total_length():
 
 
 def test_the_standard_is_a_resolution_limit():
-    assert meets_standard(0.1) and meets_standard(0.4)
-    assert not meets_standard(0.5) and not meets_standard(0.0)
+    assert meets_standard(0.1) and meets_standard(0.35)
+    assert not meets_standard(0.37) and not meets_standard(0.5) and not meets_standard(0.0)
 
 
 

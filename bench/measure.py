@@ -4,7 +4,7 @@ Four faces at the measurement standard (see tests/measurement_validation.py):
 the public-domain portrait in shared/faces upsampled 2x (about 0.25 mm/px),
 1.6x (0.31 mm/px) and 1.4x (0.35 mm/px, the coarsest photo measured, like a
 sharp photo whose face fills less of the frame: noise and JPEG blocks reach the
-measurement almost unsoftened there), and the astronaut at 4x with her
+measurement almost unsoftened there), and the astronaut at 4.5x with her
 forehead bared. Each gets
 three faint lines (15 % deep) across the forehead and two (20 % deep) in the
 glabella as a baseline (``with_baseline_lines``: a lineless region's relative
@@ -25,7 +25,7 @@ change means nothing). Prints, per face:
 * pixel precision and recall of the forehead line map against lines drawn
   40 % deep (2-pixel tolerance, working-image pixels);
 
-The astronaut is upsampled 4x from about 1.4 mm/px: her skin has no texture
+The astronaut is upsampled 4.5x from about 1.4 mm/px: her skin has no texture
 at the standard's detail, so added noise or JPEG blocks are all the grain
 there is, and her small regions (glabella, crow's feet) swing with them. Her
 rows show that limit of an upsampled photo. The portrait, upsampled 2x from
@@ -89,11 +89,11 @@ PROCERUS_DEPTHS = (0.15, 0.3)
 
 
 def _faces() -> list[Face]:
-    bared = astronaut(4.0)
+    bared = astronaut(4.5)
     bared = bare_forehead(bared, analyse(bared))
     faces = []
     for name, rgb in (("portrait 2x", portrait(2.0)), ("portrait 1.6x", portrait(1.6)),
-                      ("portrait 1.4x, the coarsest measured", portrait(1.4)), ("astronaut 4x, forehead bared", bared)):
+                      ("portrait 1.4x, the coarsest measured", portrait(1.4)), ("astronaut 4.5x, forehead bared", bared)):
         plain = analyse(rgb)
         lined = with_baseline_lines(rgb, plain)
         faces.append(Face(name, lined, analyse(lined)))

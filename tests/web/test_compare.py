@@ -11,8 +11,9 @@ from tests.images import astronaut, encode
 from tests.web.helpers import create_patient, upload
 
 
-# At 4x her irises are ~38 px: 0.3 mm per pixel, within the measurement standard.
-MEASURED_SCALE = 4.0
+# At 4.5x her irises are ~37 px: 0.32 mm per pixel, within the measurement standard
+# (0.35) with room for the iris ruler's jitter (at 4x she measured 0.355).
+MEASURED_SCALE = 4.5
 
 
 def _moved(scale: float = MEASURED_SCALE, angle: float = 6.0) -> bytes:

@@ -91,7 +91,7 @@ GRAIN_FACTOR_LOW = 1.25
 # (times the nominal bar, low and high, each with each): at one pair of bars a
 # faint stretch that joins a line to a fragment, or a fragment that just
 # reaches the high bar, came and went with noise, JPEG or the tone curve, and
-# moved the glabella's index by up to 11 %; averaged over bars from 0.7 to 1.3
+# moved the glabella's index by up to 11 %; averaged over bars from 0.72 to 1.28
 # times the low and 0.8 to 1.2 times the high, such a stretch counts in part.
 BAR_SPREAD_LOW = (0.72, 1.0, 1.28)
 BAR_SPREAD_HIGH = (0.8, 1.0, 1.2)

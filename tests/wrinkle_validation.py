@@ -22,7 +22,8 @@ def bare_forehead(face: np.ndarray, analysis: Analysis, seed: int = 0) -> np.nda
     cheek: the fine detail (log, above a 2 px blur) of a clear patch, upscaled
     twice, laid as tiles flipped at random and cross-faded so no seam shows.
     """
-    xy, mm = analysis.landmarks, analysis.mm_per_px
+    factor = face.shape[1] / analysis.width  # the analysis reports in its working copy's pixels
+    xy, mm = analysis.landmarks * factor, analysis.mm_per_px / factor
     px = lambda value_mm: value_mm / mm  # noqa: E731
     brow_top = float(min(xy[105, 1], xy[334, 1]))
     centre = float(xy[9, 0])
@@ -31,7 +32,9 @@ def bare_forehead(face: np.ndarray, analysis: Analysis, seed: int = 0) -> np.nda
     strip = face[int(brow_top - px(4)):int(brow_top - px(1)), int(centre - px(15)):int(centre + px(15))]
     colour = np.median(strip.reshape(-1, 3), axis=0).astype(np.float32)
 
-    patch = np.log1p(face[468:512, 722:802].astype(np.float32))  # her cheek, clear of the smile folds
+    own = face.shape[1] / 512  # her photo is 512 px wide
+    cheek = face[int(117 * own):int(128 * own), int(180.5 * own):int(200.5 * own)]  # clear of the smile folds
+    patch = np.log1p(cheek.astype(np.float32))
     patch = cv2.resize(patch, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
     detail = patch - cv2.GaussianBlur(patch, (0, 0), 4)
     height, width = face.shape[:2]

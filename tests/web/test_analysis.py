@@ -50,12 +50,16 @@ def test_reanalyze_updates_old_versions(app, logged_in):
 
 
 def test_photo_page_shows_regions_pose_and_scale(app, logged_in):
+    """The scale shown is the original's, the one the measurement standard judges,
+    not the smaller display copy's."""
     patient_id = create_patient(logged_in)
-    upload(logged_in, patient_id, (astronaut_jpeg(3.0), "a.jpg"))
+    upload(logged_in, patient_id, (astronaut_jpeg(4.5), "a.jpg"))  # 2304 px: shown at 2048
     page = logged_in.get("/photos/1").get_data(as_text=True)
     for name in ("forehead", "glabella", "crows_feet_left", "crows_feet_right"):
         assert f'class="region region-{name}"' in page
-    assert "mm/px" in page and "Yaw" in page
+    analysis = _analysis(app, 1)
+    assert analysis["source_mm_per_px"] < analysis["mm_per_px"]
+    assert f"{analysis['source_mm_per_px']:.3f} mm/px" in page and "Yaw" in page
 
 
 def test_photo_without_a_face_says_so(app, logged_in):

@@ -28,9 +28,9 @@ change means nothing). Prints, per face:
 The astronaut is upsampled 4.5x from about 1.4 mm/px: her skin has no texture
 at the standard's detail, so added noise or JPEG blocks are all the grain
 there is, and her small regions (glabella, crow's feet) swing with them. Her
-rows show that limit of an upsampled photo. The portrait, upsampled 2x from
-0.49 mm/px (near the standard, so its skin keeps its texture), is held to 10 %
-in the tests.
+rows show that limit of an upsampled photo. The portrait, upsampled 2x and
+1.6x from 0.49 mm/px (near the standard, so its skin keeps its texture), is
+held to 10 % in the tests.
 
 Hairs are 0.12 mm thick, drawn as a camera records them (covering their share
 of a pixel). The same hairs are then laid on the lined portrait in sharper photos: 2.5x

@@ -33,8 +33,8 @@ from landmarks.scale import IRIS_DIAMETER_MM, iris_diameter_px, mm_per_px
 from landmarks.skin import skin_mask
 from landmarks.wrinkle_regions import measure_regions
 from landmarks.wrinkles import (
-    MEASUREMENT_STANDARD,
     COARSEST_MM_PER_PX,
+    MEASUREMENT_STANDARD,
     LineMeasure,
     blown_out,
     meets_standard,

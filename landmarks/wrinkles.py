@@ -93,6 +93,7 @@ GRAIN_FACTOR_LOW = 1.25
 # reaches the high bar, came and went with noise, JPEG or the tone curve, and
 # moved the glabella's index by up to 11 %; averaged over bars from 0.72 to 1.28
 # times the low and 0.8 to 1.2 times the high, such a stretch counts in part.
+# Each holds 1.0, the nominal bar: the line map shows the lines found there.
 BAR_SPREAD_LOW = (0.72, 1.0, 1.28)
 BAR_SPREAD_HIGH = (0.8, 1.0, 1.2)
 # The strength of a reference line (a ~14 % deep valley): the index counts a

@@ -23,4 +23,15 @@ def test_ci_runs_the_readme_test_command():
     command = "pip install -e '.[test]' && python -m pytest"
     assert f"\n{command}\n" in README
     ci = (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text()
-    assert ci.count(f"\n{command}\n") == 2  # SQLite, then PostgreSQL
+    runs = [line.strip() for line in ci.splitlines() if line.strip() == command]
+    assert len(runs) == 2  # SQLite, then PostgreSQL
+    assert "export PATH=/tmp/ci-py312/bin:$PATH" in ci  # the first on Python 3.12
+
+
+def test_the_supported_pythons_are_the_ones_installed_and_named():
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    requires = tomllib.loads((root / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert requires == ">=3.11,<3.13"
+    assert "Python 3.11 or 3.12" in README

@@ -1,7 +1,7 @@
 """The measurement on real skin: invariance, line and smoothing response, accuracy, speed.
 
 Four faces at the measurement standard (see tests/measurement_validation.py):
-the public-domain portrait in shared/faces upsampled 2x (about 0.25 mm/px),
+the public-domain portrait in tests/data upsampled 2x (about 0.25 mm/px),
 1.6x (0.31 mm/px) and 1.4x (0.35 mm/px, the coarsest photo measured, like a
 sharp photo whose face fills less of the frame: noise and JPEG blocks reach the
 measurement almost unsoftened there), and the astronaut at 4.5x with her

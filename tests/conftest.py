@@ -6,6 +6,7 @@ each test then starts from an empty schema in that database.
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -17,6 +18,21 @@ from gallery.models import Base, Clinic, User
 
 PASSWORD = "correct horse battery"
 pytest_plugins = ["tests.servers"]
+# Our development machines keep data beside the repository (../shared); a clone does not have it.
+OUTSIDE_THE_CLONE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                 "shared") + os.sep
+
+
+def _refuse_files_outside_the_clone(event: str, args: tuple) -> None:
+    """An audit hook: a test that opens a file under ../shared fails as it would on a fresh clone."""
+    if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+        path = os.path.abspath(os.fsdecode(args[0]))
+        if path.startswith(OUTSIDE_THE_CLONE):
+            raise PermissionError(f"{path} is not part of the repository: copy what a test needs into tests/data "
+                                  "(with its source and licence in tests/data/NOTICE.md)")
+
+
+sys.addaudithook(_refuse_files_outside_the_clone)
 
 
 def _empty_database(url: str) -> None:

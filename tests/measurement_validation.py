@@ -2,7 +2,7 @@
 
 Used by ``tests/unit/test_measurement.py`` (which asserts) and
 ``bench/measure.py`` (which prints the figures). Faces are public-domain
-photos the project can ship: the portrait in ``shared/faces/obama3.jpg`` and
+photos the project ships: the portrait in ``tests/data/obama3.jpg`` (see its NOTICE) and
 scikit-image's astronaut with her forehead bared (``wrinkle_validation``).
 Both are upsampled to reach the measurement standard: that adds no detail, so
 they test invariance and the response to drawn lines, not fine-line recall.
@@ -28,7 +28,7 @@ from landmarks.masks import polygon_mask
 from landmarks.wrinkles import meets_standard
 from tests.synthetic import DrawnLine, draw_lines
 
-FACES_DIR = Path(__file__).resolve().parents[2] / "shared" / "faces"
+FACES_DIR = Path(__file__).resolve().parent / "data"
 PORTRAIT = FACES_DIR / "obama3.jpg"
 CUT_FACE = FACES_DIR / "obama_partial_face.jpg"
 

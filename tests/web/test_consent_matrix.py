@@ -5,6 +5,12 @@ consent state, compared with the rule of DESIGN.md "Consent": staff of the
 clinic always (the clinical record); the patient online only with ``portal``;
 anyone through a share link only with ``portal``; the public gallery only with
 ``marketing``; nobody else, ever.
+
+Consent can stop being in force without a withdrawal, which leaves the case published and
+its link live: only the gate refuses them then. ``reconsent_required`` gave everything
+under consent text 1, then text 2 asked for portal and marketing again (the other patients
+consented under text 2); ``marketing_expired`` gave everything longer ago than the clinic's
+marketing term, so portal still holds and marketing does not.
 """
 from __future__ import annotations
 
@@ -15,30 +21,36 @@ from datetime import timedelta
 import numpy as np
 import pytest
 from PIL import Image
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from gallery.db import get_db
-from gallery.models import Comparison, PatientAccount, ShareLink, utcnow
+from gallery.models import Comparison, ConsentRecord, ConsentText, PatientAccount, ShareLink, utcnow
 from tests.conftest import PASSWORD, Staff
 from tests.images import astronaut, encode
 from tests.web.test_compare import _moved
 
 STATES = {
+    "reconsent_required": ["clinical", "portal", "marketing"],  # first: text 2 is published right after it
     "none": [],
     "clinical": ["clinical"],
     "portal": ["clinical", "portal"],
     "marketing_deidentified": ["clinical", "portal", "marketing"],
     "marketing_identifiable": ["clinical", "marketing"],
     "withdrawn": ["clinical", "portal", "marketing"],  # all three withdrawn after publishing and sharing
+    "marketing_expired": ["clinical", "portal", "marketing"],  # given longer ago than the marketing term
 }
+# What is still in force where it differs from what was given.
+IN_FORCE = {"withdrawn": [], "reconsent_required": ["clinical"], "marketing_expired": ["clinical", "portal"]}
+MARKETING_DAYS = 365
 VIEWERS = ("anonymous", "other_patient", "patient", "other_clinic_staff", "staff")
 RESOURCES = ("display", "thumb", "comparison_image", "gallery_page", "portal_page", "share_link", "api")
 
 
-def _grant(api, patient_id, scopes, identifiable=False):
+def _grant(api, patient_id, scopes, identifiable=False, text_version="2"):
     if scopes:
         response = api("POST", f"/api/v1/patients/{patient_id}/consents",
-                       json={"scopes": scopes, "signed_name": "Pat", "text_version": "1",
+                       json={"scopes": scopes, "signed_name": "Pat", "text_version": text_version,
                              "marketing_identifiable": identifiable})
         assert response.status_code == 201, response.data
 
@@ -55,7 +67,8 @@ def world(tmp_path_factory):
         _empty_database(url)
     app = create_app({"TESTING": True, "GALLERY_DATA_DIR": str(tmp_path_factory.mktemp("matrix")),
                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "DATABASE_URL": url,
-                      "GALLERY_QUEUE_URL": "immediate"})
+                      "GALLERY_QUEUE_URL": "immediate",
+                      "GALLERY_MARKETING_CONSENT_DAYS": MARKETING_DAYS})
     staff = Staff(app)
     staff.create("a@clinic-a.test", "Clinic A")
     staff.create("b@clinic-b.test", "Clinic B")
@@ -78,7 +91,8 @@ def world(tmp_path_factory):
         made = api("POST", "/api/v1/comparisons", json={"before": photos[0], "after": photos[1]})
         assert made.status_code == 201, made.get_json()
         comparison_id = made.get_json()["id"]
-        _grant(api, patient_id, scopes, identifiable=(state == "marketing_identifiable"))
+        _grant(api, patient_id, scopes, identifiable=(state == "marketing_identifiable"),
+               text_version="1" if state == "reconsent_required" else "2")
         with app.app_context():
             db = get_db()
             db.add(PatientAccount(clinic_id=1, patient_id=patient_id, email=f"{state}@patients.test",
@@ -90,6 +104,12 @@ def world(tmp_path_factory):
                              token_sha256=hashlib.sha256(link_token.encode()).hexdigest()))
             if "marketing" in scopes:
                 db.get(Comparison, comparison_id).published_at = utcnow()
+            if state == "reconsent_required":
+                db.add(ConsentText(clinic_id=1, version="2", title="Consent 2", body="Photos are used anew.",
+                                   reconsent_scopes=["portal", "marketing"]))
+            if state == "marketing_expired":
+                for record in db.scalars(select(ConsentRecord).where(ConsentRecord.patient_id == patient_id)):
+                    record.created_at -= timedelta(days=MARKETING_DAYS + 1)
             db.commit()
         if state == "withdrawn":
             assert api("POST", f"/api/v1/patients/{patient_id}/consents/withdraw",
@@ -109,7 +129,7 @@ def world(tmp_path_factory):
 
 
 def expected(viewer: str, state: str, resource: str) -> bool:
-    scopes = set(STATES[state]) if state != "withdrawn" else set()
+    scopes = set(IN_FORCE.get(state, STATES[state]))
     if resource == "gallery_page":
         return "marketing" in scopes
     if resource == "share_link":
@@ -148,6 +168,10 @@ def actual(world, viewer: str, state: str, resource: str) -> bool:
     if resource == "portal_page":
         response = client.get("/portal")
         return response.status_code == 200 and f"/portal/photos/{photo}/image/thumb" in response.get_data(as_text=True)
+    if viewer in ("patient", "other_patient") and resource == "comparison_image":
+        page = client.get(f"/portal/comparisons/{comparison}")
+        image = client.get(f"/portal/comparisons/{comparison}/image.png")
+        assert page.status_code == image.status_code
     if viewer in ("patient", "other_patient"):
         paths = {"display": f"/portal/photos/{photo}/image/display", "thumb": f"/portal/photos/{photo}/image/thumb",
                  "comparison_image": f"/portal/comparisons/{comparison}/image.png"}
@@ -169,4 +193,4 @@ def test_consent_matrix(world, viewer, state, resource):
 
 
 def test_matrix_size():
-    assert len(CELLS) == 5 * 6 * 7 == 210
+    assert len(CELLS) == 5 * 8 * 7 == 280

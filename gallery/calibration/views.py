@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from gallery.auth import current_user, login_required, require_role
 from gallery.grading import ASSESSED_EXPRESSION, GRADES, MIN_GRADED_PHOTOS, calibrate
 from gallery.photos.grades import graded_indexes
-from gallery.photos.views import REGION_LABELS
+from gallery.regions import REGION_LABELS
 from landmarks.wrinkles import MEASUREMENT_STANDARD
 
 bp = Blueprint("calibration", __name__)

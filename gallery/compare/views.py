@@ -18,7 +18,7 @@ from gallery.db import get_db
 from gallery.errors import InvalidInput
 from gallery.models import Comparison, Patient, ShareLink, utcnow
 from gallery.patients.forms import EXPRESSION_LABELS
-from gallery.photos.views import REGION_LABELS, SHORT_LABELS
+from gallery.regions import REGION_LABELS, SHORT_LABELS
 from gallery.public.service import views as public_views
 from gallery.queries import clinic_get
 from landmarks.wrinkles import NO_LINES_BELOW

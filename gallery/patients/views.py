@@ -26,7 +26,7 @@ from gallery.patients.chart import progress_charts
 from gallery.patients.forms import EXPRESSION_LABELS, PatientForm, UploadForm, VisitForm
 from gallery.photos.grades import patient_progress
 from gallery.photos.service import add_photo
-from gallery.photos.views import REGION_LABELS
+from gallery.regions import REGION_LABELS
 from gallery.queries import clinic_get, clinic_select
 from uploads.errors import UploadError
 

@@ -17,18 +17,10 @@ from gallery.photos.grades import clinic_calibrations, latest_grades, suggested_
 from gallery.photos.images import image_response, original_response
 from gallery.photos.service import blob_store
 from gallery.queries import clinic_get
+from gallery.regions import REGION_LABELS, SHORT_LABELS
 from landmarks.wrinkles import COARSEST_MM_PER_PX, STANDARD_MM_PER_PX
 
 bp = Blueprint("photos", __name__)
-
-REGION_LABELS = {
-    "forehead": "Forehead lines",
-    "glabella": "Frown lines (glabella)",
-    "crows_feet_right": "Crow's feet, patient's right",
-    "crows_feet_left": "Crow's feet, patient's left",
-}
-SHORT_LABELS = {"forehead": "Forehead", "glabella": "Glabella", "crows_feet_right": "Crow's feet R",
-                "crows_feet_left": "Crow's feet L"}
 
 
 @bp.get("/photos/<id:photo_id>")

@@ -24,7 +24,7 @@ from gallery.consent.records import effective_consent
 from gallery.db import get_db
 from gallery.models import Clinic, InjectionPlan, Photo, Visit
 from gallery.photos.service import photo_pixels
-from gallery.photos.views import REGION_LABELS
+from gallery.regions import REGION_LABELS
 from landmarks.align import align_photos, warp
 from landmarks.compose import side_by_side
 from landmarks.draw import draw_regions, draw_sites

@@ -47,7 +47,7 @@ from gallery.patients.chart import progress_charts
 from gallery.patients.export import EXPORT_DAYS, archive_response, request_export
 from gallery.patients.plain_words import area_changes
 from gallery.photos.service import blob_store
-from gallery.photos.views import REGION_LABELS
+from gallery.regions import REGION_LABELS
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 INVITATION_DAYS = 7

@@ -14,7 +14,7 @@ from gallery.db import get_db
 from gallery.errors import NotFound
 from gallery.extensions import limiter, public_limit
 from gallery.models import Comparison, ShareLink, utcnow
-from gallery.photos.views import REGION_LABELS
+from gallery.regions import REGION_LABELS
 from gallery.public.service import count_views, public_image
 
 bp = Blueprint("public", __name__)

@@ -26,8 +26,9 @@ from gallery.patients.chart import progress_charts
 from gallery.patients.forms import EXPRESSION_LABELS, PatientForm, UploadForm, VisitForm
 from gallery.photos.grades import patient_progress
 from gallery.photos.service import add_photo
-from gallery.regions import REGION_LABELS
 from gallery.queries import clinic_get, clinic_select
+from gallery.regions import REGION_LABELS
+from gallery.signoff.service import require_unsigned
 from uploads.errors import UploadError
 
 bp = Blueprint("patients", __name__)
@@ -113,6 +114,7 @@ def add_visit(patient_id: int) -> Response | tuple[str, int]:
     if visit is None:
         visit = Visit(clinic_id=patient.clinic_id, patient_id=patient.id, visit_date=form.visit_date.data, notes="")
         db.add(visit)
+    require_unsigned(visit)  # its notes and treatment are part of what was signed
     visit.notes = "\n".join(n for n in (visit.notes, (form.notes.data or "").strip()) if n)
     visit.treated = visit.treated or bool(form.treated.data)
     db.flush()

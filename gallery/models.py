@@ -295,6 +295,9 @@ class PatientAccount(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Cookies are signed, not stored: a session carries the epoch it began in, and moving the epoch
+    # on (sign-out, portal consent withdrawn) ends every session of the account on the server.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     patient: Mapped[Patient] = relationship()
 
 

@@ -19,7 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from gallery.db import get_db
 from gallery.errors import Forbidden, Unauthorized
-from gallery.models import ApiToken, User, utcnow
+from gallery.models import ApiToken, PatientAccount, User, utcnow
 
 # Computed once so that a login for an unknown email costs as much as a real one.
 _DUMMY_HASH = generate_password_hash("not a password")
@@ -53,6 +53,13 @@ def end_sessions(user: User) -> None:
     """End every session of ``user`` on the server (cookies are signed, not stored: the epoch moves on)."""
     user.session_epoch += 1
     get_db().commit()
+
+
+def end_patient_sessions(patient_id: int) -> None:
+    """End every portal session of ``patient_id``'s account on the server (the caller commits)."""
+    account = get_db().scalar(select(PatientAccount).where(PatientAccount.patient_id == patient_id))
+    if account is not None:
+        account.session_epoch += 1
 
 
 def logout() -> None:

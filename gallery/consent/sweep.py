@@ -1,7 +1,8 @@
 """The withdrawal sweep: everywhere a patient's photos went, ended where the app can end it.
 
-Withdrawing ``portal`` revokes the share links, withdrawing ``marketing`` takes the
-cases out of the gallery: the app controls those. Files staff downloaded (comparison
+Withdrawing ``portal`` revokes the share links and ends the patient's portal sessions,
+withdrawing ``marketing`` takes the cases out of the gallery: the app controls those.
+Files staff downloaded (comparison
 PNGs, originals, visit reports, data exports) are outside it; the sweep lists them,
 who took them and when, as a checklist kept with the withdrawal record so the clinic
 can ask for those copies back.
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from gallery import audit
 from gallery.auditlog.words import readable
+from gallery.auth import end_patient_sessions
 from gallery.db import get_db
 from gallery.models import AuditEvent, Comparison, Photo, ShareLink, Visit, utcnow
 
@@ -31,6 +33,7 @@ def sweep(clinic_id: int, patient_id: int, scopes: list[str], *, actor: str | No
     comparison_ids = list(db.scalars(select(Comparison.id).where(Comparison.patient_id == patient_id)))
     result: dict[str, Any] = {"share_links": [], "published": [], "exports": _exports(patient_id, comparison_ids)}
     if "portal" in scopes:
+        end_patient_sessions(patient_id)  # a portal open on a phone closes on its next request
         for link in db.scalars(select(ShareLink).where(ShareLink.comparison_id.in_(comparison_ids))
                                .order_by(ShareLink.id)):
             if link.revoked_at is None and link.expires_at > now:

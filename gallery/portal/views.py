@@ -27,7 +27,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from gallery import audit
-from gallery.auth import hash_password, password_matches, token_sha256
+from gallery.auth import end_patient_sessions, hash_password, password_matches, token_sha256
 from gallery.auth.forms import MIN_PASSWORD_LENGTH
 from gallery.compare.service import render
 from gallery.consent.gate import private_image, require
@@ -71,10 +71,20 @@ def new_invitation(patient, created_by_id: int) -> tuple[str, Invitation]:
 
 
 def current_account() -> PatientAccount | None:
+    """The patient signed in on this request, if their session is still in force on the server."""
     if "patient_account" not in g:
         account_id = session.get("patient_account_id")
-        g.patient_account = get_db().get(PatientAccount, account_id) if account_id else None
+        account = get_db().get(PatientAccount, account_id) if account_id else None
+        in_force = account is not None and session.get("patient_epoch") == account.session_epoch
+        g.patient_account = account if in_force else None
     return g.patient_account
+
+
+def _sign_in(account: PatientAccount) -> None:
+    session.clear()  # a new session against fixation
+    session["patient_account_id"] = account.id
+    session["patient_epoch"] = account.session_epoch
+    session.permanent = True
 
 
 def patient_login_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -101,9 +111,7 @@ def login() -> Response | str | tuple[str, int]:
         password = request.form.get("password", "")
         account = get_db().scalar(select(PatientAccount).where(PatientAccount.email == email))
         if password_matches(account.password_hash if account else None, password):
-            session.clear()
-            session["patient_account_id"] = account.id
-            session.permanent = True
+            _sign_in(account)
             return redirect(url_for("portal.home"))
         return render_template("portal/login.html", error="Wrong email or password."), 401
     return render_template("portal/login.html")
@@ -111,6 +119,11 @@ def login() -> Response | str | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> Response:
+    """Sign out: this cookie is cleared and, should it have been copied, refused from now on."""
+    account = current_account()
+    if account is not None:
+        end_patient_sessions(account.patient_id)
+        get_db().commit()
     session.clear()
     return redirect(url_for("portal.login"))
 
@@ -151,8 +164,7 @@ def accept(token: str) -> Response | str | tuple[str, int]:
     audit.record("accept_invitation", "patient", invitation.patient_id, clinic_id=invitation.clinic_id,
                  actor=f"patient:{invitation.patient_id}")
     db.commit()
-    session.clear()
-    session["patient_account_id"] = account.id
+    _sign_in(account)
     return redirect(url_for("portal.home"))
 
 

@@ -60,3 +60,58 @@ def test_an_admin_revokes_a_lost_laptops_tokens_on_the_staff_page(app, staff):
     assert "Revoked 1 API token(s) of Nurse Nia &lt;nurse@clinic-a.test&gt;" in response.get_data(as_text=True)
     assert api.get("/api/v1/patients", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert laptop.get("/patients").status_code == 302
+
+
+def _patient_with_portal(app, staff):
+    """A patient with portal consent and an account, signed in: (patient id, their client)."""
+    from werkzeug.security import generate_password_hash
+
+    from gallery.models import PatientAccount
+    from tests.conftest import PASSWORD
+    from tests.web.helpers import api_caller
+
+    staff.create()
+    api = api_caller(app, staff.token())
+    patient = api("POST", "/api/v1/patients", json={"name": "Pat Lee"}).get_json()["id"]
+    assert api("POST", f"/api/v1/patients/{patient}/consents", json={
+        "scopes": ["clinical", "portal"], "signed_name": "Pat Lee", "text_version": "1"}).status_code == 201
+    with app.app_context():
+        get_db().add(PatientAccount(clinic_id=1, patient_id=patient, email="pat@patients.test",
+                                    password_hash=generate_password_hash(PASSWORD)))
+        get_db().commit()
+    client = app.test_client()
+    assert client.post("/portal/login", data={"email": "pat@patients.test", "password": PASSWORD}).status_code == 302
+    assert client.get("/portal").status_code == 200
+    return patient, api, client
+
+
+def _replayed(app, cookie: str):
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    return thief
+
+
+def test_a_patient_cookie_replayed_after_portal_sign_out_is_refused(app, staff):
+    """Attack: the portal cookie copied from a shared family tablet, used after the patient signed out
+    (it opened the portal and downloaded the whole records ZIP)."""
+    _, _, client = _patient_with_portal(app, staff)
+    stolen = client.get_cookie("session").value
+    client.post("/portal/logout")
+    thief = _replayed(app, stolen)
+    for path in ("/portal", "/portal/exports/1/download"):
+        response = thief.get(path)
+        assert response.status_code == 302 and response.headers["Location"].endswith("/portal/login"), path
+    assert thief.post("/portal/export").status_code == 302
+    # Signing in again works, with a new session.
+    from tests.conftest import PASSWORD
+    assert client.post("/portal/login", data={"email": "pat@patients.test", "password": PASSWORD}).status_code == 302
+    assert client.get("/portal").status_code == 200
+
+
+def test_withdrawing_portal_consent_ends_the_patients_sessions(app, staff):
+    patient, api, client = _patient_with_portal(app, staff)
+    other_device = _replayed(app, client.get_cookie("session").value)
+    assert api("POST", f"/api/v1/patients/{patient}/consents/withdraw", json={"scopes": ["portal"]}).status_code == 201
+    for device in (client, other_device):
+        response = device.get("/portal")
+        assert response.status_code == 302 and response.headers["Location"].endswith("/portal/login")

@@ -1,5 +1,5 @@
 """Operator commands: ``flask --app app init-db | create-user | create-token | revoke-tokens | backup | restore |
-check-store | reanalyze | worker``."""
+check-store | reanalyze | refresh-gallery | worker``."""
 from __future__ import annotations
 
 import sys
@@ -153,6 +153,28 @@ def reanalyze_command(everything: bool) -> None:
     click.echo(f"Reanalysed {count} photo(s)" + (f"; {failed} failed (see the photo pages)." if failed else "."))
 
 
+@click.command("refresh-gallery")
+@with_appcontext
+def refresh_gallery_command() -> None:
+    """Make every published case's public image again where it is of an older form (after an upgrade)."""
+    from gallery.consent.records import effective_consent
+    from gallery.models import Comparison
+    from gallery.public.service import refresh_public_image
+
+    db = get_db()
+    remade = unpublished = 0
+    for comparison in db.scalars(select(Comparison).where(Comparison.published_at.is_not(None))
+                                 .order_by(Comparison.id)).all():
+        consent = effective_consent(comparison.patient_id)
+        if not consent.allows("marketing"):
+            continue  # not served while consent is not in force; made again if it is given again
+        remade += refresh_public_image(comparison, consent) is not None
+        if comparison.published_at is None:
+            unpublished += 1
+            click.echo(f"Case {comparison.id} taken out of the gallery: {comparison.public_note}")
+    click.echo(f"Made {remade} public image(s) again; {unpublished} case(s) taken out of the gallery.")
+
+
 @click.command("worker")
 @with_appcontext
 @click.option("--workers", default=2, show_default=True, help="Analyses run at once in this process.")
@@ -190,5 +212,6 @@ def demo_data_command(clinic_name: str | None) -> None:
 
 def init_app(app: Flask) -> None:
     for command in (init_db_command, create_user_command, create_token_command, revoke_tokens_command,
-                    backup_command, restore_command, check_store_command, reanalyze_command, worker_command, demo_data_command):
+                    backup_command, restore_command, check_store_command, reanalyze_command, refresh_gallery_command,
+                    worker_command, demo_data_command):
         app.cli.add_command(command)

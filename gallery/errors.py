@@ -54,6 +54,12 @@ class Conflict(GalleryError):
     status = 409
 
 
+class NotShowable(Conflict):
+    """A de-identified image cannot be made: no treated area shows enough skin on its own."""
+
+    code = "not_showable"
+
+
 class Gone(GalleryError):
     """Existed, and was removed on purpose (an archive past its keeping time)."""
 

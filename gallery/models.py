@@ -236,6 +236,11 @@ class Comparison(Base):
     # served as stored bytes: the blob ``(public_image_sha256, "public")``.
     public_image_sha256: Mapped[str | None] = mapped_column(String(64))
     public_image_identifiable: Mapped[bool | None] = mapped_column()
+    # Which form of public image is stored (``gallery.public.service.PUBLIC_IMAGE_FORM``): an older
+    # one is made again before it is served.
+    public_image_form: Mapped[int | None] = mapped_column()
+    # Why the app took the case out of the gallery by itself, for the staff who published it.
+    public_note: Mapped[str | None] = mapped_column(String(300))
     before: Mapped[Photo] = relationship(foreign_keys=[before_photo_id])
     after: Mapped[Photo] = relationship(foreign_keys=[after_photo_id])
 

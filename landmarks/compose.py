@@ -44,20 +44,3 @@ def single(image: npt.NDArray[np.uint8], label: tuple[str, str], *, mark: str | 
     out = _label(image, *label)
     return watermark(out, mark) if mark else out
 
-
-def mask_eyes(image: npt.NDArray[np.uint8], eye_points: npt.NDArray[np.float64], *,
-              margin: float = 0.35) -> npt.NDArray[np.uint8]:
-    """A copy with a solid bar over both eyes (de-identification).
-
-    ``eye_points`` (N, 2): both eyes' contours in ``image`` pixels. The bar
-    covers their bounding box grown by ``margin`` of the eyes' height above and
-    below and of one eye's width at each side, so lashes and lids go too.
-    """
-    lo, hi = eye_points.min(axis=0), eye_points.max(axis=0)
-    height = hi[1] - lo[1]
-    eye_width = (hi[0] - lo[0]) / 3  # two eyes and the gap between them
-    x0, x1 = int(lo[0] - margin * eye_width), int(np.ceil(hi[0] + margin * eye_width))
-    y0, y1 = int(lo[1] - (0.5 + margin) * height), int(np.ceil(hi[1] + (0.5 + margin) * height))
-    out = image.copy()
-    out[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = (24, 24, 24)
-    return out

@@ -9,7 +9,7 @@ from flask import current_app
 from gallery import audit
 from gallery.auth import current_user
 from gallery.db import get_db
-from gallery.errors import InvalidInput
+from gallery.errors import InvalidInput, NotShowable
 from gallery.models import Comparison, Photo
 from gallery.photos.analysis import require_analysis
 from gallery.photos.service import photo_pixels
@@ -23,9 +23,9 @@ from landmarks.align import (
     stable_mask,
     warp,
 )
-from landmarks.anatomy import LEFT_EYE_CONTOUR, RIGHT_EYE_CONTOUR
 from landmarks.compare import PairTolerance, pair_warnings
-from landmarks.compose import mask_eyes, side_by_side, single
+from landmarks.compose import side_by_side, single
+from landmarks.deidentify import AreaCut, compose_areas, cut_area
 from landmarks.expression import ExpressionMeasures
 from landmarks.pose import Pose
 from landmarks.quality import Warning
@@ -148,27 +148,42 @@ def _caption(photo: Photo, role: str, month_only: bool) -> tuple[str, str]:
     return f"{role}", f"{when} - {photo.expression}"
 
 
-def deidentified_pair(comparison: Comparison, before: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Both aligned photos with the eyes masked."""
-    masked = []
-    for photo, key, image in ((comparison.before, "before_transform", before),
-                              (comparison.after, "after_transform", after)):
-        xy = np.asarray(photo.analysis["landmarks"])
-        eyes = Similarity(np.asarray(comparison.result[key])).apply(xy[list(RIGHT_EYE_CONTOUR + LEFT_EYE_CONTOUR)])
-        masked.append(mask_eyes(image, eyes))
-    return masked[0], masked[1]
+def treated_areas(comparison: Comparison) -> list[str]:
+    """The areas outlined in both photos of ``comparison``, in the order regions are listed."""
+    outlines = comparison.result["outlines"]
+    return [name for name in outlines["before"] if name in outlines["after"]]
+
+
+def area_cuts(comparison: Comparison) -> list[AreaCut]:
+    """Each treated area's skin cut out of both aligned photos; areas too small to show are left out."""
+    before, after = aligned_pair(comparison)
+    outlines = comparison.result["outlines"]
+    cuts = (cut_area(name, before, after, outlines["before"][name], outlines["after"][name])
+            for name in treated_areas(comparison))
+    return [cut for cut in cuts if cut is not None]
+
+
+def render_deidentified(comparison: Comparison, titles: dict[str, str], *, mark: str | None = None) -> bytes:
+    """PNG of the treated skin alone, area by area, dated by the month (see ``landmarks.deidentify``).
+
+    Raises ``NotShowable`` when no area shows enough skin.
+    """
+    cuts = area_cuts(comparison)
+    if not cuts:
+        raise NotShowable("No treated area of this comparison shows enough skin to be shown without the face.")
+    image, _ = compose_areas(cuts, titles, "Before, " + comparison.before.taken_at.strftime("%B %Y"),
+                             "After, " + comparison.after.taken_at.strftime("%B %Y"), mark=mark)
+    return encode_png(image)
 
 
 def render(comparison: Comparison, layout: str, *, mark: str | None = None, month_only: bool = False,
-           plain: bool = False, deidentify: bool = False) -> bytes:
+           plain: bool = False) -> bytes:
     """PNG of the aligned comparison: both side by side, or one of them, labelled
     (``plain``: one photo without its label bar, for the page's slider;
-    ``deidentify``: eyes masked; ``month_only``: dates no finer than the month)."""
+    ``month_only``: dates no finer than the month)."""
     if layout not in LAYOUTS:
         raise InvalidInput(f"layout must be one of {', '.join(LAYOUTS)}.")
     before, after = aligned_pair(comparison)
-    if deidentify:
-        before, after = deidentified_pair(comparison, before, after)
     if plain and layout != "side":
         return encode_png(before if layout == "before" else after)
     after_role = "After (exposure matched)" if comparison.exposure_matched else "After"

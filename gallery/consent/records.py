@@ -30,9 +30,13 @@ DEFAULT_TEXT = {
         "Patient portal (portal): I can see my own photographs and comparisons online, with my own login "
         "or a link sent to me.\n"
         "Education (education): the photographs may be shown to health professionals for teaching, "
-        "de-identified (my eyes masked or the image cropped, no name, dates by month only).\n"
+        "not identifiable (as below).\n"
         "Marketing (marketing): the photographs may appear in the clinic's public before/after gallery, "
-        "either de-identified or, only if I tick it, in a way that may let people recognise me.\n\n"
+        "either not identifiable or, only if I tick it, as taken, in a way that lets people recognise me.\n\n"
+        "Not identifiable means: only the treated skin is shown (forehead, between the brows, beside the "
+        "eyes), each area cut out on its own; not my eyes, hair, hairline, ears, nose, mouth or the outline "
+        "of my face; no name; dates by month only. The clinic checks this with a face-recognition program. "
+        "No method makes it impossible to recognise a person: someone who knows my skin well might.\n\n"
         "Each use is separate and optional. I can withdraw any of them at any time, in the portal or by "
         "asking the clinic; withdrawal applies from then on."
     ),
@@ -42,7 +46,7 @@ MAX_SIGNATURE_BYTES = 200_000
 SCOPE_WORDS = {
     "clinical": "Photos kept in your clinical record, seen by the care team",
     "portal": "Seeing your photos here, and in links the clinic sends you",
-    "education": "Teaching health professionals, without your name or eyes",
+    "education": "Teaching health professionals: only the treated skin, without your name",
     "marketing": "The clinic's public before-and-after gallery",
 }
 

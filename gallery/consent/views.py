@@ -31,7 +31,7 @@ from gallery.models import (
     utcnow,
 )
 from gallery.portal.views import INVITATION_DAYS, new_invitation
-from gallery.public.service import render_public_image
+from gallery.public.service import check_publishable, render_public_image
 from gallery.queries import clinic_get
 
 bp = Blueprint("consent", __name__)
@@ -96,11 +96,11 @@ def invite(patient_id: int) -> str:
 
 
 def publish_comparison(comparison: Comparison) -> None:
-    """Into the public gallery; needs marketing consent now (409 otherwise)."""
+    """Into the public gallery, as the patient's marketing consent allows (409 otherwise)."""
     consent = effective_consent(comparison.patient_id)
-    if not consent.allows("marketing"):
-        raise Conflict("The patient has not given marketing consent: this case cannot be published.")
+    check_publishable(comparison, consent)
     render_public_image(comparison, consent)  # once, here: the gallery serves the stored bytes
+    comparison.public_note = None
     comparison.published_at = comparison.published_at or utcnow()
     comparison.published_by_id = current_user().id
     audit.record("publish", "comparison", comparison.id)

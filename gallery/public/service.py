@@ -3,8 +3,13 @@
 A published case's image is rendered once (watermarked, dates by month,
 de-identified unless the patient chose otherwise) and kept as a blob, so an
 anonymous crowd costs a read, not an alignment and a render per request. The
-consent gate still runs on every request; the stored image is re-made only if
-the patient's identifiable choice changed since.
+consent gate still runs on every request; the stored image is made again when
+the patient's identifiable choice changed since, or when it is of an older form
+(``PUBLIC_IMAGE_FORM``), before it is served.
+
+De-identified means the treated skin alone (``landmarks.deidentify``): a case
+whose areas show too little skin for that is taken out of the gallery, with a
+note to the staff on its comparison page.
 """
 from __future__ import annotations
 
@@ -13,36 +18,94 @@ from collections.abc import Iterable
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from gallery.compare.service import render
+from gallery import audit
+from gallery.compare.service import render, render_deidentified, treated_areas
 from gallery.consent.records import EffectiveConsent
 from gallery.db import get_db
+from gallery.errors import Conflict, NotFound, NotShowable
 from gallery.models import Clinic, Comparison, PublicView, utcnow
 from gallery.photos.service import blob_store
+from gallery.regions import REGION_LABELS
 from uploads.store import sha256_hex
 
 VARIANT = "public"
+# 1: the whole aligned pair with a bar over the eyes (recognised by a face recogniser);
+# 2: de-identified cases show the treated skin alone.
+PUBLIC_IMAGE_FORM = 2
+
+
+def check_publishable(comparison: Comparison, consent: EffectiveConsent) -> None:
+    """Refuse (409) what the patient's marketing consent does not allow to be shown."""
+    if not consent.allows("marketing"):
+        raise Conflict("The patient has not given marketing consent: this case cannot be published.")
+    if comparison.crop == "face" and not consent.marketing_identifiable:
+        raise Conflict("A whole-face comparison shows the nose, mouth and the face's outline: it is published only "
+                       "with consent to be recognisable. Publish an upper-face comparison: de-identified, it shows "
+                       "the treated skin alone.")
+
+
+def shown_areas(comparison: Comparison, identifiable: bool) -> list[str]:
+    """The areas a public image of ``comparison`` shows: all of them when identifiable."""
+    if identifiable:
+        return list(comparison.result["regions"])
+    return treated_areas(comparison)
 
 
 def render_public_image(comparison: Comparison, consent: EffectiveConsent) -> bytes:
-    """Render and store the public image of ``comparison`` (the caller commits)."""
+    """Render and store the public image of ``comparison`` (the caller commits).
+
+    Raises ``NotShowable`` (409) when it is to be de-identified and no area shows enough skin.
+    """
     watermark = get_db().get(Clinic, comparison.clinic_id).name
-    data = render(comparison, "side", mark=watermark, month_only=True, deidentify=not consent.marketing_identifiable)
+    if consent.marketing_identifiable:
+        data = render(comparison, "side", mark=watermark, month_only=True)
+    else:
+        data = render_deidentified(comparison, REGION_LABELS, mark=watermark)
     sha256 = sha256_hex(data)
     blob_store().put(sha256, VARIANT, data)
     comparison.public_image_sha256 = sha256
     comparison.public_image_identifiable = consent.marketing_identifiable
+    comparison.public_image_form = PUBLIC_IMAGE_FORM
+    return data
+
+
+def _current(comparison: Comparison, consent: EffectiveConsent) -> bool:
+    return bool(comparison.public_image_sha256) and comparison.public_image_form == PUBLIC_IMAGE_FORM \
+        and comparison.public_image_identifiable == consent.marketing_identifiable
+
+
+def refresh_public_image(comparison: Comparison, consent: EffectiveConsent) -> bytes | None:
+    """Make a published case's image again if it is not of the current form and choice.
+
+    Returns the new image, or None when it was current already; a case that can no longer be
+    shown as its consent asks is unpublished, with the reason in ``public_note`` (and the audit
+    log), and None is returned. Commits.
+    """
+    if _current(comparison, consent):
+        return None
+    try:
+        check_publishable(comparison, consent)
+        data = render_public_image(comparison, consent)
+    except Conflict as refusal:
+        comparison.published_at = comparison.public_image_sha256 = None
+        comparison.public_note = (f"Taken out of the gallery on {utcnow():%d %b %Y}: {refusal.message}")[:300]
+        audit.record("unpublish", "comparison", comparison.id, clinic_id=comparison.clinic_id, actor="system")
+        get_db().commit()
+        return None
+    get_db().commit()
     return data
 
 
 def public_image(comparison: Comparison, consent: EffectiveConsent) -> bytes:
-    """The stored public image, re-made (and stored) when missing or made for another choice."""
-    if comparison.public_image_sha256 and comparison.public_image_identifiable == consent.marketing_identifiable:
+    """The stored public image, made again (and stored) when missing or not current."""
+    if _current(comparison, consent):
         try:
             return blob_store().read(comparison.public_image_sha256, VARIANT)
         except FileNotFoundError:
-            pass
-    data = render_public_image(comparison, consent)
-    get_db().commit()
+            comparison.public_image_sha256 = None
+    data = refresh_public_image(comparison, consent)
+    if data is None:
+        raise NotFound("This case is not in the gallery.")
     return data
 
 

@@ -14,8 +14,8 @@ from gallery.db import get_db
 from gallery.errors import NotFound
 from gallery.extensions import limiter, public_limit
 from gallery.models import Comparison, ShareLink, utcnow
+from gallery.public.service import count_views, public_image, shown_areas
 from gallery.regions import REGION_LABELS
-from gallery.public.service import count_views, public_image
 
 bp = Blueprint("public", __name__)
 # Anonymous and cheap now, but not free: a crawler or a flood is slowed per address.
@@ -53,7 +53,8 @@ def case(comparison_id: int) -> str:
     consent = require(comparison.patient_id, "public")
     count_views([comparison])
     return render_template("public/case.html", comparison=comparison, identifiable=consent.marketing_identifiable,
-                           region_labels=REGION_LABELS, regions=_regions(comparison))
+                           region_labels=REGION_LABELS, regions=_regions(comparison),
+                           shown=shown_areas(comparison, consent.marketing_identifiable))
 
 
 @bp.get("/gallery/<id:comparison_id>/image.png")

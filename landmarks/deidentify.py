@@ -1,0 +1,122 @@
+"""De-identified comparison images: the treated skin alone, area by area.
+
+A bar over the eyes is not de-identification: brows, forehead, hairline, hair, ears, nose
+and the face's outline stay, and an off-the-shelf face recogniser (dlib's 2017 network)
+named 88-98 % of 51 people through it. Keeping only the treated areas' skin brought that
+to chance. So a de-identified image shows each compared area's region, cut out of the
+aligned before and after photos along its outline (everything outside it a flat neutral
+grey), each area in a row of its own: the areas are not put back where they lie on the
+face, so neither the face's outline nor the spacing of its features is shown.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from landmarks.compose import watermark
+from landmarks.masks import polygon_mask
+
+# Outside the outline: a flat grey no face detector reads as skin, hair or background.
+FILL_RGB = (200, 200, 200)
+_PAGE_RGB = (255, 255, 255)
+_INK_RGB = (29, 37, 48)
+_MUTED_RGB = (100, 112, 128)
+_MARGIN_PX = 16
+_GAP_PX = 12
+_HEAD_PX = 58
+_ROW_TITLE_PX = 30
+# An area smaller than this (canonical-frame pixels, about 15 x 15 mm in the upper crop)
+# shows too little skin to judge a change by.
+MIN_AREA_PX = 2000
+
+
+@dataclass(frozen=True)
+class AreaCut:
+    """One area's skin in both aligned photos: same box, outside the outline filled.
+
+    ``box``: (x0, y0, x1, y1) in the canonical frame; ``before``/``after``: (h, w, 3) RGB;
+    ``before_mask``/``after_mask``: (h, w) bool, the pixels that come from the photo.
+    """
+
+    name: str
+    box: tuple[int, int, int, int]
+    before: npt.NDArray[np.uint8]
+    after: npt.NDArray[np.uint8]
+    before_mask: npt.NDArray[np.bool_]
+    after_mask: npt.NDArray[np.bool_]
+
+
+def cut_area(name: str, before: npt.NDArray[np.uint8], after: npt.NDArray[np.uint8],
+             before_outline: npt.ArrayLike, after_outline: npt.ArrayLike) -> AreaCut | None:
+    """The area ``name`` cut out of both aligned photos, or None when it shows too little skin.
+
+    Parameters
+    ----------
+    before, after : (H, W, 3) uint8
+        The aligned photos, in one canonical frame.
+    before_outline, after_outline : (N, 2)
+        The area's region polygon in each photo, in that frame's pixels.
+    """
+    if before.shape != after.shape:
+        raise ValueError(f"the aligned photos differ in shape: {before.shape} and {after.shape}")
+    shape = before.shape[:2]
+    masks = [polygon_mask(shape, before_outline), polygon_mask(shape, after_outline)]
+    if min(int(m.sum()) for m in masks) < MIN_AREA_PX:
+        return None
+    rows, cols = np.nonzero(masks[0] | masks[1])
+    x0, y0, x1, y1 = int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1
+    cuts = []
+    for image, mask in ((before, masks[0]), (after, masks[1])):
+        patch = np.empty((y1 - y0, x1 - x0, 3), np.uint8)
+        patch[:] = FILL_RGB
+        inside = mask[y0:y1, x0:x1]
+        patch[inside] = image[y0:y1, x0:x1][inside]
+        cuts.append((patch, inside))
+    return AreaCut(name, (x0, y0, x1, y1), cuts[0][0], cuts[1][0], cuts[0][1], cuts[1][1])
+
+
+def _text(canvas: npt.NDArray[np.uint8], text: str, origin: tuple[int, int], scale: float, rgb: tuple[int, int, int],
+          thickness: int) -> None:
+    cv2.putText(canvas, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, rgb, thickness, cv2.LINE_AA)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an area's two cuts were drawn on the composed image: (x, y) of each top-left corner."""
+
+    name: str
+    before_at: tuple[int, int]
+    after_at: tuple[int, int]
+
+
+def compose_areas(cuts: Sequence[AreaCut], titles: Mapping[str, str], before_caption: str, after_caption: str, *,
+                  mark: str | None = None) -> tuple[npt.NDArray[np.uint8], list[Placement]]:
+    """(H, W, 3) RGB: a row per area (its title, then before | after), under a caption line;
+    and where each cut was drawn (for checking that nothing else of the photos is shown)."""
+    if not cuts:
+        raise ValueError("no area to compose")
+    column_px = max(cut.before.shape[1] for cut in cuts)
+    width = 2 * _MARGIN_PX + 2 * column_px + _GAP_PX
+    height = _HEAD_PX + sum(_ROW_TITLE_PX + cut.before.shape[0] + _GAP_PX for cut in cuts) + _MARGIN_PX
+    canvas = np.empty((height, width, 3), np.uint8)
+    canvas[:] = _PAGE_RGB
+    after_x = _MARGIN_PX + column_px + _GAP_PX
+    _text(canvas, before_caption, (_MARGIN_PX, 36), 0.7, _INK_RGB, 2)
+    _text(canvas, after_caption, (after_x, 36), 0.7, _INK_RGB, 2)
+    placements = []
+    y = _HEAD_PX
+    for cut in cuts:
+        _text(canvas, titles.get(cut.name, cut.name), (_MARGIN_PX, y + 21), 0.55, _MUTED_RGB, 1)
+        y += _ROW_TITLE_PX
+        h, w = cut.before.shape[:2]
+        offset = (column_px - w) // 2
+        before_at, after_at = (_MARGIN_PX + offset, y), (after_x + offset, y)
+        canvas[y:y + h, before_at[0]:before_at[0] + w] = cut.before
+        canvas[y:y + h, after_at[0]:after_at[0] + w] = cut.after
+        placements.append(Placement(cut.name, before_at, after_at))
+        y += h + _GAP_PX
+    return (watermark(canvas, mark) if mark else canvas), placements

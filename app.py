@@ -24,6 +24,7 @@ from gallery.consent.views import bp as consent_bp
 from gallery.extensions import csrf, limiter
 from gallery.json import GalleryJSONProvider
 from gallery.patients.views import bp as patients_bp
+from gallery.proxies import TrustedProxies, parse_networks
 from gallery.photos.views import bp as photos_bp
 from gallery.planning.views import bp as planning_bp
 from gallery.portal.views import bp as portal_bp
@@ -38,6 +39,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_config(config)
     app = Flask(__name__, instance_path=settings["GALLERY_DATA_DIR"])
     app.json = GalleryJSONProvider(app)
+    if settings["GALLERY_TRUSTED_PROXIES"]:
+        app.wsgi_app = TrustedProxies(app.wsgi_app, parse_networks(settings["GALLERY_TRUSTED_PROXIES"]))
     app.config.update(settings)
     app.config.update(
         SECRET_KEY=settings["GALLERY_SECRET_KEY"],
@@ -51,6 +54,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         or f"{ratelimits.SCHEME}://{settings['GALLERY_DATA_DIR']}/ratelimits.sqlite3",
         RATELIMIT_ENABLED=settings.get("RATELIMIT_ENABLED", True),
         RATELIMIT_HEADERS_ENABLED=True,  # a refused client is told when to retry (Retry-After)
+        # The counters' store down (Redis stopped) lets requests through, logged, instead of a 500 each.
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_STORAGE_OPTIONS=ratelimits.storage_options(settings["GALLERY_RATE_LIMIT_STORAGE"]),
     )
     logging.basicConfig(level=logging.INFO)
     limits.init_app(app)  # first: before any hook reads a request body

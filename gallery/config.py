@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "GALLERY_LOGIN_RATE_LIMIT": "10 per minute",
     "GALLERY_RATE_LIMIT_STORAGE": "",
     "GALLERY_PUBLIC_RATE_LIMIT": "300 per minute",
+    "GALLERY_TRUSTED_PROXIES": "",  # addresses or networks of the reverse proxies whose X-Forwarded-For counts
     "GALLERY_COOKIE_SECURE": False,
     "GALLERY_MAX_YAW_DEG": 12.0,
     "GALLERY_MAX_PITCH_DEG": 15.0,

@@ -36,6 +36,11 @@ class GalleryError(Exception):
         super().__init__(message)
         self.message = message
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Extra response headers (e.g. when to retry)."""
+        return {}
+
 
 class NotFound(GalleryError):
     """Missing, or belonging to another clinic: the two are never told apart."""
@@ -58,6 +63,21 @@ class NotShowable(Conflict):
     """A de-identified image cannot be made: no treated area shows enough skin on its own."""
 
     code = "not_showable"
+
+
+class TooManyFailures(GalleryError):
+    """Wrong credentials from an address that has failed too often just now."""
+
+    code = "too_many_failures"
+    status = 429
+
+    def __init__(self, message: str, retry_after_s: int):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 class Gone(GalleryError):
@@ -125,7 +145,9 @@ def error_response(status: int, code: str, message: str) -> Response:
 
 
 def _handle_gallery(error: GalleryError) -> Response:
-    return error_response(error.status, error.code, error.message)
+    response = error_response(error.status, error.code, error.message)
+    response.headers.update(error.headers)
+    return response
 
 
 def _handle_upload(error: UploadError) -> Response:

@@ -15,6 +15,17 @@ import time
 from limits.storage import Storage
 
 SCHEME = "gallery+sqlite"
+# A hung Redis holds each request at most this long per counter, then the request goes on.
+REDIS_TIMEOUT_S = 0.5
+
+
+def storage_options(uri: str) -> dict[str, object]:
+    """Options for the counters' storage: its errors raised as ``limits.errors.StorageError`` (which
+    Flask-Limiter and ``gallery.throttle`` let through, logged), and a bounded wait on Redis."""
+    options: dict[str, object] = {"wrap_exceptions": True}
+    if uri.startswith(("redis://", "rediss://")):
+        options.update(socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S)
+    return options
 
 
 class SQLiteStorage(Storage):

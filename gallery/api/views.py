@@ -22,7 +22,7 @@ from gallery.consent.records import effective_consent, grant, history, parse_sig
 from gallery.consent.views import new_share_link, publish_comparison
 from gallery.db import get_db
 from gallery.errors import Conflict, Unauthorized
-from gallery.extensions import csrf, limiter, login_limit
+from gallery.extensions import csrf
 from gallery.models import SCOPES, Amendment, Comparison, Lot, Patient, Photo, Product, Visit
 from gallery.patients.export import archive_response, build_archive
 from gallery.photos.images import image_response
@@ -33,12 +33,10 @@ from gallery.portal.views import new_invitation
 from gallery.queries import clinic_get, clinic_select
 from gallery.signoff.service import amend, awaiting_sign_off, sign_amendment, sign_visit
 from gallery.stock.service import add_lot, add_product, lots, products, recall
+from gallery.throttle import refuse_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Patients, photos, comparisons, consent, plans.")
 csrf.exempt(bp)
-# Failed authentications count against the caller's address: token guessing is throttled.
-limiter.limit(login_limit,
-              deduct_when=lambda response: response.status_code == 401)(bp)
 
 IMAGE = {"type": "string", "format": "binary"}
 
@@ -47,7 +45,8 @@ IMAGE = {"type": "string", "format": "binary"}
 def _authenticate() -> None:
     user = user_for_bearer(request.headers.get("Authorization"))
     if user is None:
-        raise Unauthorized("Send a valid API token: 'Authorization: Bearer <token>'.")
+        # Failed tokens count against the caller's address: guessing is throttled, a valid token never is.
+        raise refuse_token() or Unauthorized("Send a valid API token: 'Authorization: Bearer <token>'.")
     g.user = user
 
 

@@ -19,6 +19,7 @@ from gallery.auth.forms import LoginForm, SetupForm
 from gallery.db import get_db
 from gallery.errors import NotFound
 from gallery.extensions import account_key, failed, limiter, login_limit
+from gallery.throttle import refuse
 from gallery.models import Clinic, SetupToken, User, utcnow
 
 bp = Blueprint("auth", __name__)
@@ -33,7 +34,6 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"], endpoint="login")
-@limiter.limit(login_limit, methods=["POST"])
 @limiter.limit(login_limit, methods=["POST"], key_func=account_key, deduct_when=failed)
 def login_page() -> Response | str | tuple[str, int]:
     form = LoginForm()
@@ -42,7 +42,8 @@ def login_page() -> Response | str | tuple[str, int]:
         if user is not None:
             login(user)
             return redirect(_safe_next(request.args.get("next")))
-        return render_template("auth/login.html", form=form, error="Wrong email or password."), 401
+        return refuse("login", lambda error: render_template("auth/login.html", form=form, error=error),
+                      "Wrong email or password.")
     if request.method == "POST":
         return render_template("auth/login.html", form=form, error="Enter your email and password."), 400
     return render_template("auth/login.html", form=form)

@@ -48,6 +48,7 @@ from gallery.patients.export import EXPORT_DAYS, archive_response, request_expor
 from gallery.patients.plain_words import area_changes
 from gallery.photos.service import blob_store
 from gallery.regions import REGION_LABELS
+from gallery.throttle import refuse
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 INVITATION_DAYS = 7
@@ -103,7 +104,6 @@ def _actor() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"])
 @limiter.limit(login_limit, methods=["POST"], key_func=account_key, deduct_when=failed)
 def login() -> Response | str | tuple[str, int]:
     if request.method == "POST":
@@ -113,7 +113,8 @@ def login() -> Response | str | tuple[str, int]:
         if password_matches(account.password_hash if account else None, password):
             _sign_in(account)
             return redirect(url_for("portal.home"))
-        return render_template("portal/login.html", error="Wrong email or password."), 401
+        return refuse("login", lambda error: render_template("portal/login.html", error=error),
+                      "Wrong email or password.")
     return render_template("portal/login.html")
 
 

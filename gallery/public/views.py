@@ -16,10 +16,13 @@ from gallery.extensions import limiter, public_limit
 from gallery.models import Comparison, ShareLink, utcnow
 from gallery.public.service import count_views, public_image, shown_areas
 from gallery.regions import REGION_LABELS
+from gallery.throttle import address_is_the_clients
 
 bp = Blueprint("public", __name__)
-# Anonymous and cheap now, but not free: a crawler or a flood is slowed per address.
-limiter.limit(public_limit)(bp)
+# Anonymous and cheap now, but not free: a crawler or a flood is slowed per address, where the
+# address is the client's (behind a trusted proxy); counted on a shared proxy's address, the limit
+# would close the gallery for everyone.
+limiter.limit(public_limit, exempt_when=lambda: not address_is_the_clients())(bp)
 
 
 def _published(comparison_id: int) -> Comparison:

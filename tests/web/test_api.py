@@ -121,3 +121,17 @@ def test_requests_without_a_valid_token_are_refused(client):
 def test_unknown_api_path_is_json_404(api):
     response = api("GET", "/api/v1/nothing")
     assert response.status_code == 404 and "error" in response.get_json()
+
+
+@pytest.mark.parametrize("body", [
+    b'{"name": "\\ud800"}',  # a lone high surrogate
+    b'{"name": "Ann", "external_id": "\\udfff"}',  # a lone low one
+    b'{"name": "Ann", "\\udc00": 1}',  # in a key
+])
+def test_a_lone_surrogate_in_json_is_refused_not_a_500(api, body):
+    """Attack: "\\ud800" in a JSON string parsed, then failed where it was written (500)."""
+    response = api("POST", "/api/v1/patients", data=body, content_type="application/json")
+    assert response.status_code == 422 and "not valid Unicode" in response.get_json()["error"]["message"]
+    assert api("GET", "/api/v1/patients").get_json()["patients"] == []
+    paired = api("POST", "/api/v1/patients", data=b'{"name": "Ann \\ud83d\\ude00"}', content_type="application/json")
+    assert paired.status_code == 201 and paired.get_json()["name"] == "Ann \U0001F600"  # a pair is one character

@@ -24,6 +24,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from gallery import audit
@@ -161,10 +162,16 @@ def accept(token: str) -> Response | str | tuple[str, int]:
                              password_hash=hash_password(password))
     db.add(account)
     invitation.used_at = utcnow()
-    db.flush()
-    audit.record("accept_invitation", "patient", invitation.patient_id, clinic_id=invitation.clinic_id,
-                 actor=f"patient:{invitation.patient_id}")
-    db.commit()
+    try:
+        db.flush()
+        audit.record("accept_invitation", "patient", invitation.patient_id, clinic_id=invitation.clinic_id,
+                     actor=f"patient:{invitation.patient_id}")
+        db.commit()
+    except IntegrityError:  # the same invitation (or email) accepted at the same moment elsewhere
+        db.rollback()
+        return render_template("portal/accept.html", error=(
+            "This invitation was used a moment ago, or this email was just taken: sign in with the account "
+            "made from it, or ask the clinic for a new invitation.")), 409
     _sign_in(account)
     return redirect(url_for("portal.home"))
 

@@ -405,3 +405,33 @@ def test_withdrawal_sweeps_links_and_cases_and_lists_files_taken_out(app, client
     # Withdrawing a scope that leaves nothing to sweep keeps no sweep.
     clinical = api("POST", f"/api/v1/patients/{case['patient']}/consents/withdraw", json={"scopes": ["clinical"]})
     assert clinical.get_json()["history"][-1]["sweep"] is None
+
+
+def test_racing_accepts_of_one_invitation_make_one_account(app, client, staff, case):
+    """Attack: six accepts of one invitation at the same moment gave five 500s (IntegrityError)."""
+    import threading
+
+    from gallery.models import PatientAccount
+
+    staff.login(client)
+    page = client.post(f"/patients/{case['patient']}/invitation").get_data(as_text=True)
+    token = re.search(r"/portal/accept/([\w-]+)", page).group(1)
+    start, answers = threading.Barrier(6), []
+
+    def accept(n: int) -> None:
+        browser = app.test_client()
+        start.wait()
+        response = browser.post(f"/portal/accept/{token}",
+                                data={"email": f"ann{n}@example.test", "password": PASSWORD, "confirm": PASSWORD})
+        answers.append((response.status_code, response.get_data(as_text=True)))
+
+    threads = [threading.Thread(target=accept, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = sorted(status for status, _ in answers)
+    assert statuses.count(302) == 1 and all(status in (404, 409) for status in statuses if status != 302), statuses
+    assert all("invitation" in body for status, body in answers if status != 302)
+    with app.app_context():
+        assert get_db().query(PatientAccount).filter_by(patient_id=case["patient"]).count() == 1

@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "GALLERY_QUEUE_URL": "",
     "GALLERY_ANALYSIS_LEASE_SECONDS": 300,
     "GALLERY_STORE_URL": "",
+    "GALLERY_STORE_TIMEOUT_S": 10.0,
     "GALLERY_TOKEN_DAYS": 90,
     "GALLERY_MARKETING_CONSENT_DAYS": 0,  # 0: marketing consent does not expire
 }

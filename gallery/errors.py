@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from botocore.exceptions import BotoCoreError, ClientError
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -177,6 +178,12 @@ def _handle_unwritable(error: OperationalError) -> Response:
                                               "nothing was saved. Try again later.")
 
 
+def _handle_store_down(error: BotoCoreError | ClientError) -> Response:
+    log.exception("photo store error on %s", request.path)
+    return error_response(503, "unavailable", "The photo store cannot be reached right now; nothing was changed. "
+                                              "Try again in a minute, or tell the clinic's administrator.")
+
+
 def _handle_unexpected(error: Exception) -> Response:
     log.exception("unhandled error on %s", request.path)
     return error_response(500, "internal_error", "Something went wrong on our side. The error has been logged.")
@@ -188,4 +195,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(OperationalError, _handle_unwritable)
+    app.register_error_handler(BotoCoreError, _handle_store_down)
+    app.register_error_handler(ClientError, _handle_store_down)
     app.register_error_handler(Exception, _handle_unexpected)

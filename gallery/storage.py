@@ -21,7 +21,8 @@ class InMemoryUploads(Request):
 
 
 def init_app(app: Flask) -> None:
-    store = open_store(app.config["GALLERY_STORE_URL"], Path(app.config["GALLERY_DATA_DIR"]) / "blobs")
+    store = open_store(app.config["GALLERY_STORE_URL"], Path(app.config["GALLERY_DATA_DIR"]) / "blobs",
+                       timeout_s=app.config["GALLERY_STORE_TIMEOUT_S"])
     app.extensions["gallery_store"] = store
     if isinstance(store, S3Store):
         app.request_class = InMemoryUploads

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 
@@ -124,12 +125,17 @@ class S3Store:
     (``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``,
     ``AWS_DEFAULT_REGION``). ``put`` is a conditional write (``If-None-Match:
     *``), so two uploads of the same photo cannot both believe they created it.
+    Every call waits at most ``timeout_s`` to connect and for each read, and is
+    tried twice: a store that is down or hung fails the request in bounded time
+    (botocore's errors, which the web layer answers with 503) instead of holding
+    a worker thread as long as it hangs.
     """
 
-    def __init__(self, bucket: str, prefix: str = "", client: Any = None):
+    def __init__(self, bucket: str, prefix: str = "", client: Any = None, timeout_s: float = 10.0):
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
-        self.client = client or boto3.client("s3")
+        self.client = client or boto3.client("s3", config=Config(
+            connect_timeout=timeout_s, read_timeout=timeout_s, retries={"mode": "standard", "max_attempts": 2}))
 
     def _key(self, sha256: str, variant: str) -> str:
         return self.prefix + blob_key(sha256, variant)
@@ -177,13 +183,13 @@ class S3Store:
                     yield *parsed, item["LastModified"].astimezone(timezone.utc).replace(tzinfo=None)
 
 
-def open_store(url: str, default_folder: str | os.PathLike[str]) -> BlobStore | S3Store:
+def open_store(url: str, default_folder: str | os.PathLike[str], *, timeout_s: float = 10.0) -> BlobStore | S3Store:
     """The store named by ``url``: ``s3://bucket/prefix``, a folder path, or empty for ``default_folder``."""
     if url.startswith("s3://"):
         bucket, _, prefix = url[len("s3://"):].partition("/")
         if not bucket:
             raise ValueError(f"An S3 store URL names a bucket: s3://bucket/prefix, not {url!r}")
-        return S3Store(bucket, prefix)
+        return S3Store(bucket, prefix, timeout_s=timeout_s)
     if "://" in url:
         raise ValueError(f"A store is a folder or s3://bucket/prefix, not {url!r}")
     return BlobStore(url or default_folder)

@@ -287,5 +287,9 @@ def withdraw_consent() -> Response:
         get_db().flush()
         audit.record("withdraw_consent", "consent", record.id, clinic_id=patient.clinic_id, actor=_actor())
         get_db().commit()
-    flash(describe_withdrawal(scopes, record))
+    message = describe_withdrawal(scopes, record)
+    if record is not None and "portal" in record.scopes:
+        message += (" Your portal sessions have ended; sign in again to download a copy of your records or to "
+                    "change your choices.")
+    flash(message)
     return redirect(url_for("portal.home"))

@@ -216,7 +216,11 @@ def test_patient_withdraws_in_the_portal(app, client, staff, case, api):
     patient = app.test_client()
     patient.post(f"/portal/accept/{token}", data={"email": "a@b.test", "password": PASSWORD, "confirm": PASSWORD})
     assert patient.get("/portal/photos/1/image/display").status_code == 200
-    assert patient.post("/portal/consents/withdraw", data={"scopes": ["portal"]}).status_code == 302
+    withdrawn = patient.post("/portal/consents/withdraw", data={"scopes": ["portal"]}, follow_redirects=True)
+    assert "Withdrawn: portal" in withdrawn.get_data(as_text=True) and "sign in again" in withdrawn.get_data(as_text=True)
+    # The portal's sessions ended with the consent; signed in again, the photos stay closed.
+    assert patient.get("/portal/photos/1/image/display").status_code == 302
+    assert patient.post("/portal/login", data={"email": "a@b.test", "password": PASSWORD}).status_code == 302
     assert patient.get("/portal/photos/1/image/display").status_code == 404
     history = api("GET", f"/api/v1/patients/{case['patient']}/consents").get_json()["history"]
     assert history[-1]["action"] == "withdraw" and history[-1]["recorded_by"] == "patient"

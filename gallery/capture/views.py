@@ -27,6 +27,7 @@ bp = Blueprint("capture", __name__)
 @login_required
 def page(patient_id: int) -> str:
     patient = clinic_get(Patient, patient_id)
+    audit.viewed("patient", patient.id)  # it lays the last visit's photos over the camera
     protocol = clinic_protocol(patient.clinic)
     today = utcnow().date()
     visit = next((v for v in patient.visits if v.visit_date == today), None)

@@ -67,4 +67,6 @@ def image(comparison_id: int) -> Response:
         get_db().commit()
         response.headers["Content-Disposition"] = (
             f'attachment; filename="comparison-{comparison.id}-{layout}.png"')
+    else:
+        audit.viewed("comparison", comparison.id)
     return response

@@ -76,6 +76,7 @@ def withdraw_page(patient_id: int) -> Response:
 def receipt(record_id: int) -> str:
     entry = clinic_get(ConsentRecord, record_id)
     patient = clinic_get(Patient, entry.patient_id)
+    audit.viewed("consent", entry.id)  # it shows the patient's signature
     text = next((t for t in published_texts(patient.clinic_id) if t.version == entry.text_version), None)
     signature = ("data:image/png;base64," + base64.b64encode(entry.signature_png).decode()
                  if entry.signature_png else None)

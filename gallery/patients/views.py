@@ -81,6 +81,7 @@ def new() -> Response | tuple[str, int] | str:
 def analysis_status(patient_id: int) -> Response:
     """Polled by the timeline while some of the patient's photos are being analysed."""
     patient = clinic_get(Patient, patient_id)
+    audit.viewed("patient", patient.id)
     pending = get_db().scalar(select(func.count(Photo.id)).where(Photo.patient_id == patient.id,
                                                                  Photo.analysis_status == "pending"))
     return jsonify({"pending": bool(pending), "count": pending})

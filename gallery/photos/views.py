@@ -54,6 +54,7 @@ def detail(photo_id: int) -> str:
 def analysis_status(photo_id: int) -> Response:
     """Polled by the photo page while the analysis runs."""
     photo = clinic_get(Photo, photo_id)
+    audit.viewed("photo", photo.id)
     return jsonify({"status": photo.analysis_status, "pending": photo.analysis_status == "pending"})
 
 
@@ -84,7 +85,10 @@ def grade(photo_id: int) -> Response:
 @bp.get("/photos/<id:photo_id>/image/<variant>")
 @login_required
 def image(photo_id: int, variant: str) -> Response:
-    return image_response(clinic_get(Photo, photo_id), variant)
+    photo = clinic_get(Photo, photo_id)
+    response = image_response(photo, variant)
+    audit.viewed("photo", photo.id)  # every view of a face, a thumbnail as much as the photo page
+    return response
 
 
 @bp.get("/photos/<id:photo_id>/original")

@@ -128,3 +128,28 @@ def test_the_ghost_is_the_same_view_from_an_earlier_visit(staff, logged_in, pati
     raise_step = re.search(r'data-step="front-raise"[^>]*>', page, re.S).group(0)
     assert "data-ghost-src" not in raise_step
     assert re.search(r'class="step done" data-step="front-raise"', page)
+
+
+def test_frame_checks_are_limited_per_staff_member(make_app, staff, monkeypatch):
+    """Attack: one capture session sent 44 frames a second and slowed other users' API calls tenfold."""
+    import time
+
+    from tests.conftest import Staff
+
+    now = time.time()
+    monkeypatch.setattr("gallery.ratelimits.time.time", lambda: now)  # all within one second's window
+
+    app = make_app(RATELIMIT_ENABLED=True)
+    team = Staff(app)
+    team.create()
+    team.create("ann@clinic-a.test")
+    nurse = team.login(app.test_client())
+    patient = nurse.post("/api/v1/patients", json={"name": "Cam Era"},
+                         headers={"Authorization": f"Bearer {team.token()}"}).get_json()["id"]
+    frame = _frame(camera_picture() * 0 + 90)  # cheap to judge: no face
+    statuses = [_check(nurse, patient, frame).status_code for _ in range(8)]
+    assert statuses == [200] * 4 + [429] * 4
+    second_tab = team.login(app.test_client())  # the same person on another device counts together
+    assert _check(second_tab, patient, frame).status_code == 429
+    colleague = team.login(app.test_client(), "ann@clinic-a.test")
+    assert _check(colleague, patient, frame).status_code == 200

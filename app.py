@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from gallery import cli, db, errors, limits, queue, ratelimits, security, storage
+from gallery import cli, db, decoding, errors, limits, queue, ratelimits, security, storage
 from gallery.api.declare import init_api
 from gallery.api.docs import bp as api_docs_bp
 from gallery.api.views import bp as api_bp
@@ -62,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limits.init_app(app)  # first: before any hook reads a request body
     db.init_app(app)
     storage.init_app(app)
+    decoding.init_app(app)
     db.migrate(app.extensions["gallery_engine"], settings["GALLERY_DATA_DIR"])
     csrf.init_app(app)
     limiter.init_app(app)

@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "GALLERY_MAX_UPLOAD_MB": 40,
     "GALLERY_MAX_PIXELS": 50_000_000,
     "GALLERY_MAX_FILES_PER_UPLOAD": 20,
+    "GALLERY_MAX_DECODES": 1,  # full-size photos decoded at once per process (uploads and analyses)
     "GALLERY_LOGIN_RATE_LIMIT": "10 per minute",
     "GALLERY_RATE_LIMIT_STORAGE": "",
     "GALLERY_PUBLIC_RATE_LIMIT": "300 per minute",

@@ -12,6 +12,7 @@ import logging
 
 from gallery import audit
 from gallery.db import get_db
+from gallery.decoding import decode_slot
 from gallery.errors import Conflict, InvalidInput
 from gallery.models import Photo, utcnow
 from gallery.photos.service import blob_store, expression_warning, quality_limits, upload_limits
@@ -29,8 +30,9 @@ def analyse_photo(photo: Photo, *, actor: str = "system:analysis") -> None:
     photo.analysis_started_at = utcnow()
     db.commit()
     try:
-        measured = measure(blob_store().read(photo.sha256, "original"), (photo.width, photo.height),
-                           upload_limits(), quality_limits())
+        original = blob_store().read(photo.sha256, "original")
+        with decode_slot():
+            measured = measure(original, (photo.width, photo.height), upload_limits(), quality_limits())
     except UploadError as error:
         _failed(photo, f"The stored original could not be read: {error}")
         return

@@ -15,6 +15,7 @@ from sqlalchemy.orm import undefer
 from gallery import audit
 from gallery.auth import current_user
 from gallery.db import get_db
+from gallery.decoding import decode_slot
 from gallery.signoff.service import require_unsigned
 from gallery.errors import Conflict, InvalidInput, Unavailable
 from gallery.models import EXPRESSIONS, Patient, Photo, Visit, utcnow
@@ -114,7 +115,8 @@ def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,
     """
     db = get_db()
     expression = parse_expression(expression)
-    prepared = prepare(data, upload_limits())
+    with decode_slot():
+        prepared = prepare(data, upload_limits())
     existing = db.scalar(select(Photo).where(Photo.clinic_id == patient.clinic_id, Photo.sha256 == prepared.sha256))
     if existing is not None:
         if existing.patient_id == patient.id:

@@ -199,7 +199,7 @@ def main() -> None:
         figures = attack(recogniser, references, probes)
         print(f"{form:>13}: rank-1 {100 * figures['rank1']:5.1f} %  rank-5 {100 * figures['rank5']:5.1f} %  "
               f"(n={figures['n']}, a face detected in {100 * figures['detected']:.0f} %; "
-              f"chance {100 / len(references):.0f} % and {500 / len(references):.0f} %)")
+              f"chance {100 / len(references):.0f} % and {500 / len(references):.0f} %)", flush=True)
     if args.sheet:
         contact_sheet(images, args.sheet)
         print(f"contact sheet: {args.sheet}")

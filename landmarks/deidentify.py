@@ -6,7 +6,9 @@ named 88-98 % of 51 people through it. Keeping only the treated areas' skin brou
 to chance. So a de-identified image shows each compared area's region, cut out of the
 aligned before and after photos along its outline (everything outside it a flat neutral
 grey), each area in a row of its own: the areas are not put back where they lie on the
-face, so neither the face's outline nor the spacing of its features is shown.
+face, so neither the face's outline nor the spacing of its features is shown. Both photos
+show the same skin: the part of the area outlined in both (they are aligned), so a region
+that a highlight or a strand of hair cut in one photo does not look like a change.
 """
 from __future__ import annotations
 
@@ -36,18 +38,17 @@ MIN_AREA_PX = 2000
 
 @dataclass(frozen=True)
 class AreaCut:
-    """One area's skin in both aligned photos: same box, outside the outline filled.
+    """One area's skin in both aligned photos: same box, outside the shown skin filled.
 
     ``box``: (x0, y0, x1, y1) in the canonical frame; ``before``/``after``: (h, w, 3) RGB;
-    ``before_mask``/``after_mask``: (h, w) bool, the pixels that come from the photo.
+    ``mask``: (h, w) bool, the pixels that come from the photos (the area outlined in both).
     """
 
     name: str
     box: tuple[int, int, int, int]
     before: npt.NDArray[np.uint8]
     after: npt.NDArray[np.uint8]
-    before_mask: npt.NDArray[np.bool_]
-    after_mask: npt.NDArray[np.bool_]
+    mask: npt.NDArray[np.bool_]
 
 
 def cut_area(name: str, before: npt.NDArray[np.uint8], after: npt.NDArray[np.uint8],
@@ -64,19 +65,19 @@ def cut_area(name: str, before: npt.NDArray[np.uint8], after: npt.NDArray[np.uin
     if before.shape != after.shape:
         raise ValueError(f"the aligned photos differ in shape: {before.shape} and {after.shape}")
     shape = before.shape[:2]
-    masks = [polygon_mask(shape, before_outline), polygon_mask(shape, after_outline)]
-    if min(int(m.sum()) for m in masks) < MIN_AREA_PX:
+    shown = polygon_mask(shape, before_outline) & polygon_mask(shape, after_outline)
+    if int(shown.sum()) < MIN_AREA_PX:
         return None
-    rows, cols = np.nonzero(masks[0] | masks[1])
+    rows, cols = np.nonzero(shown)
     x0, y0, x1, y1 = int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1
-    cuts = []
-    for image, mask in ((before, masks[0]), (after, masks[1])):
+    inside = shown[y0:y1, x0:x1]
+    patches = []
+    for image in (before, after):
         patch = np.empty((y1 - y0, x1 - x0, 3), np.uint8)
         patch[:] = FILL_RGB
-        inside = mask[y0:y1, x0:x1]
         patch[inside] = image[y0:y1, x0:x1][inside]
-        cuts.append((patch, inside))
-    return AreaCut(name, (x0, y0, x1, y1), cuts[0][0], cuts[1][0], cuts[0][1], cuts[1][1])
+        patches.append(patch)
+    return AreaCut(name, (x0, y0, x1, y1), patches[0], patches[1], inside)
 
 
 def _text(canvas: npt.NDArray[np.uint8], text: str, origin: tuple[int, int], scale: float, rgb: tuple[int, int, int],

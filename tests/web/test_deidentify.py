@@ -25,24 +25,23 @@ def _public_image(app, comparison_id: int) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(response.data)).convert("RGB"))
 
 
-def _blank_cuts(comparison: Comparison) -> tuple[list[AreaCut], dict[str, np.ndarray]]:
-    """Each outlined area's box from the analysis's outlines, filled with the neutral grey (no photo),
-    and the polygon masks of both photos in that box."""
+def _blank_cuts(comparison: Comparison) -> list[AreaCut]:
+    """Each area outlined in both photos, from the analysis's outlines: its box filled with the neutral
+    grey (no photo), and the part of it inside both outlines."""
     before, _ = aligned_pair(comparison)
     outlines = comparison.result["outlines"]
-    cuts, masks = [], {}
+    cuts = []
     for name in outlines["before"]:
         if name not in outlines["after"]:
             continue
-        inside = [polygon_mask(before.shape[:2], outlines[side][name]) for side in ("before", "after")]
-        rows, cols = np.nonzero(inside[0] | inside[1])
+        inside = polygon_mask(before.shape[:2], outlines["before"][name]) \
+            & polygon_mask(before.shape[:2], outlines["after"][name])
+        rows, cols = np.nonzero(inside)
         y0, y1, x0, x1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
         blank = np.empty((y1 - y0, x1 - x0, 3), np.uint8)
         blank[:] = FILL_RGB
-        box = (int(x0), int(y0), int(x1), int(y1))
-        cuts.append(AreaCut(name, box, blank, blank, inside[0][y0:y1, x0:x1], inside[1][y0:y1, x0:x1]))
-        masks[name] = inside
-    return cuts, masks
+        cuts.append(AreaCut(name, (int(x0), int(y0), int(x1), int(y1)), blank, blank, inside[y0:y1, x0:x1]))
+    return cuts
 
 
 def test_a_deidentified_image_shows_nothing_outside_the_treated_regions(app, api, case):
@@ -51,7 +50,7 @@ def test_a_deidentified_image_shows_nothing_outside_the_treated_regions(app, api
     image = _public_image(app, case["comparison"])
     with app.app_context():
         comparison = get_db().get(Comparison, case["comparison"])
-        cuts, _ = _blank_cuts(comparison)
+        cuts = _blank_cuts(comparison)
         clinic = get_db().get(Clinic, comparison.clinic_id).name
         # The same page with no photo pixels at all: where the public image differs from it, it shows
         # the photos, and that must be inside a region's outline.
@@ -65,12 +64,12 @@ def test_a_deidentified_image_shows_nothing_outside_the_treated_regions(app, api
     assert image.shape == blank.shape
     allowed = np.zeros(image.shape[:2], bool)
     for cut, placement in zip(cuts, placements):
-        h, w = cut.before_mask.shape
-        for mask, (x, y) in ((cut.before_mask, placement.before_at), (cut.after_mask, placement.after_at)):
-            allowed[y:y + h, x:x + w] |= mask
+        h, w = cut.mask.shape
+        for x, y in (placement.before_at, placement.after_at):
+            allowed[y:y + h, x:x + w] |= cut.mask
         for side in ("before", "after"):  # no eye lies in a shown region
             x0, y0, x1, y1 = cut.box
-            inside = [x0 <= px < x1 and y0 <= py < y1 and getattr(cut, f"{side}_mask")[int(py) - y0, int(px) - x0]
+            inside = [x0 <= px < x1 and y0 <= py < y1 and cut.mask[int(py) - y0, int(px) - x0]
                       for px, py in eyes[side]]
             assert not any(inside), f"{cut.name} shows the {side} photo's eye"
     shows_photo = np.any(image != blank, axis=2)

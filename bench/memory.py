@@ -37,7 +37,7 @@ def big_jpeg(megapixels: float, n: int) -> bytes:
     scale = (megapixels * 1e6 / (base.shape[0] * base.shape[1])) ** 0.5
     rgb = cv2.resize(base, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
     rgb = np.clip(rgb.astype(np.int16) + np.random.default_rng(n).integers(-2, 3, rgb.shape), 0, 255).astype(np.uint8)
-    return encode(rgb, "JPEG", quality=90)
+    return encode(rgb, "jpeg")
 
 
 def _free_port() -> int:

@@ -42,6 +42,8 @@ class Clinic(Base):
     export_originals: Mapped[bool] = mapped_column(default=False, server_default="0")
     # The standard views of a visit, as [{"view", "expression", "optional"}]; None: the default protocol.
     capture_protocol: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # Every staff member signs in with a second factor (admins and medical directors always do).
+    require_second_factor: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -60,6 +62,12 @@ class User(Base):
     # Sessions carry the epoch they were opened in; signing out moves it on, so every
     # cookie of this account, even a copied one, stops working on the server.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # The second factor (gallery.auth.second_factor): the TOTP secret once enrolled, the last time
+    # step used (a code works once), and the unused recovery codes' sha256.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    recovery_codes: Mapped[list[str] | None] = mapped_column(JSON)
     clinic: Mapped[Clinic] = relationship()
 
     @property

@@ -97,8 +97,17 @@ class Staff:
             return user.id
 
     def login(self, client, email: str = "nurse@clinic-a.test"):
+        """Sign in with the password; where a second factor is asked for (admins, medical directors),
+        the session is completed as the code page would (tests/web/test_second_factor.py drives that page)."""
         response = client.post("/login", data={"email": email, "password": PASSWORD})
         assert response.status_code == 302, response.data
+        if response.headers["Location"].startswith(("/login/code", "/account/second-factor")):
+            with self.app.app_context():
+                user = get_db().query(User).filter_by(email=email).one()
+                user_id, epoch = user.id, user.session_epoch
+            with client.session_transaction() as session:
+                session.clear()
+                session.update(user_id=user_id, epoch=epoch, second_factor=True)
         return client
 
     def token(self, email: str = "nurse@clinic-a.test") -> str:

@@ -17,6 +17,7 @@ from flask import current_app, g, has_request_context, redirect, request, sessio
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from gallery.auth import second_factor
 from gallery.db import get_db
 from gallery.errors import Forbidden, Unauthorized
 from gallery.models import ApiToken, PatientAccount, User, utcnow
@@ -42,10 +43,12 @@ def authenticate(email: str, password: str) -> User | None:
     return user if password_matches(user.password_hash if user else None, password) else None
 
 
-def login(user: User) -> None:
+def login(user: User, *, second_factor_done: bool = False) -> None:
+    """Open a session for ``user``; ``second_factor_done`` once their code was checked as well."""
     session.clear()  # a new session id against fixation
     session["user_id"] = user.id
     session["epoch"] = user.session_epoch
+    session["second_factor"] = second_factor_done
     session.permanent = True
 
 
@@ -80,7 +83,12 @@ def current_user() -> User | None:
     if "user" not in g:
         user_id = session.get("user_id")
         user = get_db().get(User, user_id) if user_id else None
-        g.user = user if user is not None and session.get("epoch") == user.session_epoch else None
+        in_force = user is not None and session.get("epoch") == user.session_epoch
+        # A session opened with the password alone does not count where a second factor is required
+        # (for instance since the clinic began to require it): its owner signs in again.
+        if in_force and not session.get("second_factor") and second_factor.required(user):
+            in_force = False
+        g.user = user if in_force else None
     return g.user
 
 

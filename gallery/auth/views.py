@@ -9,12 +9,14 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from gallery.auth import authenticate, hash_password, login, logout, token_sha256
+from gallery import audit
+from gallery.auth import authenticate, current_user, hash_password, login, logout, second_factor, token_sha256
 from gallery.auth.forms import LoginForm, SetupForm
 from gallery.db import get_db
 from gallery.errors import NotFound
@@ -23,6 +25,8 @@ from gallery.throttle import refuse
 from gallery.models import Clinic, SetupToken, User, utcnow
 
 bp = Blueprint("auth", __name__)
+PENDING = "second_factor_pending"  # in the session: whose password was right, waiting for the code
+ENROL_SECRET = "second_factor_enrol_secret"  # the secret being set up, until a code proves the app has it
 
 
 
@@ -40,13 +44,94 @@ def login_page() -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
-            login(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return _after_password(user)
         return refuse("login", lambda error: render_template("auth/login.html", form=form, error=error),
                       "Wrong email or password.")
     if request.method == "POST":
         return render_template("auth/login.html", form=form, error="Enter your email and password."), 400
     return render_template("auth/login.html", form=form)
+
+
+def _after_password(user: User) -> Response:
+    """Signed in, or on to the second factor: its code, or its enrolment where it is required."""
+    target = _safe_next(request.args.get("next"))
+    if not (second_factor.enrolled(user) or second_factor.required(user)):
+        login(user)
+        return redirect(target)
+    session.clear()  # nothing of an earlier session carries over
+    session[PENDING] = {"user_id": user.id, "epoch": user.session_epoch, "next": target}
+    return redirect(url_for("auth.second_factor" if second_factor.enrolled(user) else "auth.enrol"))
+
+
+def _pending_user() -> User | None:
+    """The staff member whose password was right in this session, waiting for their second factor."""
+    pending = session.get(PENDING)
+    user = get_db().get(User, pending["user_id"]) if pending else None
+    return user if user is not None and pending["epoch"] == user.session_epoch else None
+
+
+def _pending_account() -> str:
+    pending = session.get(PENDING)
+    return f"second-factor:{pending['user_id'] if pending else request.remote_addr}"
+
+
+def _finish_sign_in(user: User, message: str | None = None) -> Response:
+    target = session[PENDING]["next"]
+    login(user, second_factor_done=True)  # a new session: the pending one is gone
+    if message:
+        flash(message)
+    return redirect(target)
+
+
+@bp.route("/login/code", methods=["GET", "POST"], endpoint="second_factor")
+@limiter.limit(login_limit, methods=["POST"], key_func=_pending_account, deduct_when=failed)
+def second_factor_page() -> Response | str | tuple[str, int]:
+    """The six-digit code from the authenticator app, or a recovery code."""
+    user = _pending_user()
+    if user is None or not second_factor.enrolled(user):
+        return redirect(url_for("auth.login"))
+    if request.method == "GET":
+        return render_template("auth/second_factor.html")
+    code = request.form.get("code", "")
+    if second_factor.accept_code(user, code):
+        get_db().commit()
+        return _finish_sign_in(user)
+    if second_factor.accept_recovery_code(user, code):
+        audit.record("use_recovery_code", "user", user.id, clinic_id=user.clinic_id, actor=f"user:{user.id}")
+        get_db().commit()
+        return _finish_sign_in(user, f"You signed in with a recovery code; {len(user.recovery_codes)} remain.")
+    return refuse("login", lambda error: render_template("auth/second_factor.html", error=error),
+                  "That code is not right, or was used already: enter the code your app shows now.")
+
+
+@bp.route("/account/second-factor", methods=["GET", "POST"], endpoint="enrol")
+def enrol_page() -> Response | str | tuple[str, int]:
+    """Set up the authenticator app: its QR code, then a code from it; the recovery codes once."""
+    user = current_user() or _pending_user()
+    if user is None:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if second_factor.enrolled(user):
+        return render_template("auth/enrol.html", user=user, enrolled=True,
+                               required=second_factor.required(user))
+    secret = session.get(ENROL_SECRET) or second_factor.new_secret()
+    session[ENROL_SECRET] = secret
+    if request.method == "POST":
+        if not second_factor.code_matches(secret, request.form.get("code", "")):
+            return render_template("auth/enrol.html", user=user, secret=secret, qr=second_factor.qr_svg(user, secret),
+                                   error="That code is not right: enter the code your app shows now."), 422
+        codes = second_factor.enable(user, secret)
+        audit.record("enable_second_factor", "user", user.id, clinic_id=user.clinic_id, actor=f"user:{user.id}")
+        get_db().commit()
+        session.pop(ENROL_SECRET, None)
+        if current_user() is None:
+            target = session[PENDING]["next"]
+            login(user, second_factor_done=True)
+        else:
+            session["second_factor"] = True
+            target = url_for("patients.index")
+        return render_template("auth/enrol.html", user=user, recovery_codes=codes, next=target)
+    return render_template("auth/enrol.html", user=user, secret=secret, qr=second_factor.qr_svg(user, secret),
+                           required=second_factor.required(user))
 
 
 @bp.post("/logout", endpoint="logout")
@@ -80,8 +165,7 @@ def setup(token: str) -> Response | str | tuple[str, int]:
         db.add(user)
         row.used_at = utcnow()
         db.commit()
-        login(user)
-        flash("Welcome. Your clinic is ready: add your first patient.")
-        return redirect(url_for("patients.index"))
+        flash("Welcome. Your clinic is ready: set up your second factor, then add your first patient.")
+        return _after_password(user)  # an admin: on to the second factor's enrolment
     status = 422 if request.method == "POST" else 200
     return render_template("auth/setup.html", form=form), status

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyotp
 import pytest
 
 from gallery.auth.setup import issue_setup_link
@@ -102,7 +103,11 @@ def test_setup_link_creates_first_admin_once(app, client):
     assert token
     form = {"clinic": "Skin Clinic", "email": "Admin@Clinic.test", "password": PASSWORD, "confirm": PASSWORD}
     response = client.post(f"/setup/{token}", data=form)
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == "/account/second-factor"
+    assert client.get("/patients").status_code == 302  # an admin: not in before the second factor
+    page = client.get("/account/second-factor").get_data(as_text=True)
+    secret = re.search(r'id="enrol-secret">([A-Z2-7]+)<', page).group(1)
+    assert client.post("/account/second-factor", data={"code": pyotp.TOTP(secret).now()}).status_code == 200
     assert client.get("/patients").status_code == 200
     assert app.test_client().post(f"/setup/{token}", data=form).status_code == 404
     assert issue_setup_link(app) is None  # an admin exists: no new link

@@ -54,7 +54,9 @@ VISIT_WRITES = {
 NOT_VISIT_WRITES = {
     "signoff.add_amendment", "signoff.sign", "signoff.sign_amendment_page", "api.amend_visit", "api.sign_off_visit",
     "api.sign_off_amendment",
-    "auth.login", "auth.logout", "auth.setup", "portal.login", "portal.logout", "portal.accept",
+    "auth.login", "auth.logout", "auth.setup", "auth.second_factor", "auth.enrol", "staff.require_second_factor",
+    "staff.reset_second_factor",
+    "portal.login", "portal.logout", "portal.accept",
     "portal.withdraw_consent", "portal.request_data_export",
     "patients.new", "api.create_patient", "consent.record", "consent.withdraw_page", "consent.invite",
     "api.grant_consent", "api.withdraw_consent", "api.invite",

@@ -118,6 +118,9 @@ def test_patient_downloads_her_data_from_the_portal(app, client, staff, api, rec
     patient = _portal_patient(app, client, staff, record)
     # A right of access: it does not depend on the portal consent.
     api("POST", f"/api/v1/patients/{record['patient']}/consents/withdraw", json={"scopes": ["portal"]})
+    # The withdrawal ended her portal sessions; she signs in again.
+    assert patient.get("/portal").status_code == 302
+    assert patient.post("/portal/login", data={"email": "ann@example.test", "password": PASSWORD}).status_code == 302
     assert patient.post("/portal/export").status_code == 302
     home = patient.get("/portal").get_data(as_text=True)
     link = re.search(r'href="(/portal/exports/(\d+)/download)"', home)

@@ -12,13 +12,13 @@ upload committing right now). A row whose blobs are missing is reported, never
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from gallery.db import get_db
 from gallery.models import Comparison, DataExport, Photo, utcnow
-from uploads.store import Store
+from uploads.store import SHARDS, Store
 
 REQUIRED = ("original", "display", "thumb")
 GRACE = timedelta(hours=1)
@@ -32,16 +32,29 @@ class StoreReport:
 
 
 def check_store(store: Store, *, fix: bool = False) -> StoreReport:
-    rows = dict(get_db().execute(select(Photo.sha256, Photo.id)).all())
-    published = set(get_db().scalars(select(Comparison.public_image_sha256)
-                                     .where(Comparison.public_image_sha256.is_not(None))))
-    # A patient's archive is kept until it expires; after that it is an orphan like any other.
-    kept = published | set(get_db().scalars(select(DataExport.sha256).where(DataExport.status == "ready",
-                                                                      DataExport.expires_at > utcnow())))
+    """Compare the store with the database one shard at a time (``uploads.store.SHARDS``): the keys
+    and rows held at once are a 256th of the whole, so memory stays flat as the clinic grows."""
     report = StoreReport()
-    present: set[tuple[str, str]] = set()
     cutoff = utcnow() - GRACE
-    for sha256, variant, modified in store.blobs():
+    for shard in SHARDS:
+        _check_shard(store, shard, cutoff, fix, report)
+    report.missing.sort()
+    return report
+
+
+def _check_shard(store: Store, shard: str, cutoff: datetime, fix: bool, report: StoreReport) -> None:
+    db = get_db()
+    # A range, not LIKE 'ab%': the sha256 index serves it on SQLite and PostgreSQL alike.
+    low, high = shard, f"{int(shard, 16) + 1:02x}" if shard != "ff" else "g"
+    rows = dict(db.execute(select(Photo.sha256, Photo.id).where(Photo.sha256 >= low, Photo.sha256 < high)).all())
+    # Public case images and patients' archives (kept until they expire) are blobs no photo row names.
+    public = Comparison.public_image_sha256
+    kept = set(db.scalars(select(public).where(public >= low, public < high)))
+    kept |= set(db.scalars(select(DataExport.sha256).where(DataExport.sha256 >= low, DataExport.sha256 < high,
+                                                            DataExport.status == "ready",
+                                                            DataExport.expires_at > utcnow())))
+    present: set[tuple[str, str]] = set()
+    for sha256, variant, modified in store.blobs(shard):
         present.add((sha256, variant))
         if sha256 in rows or sha256 in kept:
             continue
@@ -51,6 +64,5 @@ def check_store(store: Store, *, fix: bool = False) -> StoreReport:
         report.orphans.append((sha256, variant))
         if fix:
             store.delete(sha256, variant)
-    report.missing = [(photo_id, variant) for sha256, photo_id in sorted(rows.items(), key=lambda item: item[1])
-                      for variant in REQUIRED if (sha256, variant) not in present]
-    return report
+    report.missing += [(photo_id, variant) for sha256, photo_id in rows.items()
+                       for variant in REQUIRED if (sha256, variant) not in present]

@@ -43,7 +43,11 @@ class Store(Protocol):
     def put(self, sha256: str, variant: str, data: bytes) -> bool: ...
     def replace(self, sha256: str, variant: str, data: bytes) -> None: ...
     def delete(self, sha256: str, variant: str) -> None: ...
-    def blobs(self) -> Iterator[tuple[str, str, datetime]]: ...
+    def blobs(self, shard: str = "") -> Iterator[tuple[str, str, datetime]]: ...
+
+
+# Blobs are kept in 256 shards by the first two hex digits of their sha256 (see ``blob_key``).
+SHARDS = tuple(f"{n:02x}" for n in range(256))
 
 
 def _parse_key(key: str) -> tuple[str, str] | None:
@@ -110,9 +114,9 @@ class BlobStore:
     def delete(self, sha256: str, variant: str) -> None:
         self._path(sha256, variant).unlink(missing_ok=True)
 
-    def blobs(self) -> Iterator[tuple[str, str, datetime]]:
-        """Every blob: (sha256, variant, last modified, UTC)."""
-        for path in self.root.glob("*/*/*"):
+    def blobs(self, shard: str = "") -> Iterator[tuple[str, str, datetime]]:
+        """Every blob, or those of one ``shard`` (two hex digits): (sha256, variant, last modified, UTC)."""
+        for path in self.root.glob(f"*/{shard or '*'}/*"):
             parsed = _parse_key(path.relative_to(self.root).as_posix())
             if parsed is not None:
                 yield *parsed, datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(tzinfo=None)
@@ -174,13 +178,15 @@ class S3Store:
     def delete(self, sha256: str, variant: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(sha256, variant))
 
-    def blobs(self) -> Iterator[tuple[str, str, datetime]]:
-        """Every blob: (sha256, variant, last modified, UTC)."""
-        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix):
-            for item in page.get("Contents", []):
-                parsed = _parse_key(item["Key"][len(self.prefix):])
-                if parsed is not None:
-                    yield *parsed, item["LastModified"].astimezone(timezone.utc).replace(tzinfo=None)
+    def blobs(self, shard: str = "") -> Iterator[tuple[str, str, datetime]]:
+        """Every blob, or those of one ``shard`` (two hex digits): (sha256, variant, last modified, UTC)."""
+        prefixes = [f"{self.prefix}{kind}/{shard}/" for kind in ("originals", "derived")] if shard else [self.prefix]
+        for prefix in prefixes:
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    parsed = _parse_key(item["Key"][len(self.prefix):])
+                    if parsed is not None:
+                        yield *parsed, item["LastModified"].astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def open_store(url: str, default_folder: str | os.PathLike[str], *, timeout_s: float = 10.0) -> BlobStore | S3Store:

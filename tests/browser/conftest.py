@@ -110,8 +110,10 @@ def sign_in(page, server: str, email: str = "nurse@clinic-a.test") -> None:
     page.click("button[type=submit]")
     page.wait_for_load_state()
     if "/account/second-factor" in page.url:
+        screenshot(page, "second-factor-enrol")
         page.fill("#code", pyotp.TOTP(page.text_content("#enrol-secret").strip()).now())
         page.click("button[type=submit]")
+        screenshot(page, "second-factor-recovery-codes")
         _RECOVERY_CODES[(server, email)] = [code.strip() for code in page.locator("#recovery-codes code").all_text_contents()]
         page.click("text=Continue")
     elif "/login/code" in page.url:

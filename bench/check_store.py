@@ -81,7 +81,7 @@ def run(photos: int) -> tuple[float, float, int]:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     app.extensions["gallery_engine"].dispose()
-    return peak / 1e6, seconds, len(report.orphans)
+    return peak / 1e6, seconds, report.orphan_count
 
 
 def main() -> None:

@@ -128,7 +128,7 @@ def check_store_command(fix: bool) -> None:
     for photo_id, variant in report.missing:
         click.echo(f"missing: photo {photo_id} has no {variant}")
     verb = "deleted" if fix else "found (run with --fix to delete)"
-    click.echo(f"{len(report.orphans)} orphaned blob(s) {verb}; {report.recent_orphans} newer than an hour left alone; "
+    click.echo(f"{report.orphan_count} orphaned blob(s) {verb}; {report.recent_orphans} newer than an hour left alone; "
                f"{len(report.missing)} missing blob(s).")
     if report.missing:
         sys.exit(1)

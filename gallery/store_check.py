@@ -22,12 +22,15 @@ from uploads.store import SHARDS, Store
 
 REQUIRED = ("original", "display", "thumb")
 GRACE = timedelta(hours=1)
+LISTED_ORPHANS = 1000
 
 
 @dataclass
 class StoreReport:
     missing: list[tuple[int, str]] = field(default_factory=list)  # (photo id, variant)
-    orphans: list[tuple[str, str]] = field(default_factory=list)  # (sha256, variant), older than GRACE
+    # (sha256, variant) older than GRACE: the first LISTED_ORPHANS of them, and how many in all
+    orphans: list[tuple[str, str]] = field(default_factory=list)
+    orphan_count: int = 0
     recent_orphans: int = 0
 
 
@@ -61,7 +64,9 @@ def _check_shard(store: Store, shard: str, cutoff: datetime, fix: bool, report: 
         if modified > cutoff:
             report.recent_orphans += 1
             continue
-        report.orphans.append((sha256, variant))
+        report.orphan_count += 1
+        if len(report.orphans) < LISTED_ORPHANS:  # a sample: after a crash there can be millions
+            report.orphans.append((sha256, variant))
         if fix:
             store.delete(sha256, variant)
     report.missing += [(photo_id, variant) for sha256, photo_id in rows.items()

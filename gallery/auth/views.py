@@ -21,8 +21,8 @@ from gallery.auth.forms import LoginForm, SetupForm
 from gallery.db import get_db
 from gallery.errors import NotFound
 from gallery.extensions import account_key, failed, limiter, login_limit
-from gallery.throttle import refuse
 from gallery.models import Clinic, SetupToken, User, utcnow
+from gallery.throttle import refuse
 
 bp = Blueprint("auth", __name__)
 PENDING = "second_factor_pending"  # in the session: whose password was right, waiting for the code
@@ -165,7 +165,8 @@ def setup(token: str) -> Response | str | tuple[str, int]:
         db.add(user)
         row.used_at = utcnow()
         db.commit()
+        response = _after_password(user)  # an admin: on to the second factor's enrolment
         flash("Welcome. Your clinic is ready: set up your second factor, then add your first patient.")
-        return _after_password(user)  # an admin: on to the second factor's enrolment
+        return response
     status = 422 if request.method == "POST" else 200
     return render_template("auth/setup.html", form=form), status

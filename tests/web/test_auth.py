@@ -106,6 +106,7 @@ def test_setup_link_creates_first_admin_once(app, client):
     assert response.status_code == 302 and response.headers["Location"] == "/account/second-factor"
     assert client.get("/patients").status_code == 302  # an admin: not in before the second factor
     page = client.get("/account/second-factor").get_data(as_text=True)
+    assert "Your clinic is ready" in page
     secret = re.search(r'id="enrol-secret">([A-Z2-7]+)<', page).group(1)
     assert client.post("/account/second-factor", data={"code": pyotp.TOTP(secret).now()}).status_code == 200
     assert client.get("/patients").status_code == 200

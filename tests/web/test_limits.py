@@ -42,8 +42,18 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_failures(proxied):
     alice = _client(proxied, forwarded_for="198.51.100.8")
     assert _wrong_login(alice, "typo@clinic-a.test").status_code == 401  # her own failures, not Mallory's
     assert alice.post("/login", data={"email": "nurse@clinic-a.test", "password": PASSWORD}).status_code == 302
-    # The proxy's scheme counts too: links made for this request are https.
-    assert proxied.test_request_context("/", environ_base={"REMOTE_ADDR": PROXY}).request.scheme == "http"
+
+
+def test_links_made_behind_the_trusted_proxy_are_https(proxied):
+    """The proxy terminates TLS: the invitation link a patient receives must not be http://."""
+    headers = {"Authorization": f"Bearer {Staff(proxied).token()}"}
+    behind = _client(proxied, forwarded_for="198.51.100.9")  # X-Forwarded-Proto: https
+    patient = behind.post("/api/v1/patients", json={"name": "Ann Lee"}, headers=headers).get_json()["id"]
+    link = behind.post(f"/api/v1/patients/{patient}/invitations", headers=headers).get_json()["url"]
+    assert link.startswith("https://")
+    spoofed = _client(proxied, remote="10.9.9.9", forwarded_for="198.51.100.9")  # not the proxy: ignored
+    assert spoofed.post(f"/api/v1/patients/{patient}/invitations", headers=headers).get_json()["url"] \
+        .startswith("http://")
 
 
 def test_a_correct_password_gets_in_after_others_failed_from_the_same_address(proxied):

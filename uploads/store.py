@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import boto3
 from botocore.config import Config
@@ -22,6 +23,20 @@ from botocore.exceptions import ClientError
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+CHUNK = 1 << 20
+
+
+def sha256_file(handle: BinaryIO) -> tuple[str, int]:
+    """The sha256 and size of an open file, read in chunks from the start; left rewound."""
+    handle.seek(0)
+    digest, size = hashlib.sha256(), 0
+    for chunk in iter(lambda: handle.read(CHUNK), b""):
+        digest.update(chunk)
+        size += len(chunk)
+    handle.seek(0)
+    return digest.hexdigest(), size
 
 
 def blob_key(sha256: str, variant: str) -> str:
@@ -41,6 +56,8 @@ class Store(Protocol):
     def exists(self, sha256: str, variant: str) -> bool: ...
     def read(self, sha256: str, variant: str) -> bytes: ...
     def put(self, sha256: str, variant: str, data: bytes) -> bool: ...
+    def put_file(self, sha256: str, variant: str, source: BinaryIO) -> bool: ...
+    def open_blob(self, sha256: str, variant: str) -> BinaryIO: ...
     def replace(self, sha256: str, variant: str, data: bytes) -> None: ...
     def delete(self, sha256: str, variant: str) -> None: ...
     def blobs(self, shard: str = "") -> Iterator[tuple[str, str, datetime]]: ...
@@ -86,6 +103,18 @@ class BlobStore:
         self._write(path, data)
         return True
 
+    def put_file(self, sha256: str, variant: str, source: BinaryIO) -> bool:
+        """``put`` from an open file, copied in chunks (a large archive is never whole in memory)."""
+        path = self._path(sha256, variant)
+        if path.exists():
+            return False
+        self._write(path, source)
+        return True
+
+    def open_blob(self, sha256: str, variant: str) -> BinaryIO:
+        """The blob to read in chunks (FileNotFoundError when missing); the caller closes it."""
+        return self._path(sha256, variant).open("rb")
+
     def replace(self, sha256: str, variant: str, data: bytes) -> None:
         """Overwrite a derivative atomically (regeneration after an algorithm change)."""
         if variant == "original":
@@ -93,12 +122,15 @@ class BlobStore:
         self._write(self._path(sha256, variant), data)
 
     @staticmethod
-    def _write(path: Path, data: bytes) -> None:
+    def _write(path: Path, data: bytes | BinaryIO) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                if isinstance(data, bytes):
+                    handle.write(data)
+                else:
+                    shutil.copyfileobj(data, handle, CHUNK)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp, path)
@@ -169,6 +201,25 @@ class S3Store:
                 return False
             raise
         return True
+
+    def put_file(self, sha256: str, variant: str, source: BinaryIO) -> bool:
+        """``put`` from an open file, which boto3 sends in chunks."""
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self._key(sha256, variant), Body=source, IfNoneMatch="*")
+        except ClientError as error:
+            if error.response["ResponseMetadata"]["HTTPStatusCode"] == 412:  # it exists
+                return False
+            raise
+        return True
+
+    def open_blob(self, sha256: str, variant: str) -> BinaryIO:
+        """The object's body to read in chunks (FileNotFoundError when missing); the caller closes it."""
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(sha256, variant))["Body"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
+                raise FileNotFoundError(self._key(sha256, variant)) from None
+            raise
 
     def replace(self, sha256: str, variant: str, data: bytes) -> None:
         if variant == "original":

@@ -177,10 +177,10 @@ def share(body: dict[str, int], comparison_id: int) -> dict[str, Any]:
 def export_patient(patient_id: int) -> Response:
     """The patient's copy of their records, built now (the portal builds the same in the background)."""
     patient = clinic_get(Patient, patient_id)
-    data = build_archive(patient)
+    archive = build_archive(patient)
     audit.record("export", "patient", patient.id)
     get_db().commit()
-    return archive_response(patient, data)
+    return archive_response(patient, archive)
 
 
 @bp.post("/patients/<id:patient_id>/invitations")

@@ -14,10 +14,12 @@ import logging
 import tempfile
 import zipfile
 from datetime import timedelta
-from typing import Any
+from typing import Any, BinaryIO
 
+from flask import request
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
+from werkzeug.wsgi import wrap_file
 
 from gallery.compare.service import render
 from gallery.consent.records import SCOPE_WORDS, effective_consent, history
@@ -26,7 +28,7 @@ from gallery.db import get_db
 from gallery.models import SCOPES, Comparison, DataExport, Patient, Photo, utcnow
 from gallery.patients.plain_words import area_changes
 from gallery.photos.service import blob_store
-from uploads.store import sha256_hex
+from uploads.store import CHUNK, sha256_file
 
 log = logging.getLogger(__name__)
 EXPORT_DAYS = 7
@@ -45,12 +47,17 @@ def comparison_name(comparison: Comparison) -> str:
     return f"{comparison.before.taken_at:%Y-%m-%d}_to_{comparison.after.taken_at:%Y-%m-%d}_{comparison.id}.png"
 
 
-def build_archive(patient: Patient) -> bytes:
-    """The ZIP's bytes. Spooled to disk past 64 MB: originals can make it large."""
+def build_archive(patient: Patient) -> BinaryIO:
+    """The ZIP, in an anonymous temporary file, rewound (closing it deletes it).
+
+    Never whole in memory: with the originals an archive can be hundreds of megabytes, and it
+    is stored and sent from the file in chunks (``put_file``, ``archive_response``).
+    """
     include_originals = patient.clinic.export_originals
     store = blob_store()
     comparisons = [c for c in patient.comparisons if c.result]
-    with tempfile.SpooledTemporaryFile(max_size=64 * 2**20) as spool:
+    spool = tempfile.TemporaryFile()
+    try:
         with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for photo in patient.photos:
                 # JPEG does not deflate: store it as it is.
@@ -66,8 +73,11 @@ def build_archive(patient: Patient) -> bytes:
             archive.writestr("progress.csv", progress_csv(patient))
             archive.writestr("records.json", json.dumps(records(patient), indent=2, ensure_ascii=False))
             archive.writestr("README.txt", summary(patient, comparisons, include_originals))
-        spool.seek(0)
-        return spool.read()
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool
 
 
 def progress_csv(patient: Patient) -> str:
@@ -126,9 +136,11 @@ def summary(patient: Patient, comparisons: list[Comparison], include_originals: 
     return "\n".join(lines)
 
 
-def archive_response(patient: Patient, data: bytes) -> Response:
-    """The ZIP as a download, never cached: it is a whole medical record."""
-    response = Response(data, mimetype="application/zip")
+def archive_response(patient: Patient, archive: BinaryIO) -> Response:
+    """The ZIP as a download sent from ``archive`` in chunks (closed when sent), never cached: it is a
+    whole medical record."""
+    response = Response(wrap_file(request.environ, archive, CHUNK), mimetype="application/zip",
+                        direct_passthrough=True)
     name = f"{secure_filename(patient.name) or 'patient'}-records-{utcnow():%Y-%m-%d}.zip"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store, max-age=0"
@@ -150,7 +162,9 @@ def run_export(export_id: int) -> None:
     if export is None or export.status != "pending":
         return
     try:
-        data = build_archive(db.get(Patient, export.patient_id))
+        with build_archive(db.get(Patient, export.patient_id)) as archive:
+            sha256, size = sha256_file(archive)
+            blob_store().put_file(sha256, "export", archive)
     except Exception:
         log.exception("export %s failed", export_id)
         db.rollback()
@@ -158,10 +172,8 @@ def run_export(export_id: int) -> None:
         export.status, export.finished_at = "failed", utcnow()
         db.commit()
         return
-    sha256 = sha256_hex(data)
-    blob_store().put(sha256, "export", data)
     now = utcnow()
-    export.status, export.sha256, export.size_bytes = "ready", sha256, len(data)
+    export.status, export.sha256, export.size_bytes = "ready", sha256, size
     export.finished_at, export.expires_at = now, now + timedelta(days=EXPORT_DAYS)
     db.commit()
 

@@ -271,7 +271,7 @@ def download_export(export_id: int) -> Response:
         raise Gone(f"This archive was kept for {EXPORT_DAYS} days and has been removed. Ask for a new one.")
     audit.record("download_export", "patient", export.patient_id, clinic_id=export.clinic_id, actor=_actor())
     get_db().commit()
-    return archive_response(current_account().patient, blob_store().read(export.sha256, "export"))
+    return archive_response(current_account().patient, blob_store().open_blob(export.sha256, "export"))
 
 
 @bp.post("/consents/withdraw")

@@ -184,3 +184,67 @@ def test_store_check_keeps_an_archive_until_it_expires(app, client, staff, recor
         report = check_store(blob_store(), fix=True)
         assert report.orphans == [(export.sha256, "export")]
         assert not blob_store().exists(export.sha256, "export")
+
+
+def test_archives_are_built_in_a_file_and_sent_in_chunks(app, client, staff, api, record, monkeypatch):
+    """Attack on memory: an export with originals was built whole in memory (+110 MB for 100 MB) and
+    read whole again to be downloaded. It is built in a temporary file, stored from it and streamed."""
+    from gallery.patients import export as export_module
+    from uploads.store import BlobStore
+
+    staff.login(client)
+    client.post("/admin/data-exports", data={"export_originals": "1"})
+    built = []
+    real_build = export_module.build_archive
+
+    def recording_build(patient):
+        archive = real_build(patient)
+        built.append(archive)
+        return archive
+
+    monkeypatch.setattr(export_module, "build_archive", recording_build)
+    monkeypatch.setattr("gallery.api.views.build_archive", recording_build)
+
+    real_read = BlobStore.read
+
+    def no_whole_read(self, sha256, variant):
+        assert variant != "export", "an archive was read whole into memory"
+        return real_read(self, sha256, variant)
+
+    monkeypatch.setattr(BlobStore, "read", no_whole_read)
+    response = api("GET", f"/api/v1/patients/{record['patient']}/export")
+    assert response.is_streamed and response.status_code == 200
+    files = _read(response.get_data())
+    assert any(name.startswith("originals/") for name in files)
+    assert built and built[0].fileno() >= 0 and not built[0].closed  # a real file, sent from disk
+    response.close()  # as the server does once the last chunk is sent
+    assert built[0].closed  # an anonymous temporary file: closed, it is gone
+    patient = _portal_patient(app, client, staff, record)
+    assert patient.post("/portal/export").status_code == 302
+    link = re.search(r'href="(/portal/exports/\d+/download)"', patient.get("/portal").get_data(as_text=True))
+    download = patient.get(link.group(1))
+    assert download.is_streamed and _read(download.get_data()).keys() == files.keys()
+
+
+def test_an_archive_goes_to_the_s3_store_and_back_in_chunks(s3_app, staff):
+    app, _ = s3_app
+    staff.create()
+    api = api_caller(app, staff.token())
+    patient = api("POST", "/api/v1/patients", json={"name": "Ann Lee"}).get_json()["id"]
+    api("POST", f"/api/v1/patients/{patient}/photos", content_type="multipart/form-data",
+        data={"file": (io.BytesIO(encode(astronaut(2.0), "JPEG")), "p.jpg"), "expression": "rest"})
+    from gallery.models import Patient
+    from gallery.patients.export import request_export, run_export
+
+    with app.app_context():
+        export = request_export(get_db().get(Patient, patient), by_patient=False)
+        get_db().commit()
+        run_export(export.id)
+        export = get_db().get(DataExport, export.id)
+        assert export.status == "ready"
+        body = blob_store().open_blob(export.sha256, "export")
+        data = b"".join(iter(lambda: body.read(64 * 1024), b""))
+        body.close()
+        assert len(data) == export.size_bytes and "README.txt" in _read(data)
+        with pytest.raises(FileNotFoundError):
+            blob_store().open_blob("0" * 64, "export")

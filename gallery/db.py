@@ -6,15 +6,18 @@ flaskr); the session is closed when the request ends.
 from __future__ import annotations
 
 import fcntl
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -43,9 +46,17 @@ def get_db() -> Session:
 
 
 def _close_db(_exc: BaseException | None = None) -> None:
+    """Close the request's session. Its connection may have died under it (the database restarted):
+    closing rolls back on that connection and fails, after the response was made; the connection is
+    then dropped from the pool, and the answer stands (it was a 200 or the 503 of the lost database)."""
     session = g.pop("db", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except DBAPIError:
+        log.warning("the database connection was lost while closing a request's session", exc_info=True)
+        session.invalidate()
 
 
 def migrate(engine: Engine, data_dir: str) -> None:

@@ -11,7 +11,7 @@ import logging
 from botocore.exceptions import BotoCoreError, ClientError
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from uploads.errors import (
@@ -178,6 +178,16 @@ def _handle_unwritable(error: OperationalError) -> Response:
                                               "nothing was saved. Try again later.")
 
 
+def _handle_database_gone(error: DBAPIError) -> Response:
+    """A connection lost while the database restarts (closed under the request, or invalidated):
+    503 like a database that cannot be reached. Any other database error is a bug: 500."""
+    if isinstance(error, InterfaceError) or error.connection_invalidated:
+        log.exception("database connection lost on %s", request.path)
+        return error_response(503, "unavailable", "The database cannot be reached right now; nothing was saved. "
+                                                  "Try again in a minute.")
+    return _handle_unexpected(error)
+
+
 def _handle_store_down(error: BotoCoreError | ClientError) -> Response:
     log.exception("photo store error on %s", request.path)
     return error_response(503, "unavailable", "The photo store cannot be reached right now; nothing was changed. "
@@ -195,6 +205,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(OperationalError, _handle_unwritable)
+    app.register_error_handler(DBAPIError, _handle_database_gone)
     app.register_error_handler(BotoCoreError, _handle_store_down)
     app.register_error_handler(ClientError, _handle_store_down)
     app.register_error_handler(Exception, _handle_unexpected)

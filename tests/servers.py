@@ -11,8 +11,10 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +71,36 @@ def s3_server() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(10)
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[tuple[str, Callable[[], None]]]:
+    """A PostgreSQL server of this test's own (Debian's binaries), to restart: (its URL, restart())."""
+    import glob
+    import pwd
+
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    if not found:
+        _missing("PostgreSQL's server binaries")
+    bin_dir = os.path.dirname(found[-1])
+    folder = Path(tempfile.mkdtemp(prefix="gallery-postgres-"))  # not under pytest's root-only folder
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root: run it as the postgres user
+        owner = pwd.getpwnam("postgres")
+        os.chown(folder, owner.pw_uid, owner.pw_gid)
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    options = f"-p {port} -c listen_addresses=127.0.0.1 -k {folder}"
+
+    def pg_ctl(*args: str) -> None:
+        subprocess.run([*as_postgres, f"{bin_dir}/pg_ctl", "-D", str(folder / "data"), "-o", options,
+                        "-l", str(folder / "log"), "-w", *args], check=True, capture_output=True)
+
+    subprocess.run([*as_postgres, f"{bin_dir}/initdb", "-D", str(folder / "data"), "-A", "trust", "-U", "postgres"],
+                   check=True, capture_output=True)
+    pg_ctl("start")
+    subprocess.run([*as_postgres, f"{bin_dir}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+                    "gallery"], check=True, capture_output=True)
+    yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/gallery", lambda: pg_ctl("-m", "fast", "restart")
+    pg_ctl("-m", "immediate", "stop")
+    shutil.rmtree(folder, ignore_errors=True)

@@ -22,7 +22,7 @@ from gallery import audit
 from gallery.compare.service import render, render_deidentified, treated_areas
 from gallery.consent.records import EffectiveConsent
 from gallery.db import get_db
-from gallery.errors import Conflict, NotFound, NotShowable
+from gallery.errors import Conflict, NotFound
 from gallery.models import Clinic, Comparison, PublicView, utcnow
 from gallery.photos.service import blob_store
 from gallery.regions import REGION_LABELS

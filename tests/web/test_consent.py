@@ -6,7 +6,6 @@ import io
 import re
 from datetime import datetime, timedelta, timezone
 
-import numpy as np
 import pytest
 from PIL import Image
 

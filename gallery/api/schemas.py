@@ -440,7 +440,7 @@ class LotOut(Schema):
     received_on = fields.Date(required=True, allow_none=True)
 
 
-class RecallQuery(Base):
+class RecallQuery(Query):
     lot = text(60, required=True, blank=False, metadata={"description": "The lot number, as printed (any case)."})
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from botocore.exceptions import BotoCoreError, ClientError
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -172,8 +172,15 @@ def _handle_http(error: HTTPException) -> Response:
     return error_response(status, (error.name or "error").lower().replace(" ", "_"), message)
 
 
+def _without_the_database() -> None:
+    """The error page must not query the database that just failed: the signed-in user's menu
+    (their clinic's name, loaded lazily) is left out of it."""
+    g.pop("user", None)
+
+
 def _handle_unwritable(error: OperationalError) -> Response:
     log.exception("database error on %s", request.path)
+    _without_the_database()
     return error_response(503, "unavailable", "The database cannot be written right now (the disk may be full); "
                                               "nothing was saved. Try again later.")
 
@@ -183,6 +190,7 @@ def _handle_database_gone(error: DBAPIError) -> Response:
     503 like a database that cannot be reached. Any other database error is a bug: 500."""
     if isinstance(error, InterfaceError) or error.connection_invalidated:
         log.exception("database connection lost on %s", request.path)
+        _without_the_database()
         return error_response(503, "unavailable", "The database cannot be reached right now; nothing was saved. "
                                                   "Try again in a minute.")
     return _handle_unexpected(error)

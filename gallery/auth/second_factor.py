@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import datetime, timezone
 
 import pyotp
 import segno
@@ -46,7 +47,7 @@ def qr_svg(user: User, secret: str) -> str:
 
 def _matching_step(secret: str, code: str) -> int | None:
     totp = pyotp.TOTP(secret)
-    now = totp.timecode(utcnow())
+    now = totp.timecode(datetime.now(timezone.utc))  # aware: pyotp reads a naive time as local time
     code = code.strip().replace(" ", "")
     for step in (now - 1, now, now + 1):
         if hmac.compare_digest(totp.generate_otp(step), code):

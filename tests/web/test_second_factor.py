@@ -130,3 +130,19 @@ def test_an_admin_resets_a_lost_phone(app, client, staff):
     with app.app_context():
         nurse_row = get_db().get(User, 2)
         assert nurse_row.totp_secret is None and nurse_row.recovery_codes is None
+
+
+def test_codes_match_on_a_server_whose_clock_is_not_in_utc(app, client, staff, monkeypatch):
+    """The server's local time zone must not shift the code's time step (pyotp reads naive times as local)."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        staff.create()
+        _password(client, "nurse@clinic-a.test")
+        secret, _ = _enrol(client)
+        client.post("/logout")
+        _password(client, "nurse@clinic-a.test")
+        assert client.post("/login/code", data={"code": _next_code(secret)}).status_code == 302
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

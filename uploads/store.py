@@ -186,31 +186,11 @@ class S3Store:
         return True
 
     def read(self, sha256: str, variant: str) -> bytes:
+        body = self.open_blob(sha256, variant)
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=self._key(sha256, variant))["Body"].read()
-        except ClientError as error:
-            if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
-                raise FileNotFoundError(self._key(sha256, variant)) from None
-            raise
-
-    def put(self, sha256: str, variant: str, data: bytes) -> bool:
-        try:
-            self.client.put_object(Bucket=self.bucket, Key=self._key(sha256, variant), Body=data, IfNoneMatch="*")
-        except ClientError as error:
-            if error.response["ResponseMetadata"]["HTTPStatusCode"] == 412:  # it exists
-                return False
-            raise
-        return True
-
-    def put_file(self, sha256: str, variant: str, source: BinaryIO) -> bool:
-        """``put`` from an open file, which boto3 sends in chunks."""
-        try:
-            self.client.put_object(Bucket=self.bucket, Key=self._key(sha256, variant), Body=source, IfNoneMatch="*")
-        except ClientError as error:
-            if error.response["ResponseMetadata"]["HTTPStatusCode"] == 412:  # it exists
-                return False
-            raise
-        return True
+            return body.read()
+        finally:
+            body.close()
 
     def open_blob(self, sha256: str, variant: str) -> BinaryIO:
         """The object's body to read in chunks (FileNotFoundError when missing); the caller closes it."""
@@ -220,6 +200,22 @@ class S3Store:
             if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
                 raise FileNotFoundError(self._key(sha256, variant)) from None
             raise
+
+    def put(self, sha256: str, variant: str, data: bytes) -> bool:
+        return self._create(sha256, variant, data)
+
+    def put_file(self, sha256: str, variant: str, source: BinaryIO) -> bool:
+        """``put`` from an open file, which boto3 sends in chunks."""
+        return self._create(sha256, variant, source)
+
+    def _create(self, sha256: str, variant: str, body: bytes | BinaryIO) -> bool:
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self._key(sha256, variant), Body=body, IfNoneMatch="*")
+        except ClientError as error:
+            if error.response["ResponseMetadata"]["HTTPStatusCode"] == 412:  # it exists
+                return False
+            raise
+        return True
 
     def replace(self, sha256: str, variant: str, data: bytes) -> None:
         if variant == "original":

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.errors import StorageError
 
 from gallery.errors import TooManyFailures
@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 TOO_MANY = "Too many failed attempts from this network: wait a minute, then try again."
 
 
-def _limit():
+def _limit() -> RateLimitItem:
+    """The configured failure limit (GALLERY_LOGIN_RATE_LIMIT), per address."""
     return parse(current_app.config["GALLERY_LOGIN_RATE_LIMIT"])
 
 

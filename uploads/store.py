@@ -31,10 +31,8 @@ CHUNK = 1 << 20
 def sha256_file(handle: BinaryIO) -> tuple[str, int]:
     """The sha256 and size of an open file, read in chunks from the start; left rewound."""
     handle.seek(0)
-    digest, size = hashlib.sha256(), 0
-    for chunk in iter(lambda: handle.read(CHUNK), b""):
-        digest.update(chunk)
-        size += len(chunk)
+    digest = hashlib.file_digest(handle, "sha256")
+    size = handle.tell()
     handle.seek(0)
     return digest.hexdigest(), size
 

@@ -22,14 +22,25 @@ from landmarks.masks import window_around
 from landmarks.wrinkles import photometric_scale
 
 # Tolerances: Mahalanobis distance in rg chromaticity, and floors relative to
-# the sampled skin's median log-saturation ln(max/min) and brightness.
-_CHROMA_DISTANCE = 3.5
+# the sampled skin's median log-saturation ln(max/min) and brightness. The cheeks
+# sampled are redder than the temples and the forehead: at 3.5 the London set's
+# pale faces lost their temples and patches of forehead to "non-skin", and 4 of 51
+# had a crow's-feet zone with too little skin to measure. Hair is told by its
+# texture and by the saturation and brightness floors, not by a tight hue.
+_CHROMA_DISTANCE = 6.0
 # A floor under the sampled spread (JPEG noise, uneven light), per unit of the
 # photo's ``photometric_scale``: 0.006 on a clinic portrait's skin (scale 1.66).
 _MIN_CHROMA_SD = 0.0036
 _MIN_SATURATION = 0.4
 _MIN_BRIGHTNESS = 0.35
 _MAX_HOLE_IOD = 0.25  # enclosed non-skin up to (this x inter-ocular distance)² is filled
+# A specular sheen adds the light's own white to the skin's colour: its chromaticity
+# lies on the line from the skin's towards white, up to this share of the way (a grey
+# wall lies at 1.05-1.2 of it; the sheen on studio foreheads reached 0.6). It is at
+# least this bright against the sampled skin (a sheen adds light; grey hair in
+# shade does not).
+_SHEEN_MAX = 0.75
+_SHEEN_MIN_BRIGHTNESS = 0.8
 _NEAR_CLIPPING = 235  # a channel this bright may have been cut off by the sensor or JPEG
 _COLOUR_SMOOTH_IOD = 0.01  # Gaussian sigma (x inter-ocular distance, ~0.6 mm) before colour is judged
 # Texture: bright detail finer than _DETAIL_IOD (x inter-ocular distance, ~1 mm),
@@ -155,13 +166,20 @@ def _skin(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: float
     saturation = np.log(brightest / np.minimum(np.minimum(red, green), blue))
     median_saturation = np.median(saturation[sampled])
     bright_enough = brightest > _MIN_BRIGHTNESS * np.median(brightest[sampled])
+    # Sheen: the pixel's chromaticity minus its share t of the way from the skin's
+    # towards white must be the skin's (the same Mahalanobis test, across that way).
+    to_white = np.float32(1 / 3) - centre.astype(np.float32)
+    t = (d0 * to_white[0] + d1 * to_white[1]) / np.float32(to_white @ to_white)
+    p0, p1 = d0 - t * to_white[0], d1 - t * to_white[1]
+    sheen = (t > 0) & (t < _SHEEN_MAX) & (a * p0 * p0 + 2 * b * p0 * p1 + c * p1 * p1 < _CHROMA_DISTANCE ** 2) \
+        & (brightest > _SHEEN_MIN_BRIGHTNESS * np.median(brightest[sampled]))
     # A highlight clips a channel, which shifts the chromaticity and lowers the
     # saturation: near-clipped pixels get twice the colour tolerance and half
     # the saturation floor (white highlights are filled as holes below).
     clipped = (brightest - 1.0 >= _NEAR_CLIPPING) & (distance_sq < (2 * _CHROMA_DISTANCE) ** 2) \
         & (saturation > 0.5 * _MIN_SATURATION * median_saturation)
     skin = bright_enough & ~hair_texture(rgb, sampled, iod_px) & (
-        clipped | ((distance_sq < _CHROMA_DISTANCE ** 2) & (saturation > _MIN_SATURATION * median_saturation)))
+        clipped | sheen | ((distance_sq < _CHROMA_DISTANCE ** 2) & (saturation > _MIN_SATURATION * median_saturation)))
     # Close pores and fine lines (they are skin), then drop isolated specks.
     size = max(3, int(0.04 * iod_px) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))

@@ -72,7 +72,7 @@ COARSEST_MM_PER_PX = 0.35
 GRID_MM_PER_PX = 0.2
 # The method's version for stored indices: indices of another method or
 # standard are never plotted or compared together.
-MEASUREMENT_STANDARD = f"v11@{STANDARD_MM_PER_PX}mm"
+MEASUREMENT_STANDARD = f"v12@{STANDARD_MM_PER_PX}mm"
 # Valley half-widths looked for, in mm: fine lines to deep folds.
 SIGMAS_MM = (0.35, 0.5, 0.75, 1.05)
 # Log-chromaticity ln(R/B) of typical skin in an sRGB photo; valley strengths

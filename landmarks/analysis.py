@@ -35,6 +35,7 @@ from landmarks.wrinkle_regions import measure_regions
 from landmarks.wrinkles import (
     COARSEST_MM_PER_PX,
     MEASUREMENT_STANDARD,
+    MIN_SKIN_AREA_CM2,
     LineMeasure,
     blown_out,
     meets_standard,
@@ -59,6 +60,8 @@ class Analysis:
     whose lines were measured. ``source_mm_per_px`` is the original photo's
     scale; ``measurement_standard`` names the method and standard the indices
     were measured at (None when the photo cannot reach it: no index then).
+    ``not_measured`` says in plain words, per region without an index, why: it
+    stands in that region's row wherever the indices are shown.
     """
 
     version: int
@@ -79,6 +82,7 @@ class Analysis:
     line_map: npt.NDArray[np.uint8] | None = None
     measured_map: npt.NDArray[np.bool_] | None = None
     warnings: tuple[Warning, ...] = ()
+    not_measured: dict[str, str] = field(default_factory=dict)
 
 
 def _face_box(xy: npt.NDArray[np.float64], regions: dict[str, Region], width: int, height: int,
@@ -159,13 +163,16 @@ def analyse(rgb: npt.NDArray[np.uint8], *, working: npt.NDArray[np.uint8] | None
     if not measured_at_standard:
         warnings.append(_below_standard(source_mm_per_px))
     blown = blown_out(rgb)
+    not_measured: dict[str, str] = {}
     for region in regions.values():
         label = region.name.replace("_", " ").replace("crows", "crow's")
         if not region.polygon:
+            not_measured[region.name] = "hidden by hair or outside the photo"
             warnings.append(Warning(f"{region.name}_hidden", f"The {label} region is not visible (hair or framing)."))
         elif not measured_at_standard:
-            continue
+            not_measured[region.name] = "photo too coarse to measure lines"
         elif region.name not in lines.measures:
+            not_measured[region.name] = f"less than {MIN_SKIN_AREA_CM2:g} cm² of skin visible"
             warnings.append(Warning(f"{region.name}_not_measured",
                                     f"Too little skin of the {label} region is visible to measure its lines."))
         elif (share := _blown_out_share(blown, region, skin)) > BLOWN_OUT_LIMIT:
@@ -179,5 +186,5 @@ def analyse(rgb: npt.NDArray[np.uint8], *, working: npt.NDArray[np.uint8] | None
         expression=expression_measures(frame, xy), regions=regions,
         face_box=_face_box(xy, regions, width, height), lines=lines.measures, line_map=lines.label_map,
         measured_map=lines.measured,
-        warnings=tuple(warnings),
+        warnings=tuple(warnings), not_measured=not_measured,
     )

@@ -34,7 +34,7 @@ def analysis_dict(analysis: Analysis) -> dict[str, Any]:
         "expression_measures": None if analysis.expression is None else asdict(analysis.expression),
         "regions": {
             name: {"polygon": [list(point) for point in region.polygon], "area_mm2": region.area_mm2,
-                   **_line_fields(analysis.lines.get(name))}
+                   **_line_fields(analysis.lines.get(name)), "not_measured": analysis.not_measured.get(name)}
             for name, region in analysis.regions.items()
         },
         "face_box": None if analysis.face_box is None else list(analysis.face_box),

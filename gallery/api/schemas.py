@@ -222,6 +222,9 @@ class RegionOut(Schema):
     line_depth = fields.Float(allow_none=True, metadata={"description": "How much darker lines are than skin, 0-1."})
     line_length_mm = fields.Float(allow_none=True)
     skin_area_cm2 = fields.Float(allow_none=True)
+    not_measured = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "Why wrinkle_index is null, in plain words (hidden by hair, too little skin, photo too "
+                       "coarse); null when measured or for analyses made before this field existed."})
 
 
 class WarningOut(Schema):
@@ -286,6 +289,8 @@ class RegionChange(Schema):
         "description": "null when either side is unmeasured, the two were measured by different standards, "
                        f"or the region had no lines before (index below {NO_LINES_BELOW}: a change relative to it "
                        "is noise)."})
+    reason = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "Why change_pct is null, in plain words; null when a change is given."})
 
 
 class ComparisonOut(Schema):

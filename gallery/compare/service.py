@@ -45,6 +45,16 @@ def _change_pct(before: float | None, after: float | None) -> float | None:
     return None if change is None else round(change * 100, 1)
 
 
+def _no_change_reason(before: dict[str, Any], after: dict[str, Any], same_standard: bool) -> str:
+    """Why a region's change is not given, in the words its row shows."""
+    for side, region in (("before", before), ("after", after)):
+        if region.get("wrinkle_index") is None:
+            return f"not measured {side}: {region.get('not_measured') or 'no index'}"
+    if not same_standard:
+        return "measured by different methods: analyse both photos again"
+    return "no lines to compare before"
+
+
 def measured_alike(before: Photo, after: Photo) -> bool:
     """Whether two photos' wrinkle indices were measured by the same method and standard:
     indices of different ones are never set against each other."""
@@ -84,7 +94,8 @@ def compare_photos(before: Photo, after: Photo, crop: str) -> dict[str, Any]:
         b = before.analysis["regions"][name]
         a = after.analysis["regions"].get(name, {})
         change = _change_pct(b.get("wrinkle_index"), a.get("wrinkle_index")) if same_standard else None
-        regions[name] = {"before": b.get("wrinkle_index"), "after": a.get("wrinkle_index"), "change_pct": change}
+        regions[name] = {"before": b.get("wrinkle_index"), "after": a.get("wrinkle_index"), "change_pct": change,
+                         "reason": None if change is not None else _no_change_reason(b, a, same_standard)}
         for side, transform, region in (("before", alignment.before, b), ("after", alignment.after, a)):
             if region.get("polygon"):
                 outlines[side][name] = np.round(transform.apply(region["polygon"]), 1).tolist()

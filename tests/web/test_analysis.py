@@ -88,3 +88,26 @@ def test_command_line_annotate(tmp_path):
     missing = subprocess.run([sys.executable, "-m", "landmarks", "annotate", str(tmp_path / "nope.jpg"), "-o", str(out)],
                              capture_output=True, text=True)
     assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+
+def test_a_region_without_an_index_says_why_in_its_row(app, logged_in, staff):
+    """Issue 29: the reason stands in the region's row (page and API), not only among
+    the warnings. A face cut by the photo's edge: its right crow's feet are outside
+    the photo; the rest is too coarse (0.57 mm/px) to measure lines."""
+    from tests.images import encode
+    from tests.measurement_validation import cut_face
+    from tests.web.helpers import api_caller
+
+    patient_id = create_patient(logged_in)
+    upload(logged_in, patient_id, (encode(cut_face(), "JPEG", quality=95), "cut.jpg"))
+    regions = _analysis(app, 1)["regions"]
+    assert regions["crows_feet_right"]["not_measured"] == "hidden by hair or outside the photo"
+    assert regions["forehead"]["not_measured"] == "photo too coarse to measure lines"
+    page = logged_in.get("/photos/1").get_data(as_text=True)
+    row = page[page.index('<tr data-region="crows_feet_right">'):]
+    assert "not measured: hidden by hair or outside the photo" in row[:row.index("</tr>")]
+    row = page[page.index('<tr data-region="forehead">'):]
+    assert "not measured: photo too coarse to measure lines" in row[:row.index("</tr>")]
+    api = api_caller(app, staff.token())
+    body = api("GET", "/api/v1/photos/1").get_json()
+    assert body["analysis"]["regions"]["crows_feet_right"]["not_measured"] == "hidden by hair or outside the photo"

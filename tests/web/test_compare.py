@@ -54,7 +54,10 @@ def test_api_comparison_figures(app, client, staff):
     body = response.get_json()
     assert body["residual_mm"] < 1.0
     assert set(body["regions"]) == {"forehead", "glabella", "crows_feet_left", "crows_feet_right"}
-    assert set(body["regions"]["forehead"]) == {"before", "after", "change_pct"}
+    assert set(body["regions"]["forehead"]) == {"before", "after", "change_pct", "reason"}
+    # The before photo (astronaut at 3x, 0.47 mm/px) is too coarse to measure: the row says so.
+    assert body["regions"]["forehead"]["change_pct"] is None
+    assert body["regions"]["forehead"]["reason"] == "not measured before: photo too coarse to measure lines"
     assert client.get("/api/v1/comparisons/1", headers=headers).get_json() == body
     image = client.get("/api/v1/comparisons/1/image?layout=after", headers=headers)
     assert image.status_code == 200 and image.mimetype == "image/png"
@@ -136,6 +139,7 @@ def test_indices_of_different_methods_are_never_compared_or_joined(app, client, 
     _older_method(app, 1)
     comparison = client.post("/api/v1/comparisons", json={"before": 1, "after": 2}, headers=headers).get_json()
     assert all(region["change_pct"] is None for region in comparison["regions"].values())
+    assert comparison["regions"]["forehead"]["reason"] == "measured by different methods: analyse both photos again"
     assert "measurement_standard_differs" in [w["code"] for w in comparison["warnings"]]
     page = client.get(f"/patients/{patient_id}").get_data(as_text=True)
     assert 'class="method-change"' in page

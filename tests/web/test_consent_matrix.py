@@ -194,3 +194,13 @@ def test_consent_matrix(world, viewer, state, resource):
 
 def test_matrix_size():
     assert len(CELLS) == 5 * 8 * 7 == 280
+
+
+def test_the_portal_comparison_says_why_an_area_has_no_change(world):
+    """Issue 29: an area without a figure keeps its row, with the reason (here the
+    before photo, 0.47 mm/px, is too coarse for lines), instead of vanishing."""
+    case = world["cases"]["portal"]
+    page = world["client_for"]("patient", "portal").get(f"/portal/comparisons/{case['comparison']}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert text.count("not measured before: photo too coarse to measure lines") == 4

@@ -33,12 +33,14 @@ def init_db_command() -> None:
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--clinic", "clinic_name", help="Clinic name (created if new; default: the only clinic).")
-@click.option("--name", default="", help="Full name, as shown in the audit log and on signed reports.")
+@click.option("--name", required=True, help="Full name, as shown in the audit log and on signed reports.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user_command(email: str, role: str, clinic_name: str | None, name: str, password_stdin: bool) -> None:
     """Create a staff account."""
     db = get_db()
     email = email.strip().lower()
+    if not name.strip():
+        raise click.ClickException("Give the person's full name with --name.")
     if db.scalar(select(User).where(User.email == email)):
         raise click.ClickException(f"A user with email {email} already exists.")
     if clinic_name:
@@ -73,6 +75,8 @@ def create_token_command(email: str) -> None:
     user = db.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise click.ClickException(f"No user with email {email}.")
+    if not user.active:
+        raise click.ClickException(f"{user.email} is deactivated: an admin reactivates the account first.")
     token = new_api_token(user)
     db.commit()
     days = current_app.config["GALLERY_TOKEN_DAYS"]

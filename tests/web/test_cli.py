@@ -7,7 +7,7 @@ from gallery.auth.setup import issue_setup_link
 def test_create_user_then_token_then_api(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["create-user", "Doc@Clinic.test", "--role", "admin", "--clinic", "North Clinic",
-                                 "--password-stdin"], input="a long enough password\n")
+                                 "--name", "Dr Doc", "--password-stdin"], input="a long enough password\n")
     assert result.exit_code == 0, result.output
     assert issue_setup_link(app) is None
     result = runner.invoke(args=["create-token", "doc@clinic.test"])
@@ -19,7 +19,7 @@ def test_create_user_then_token_then_api(app):
 
 def test_create_user_refuses_short_password_and_duplicates(app):
     runner = app.test_cli_runner()
-    args = ["create-user", "a@b.test", "--role", "injector", "--clinic", "C", "--password-stdin"]
+    args = ["create-user", "a@b.test", "--role", "injector", "--clinic", "C", "--name", "Al B", "--password-stdin"]
     assert runner.invoke(args=args, input="short\n").exit_code != 0
     assert runner.invoke(args=args, input="long enough password\n").exit_code == 0
     result = runner.invoke(args=args, input="long enough password\n")
@@ -57,3 +57,4 @@ def test_create_a_named_medical_director(app):
         from gallery.models import User
         user = get_db().query(User).filter_by(email="mo@clinic.test").one()
         assert (user.role, user.display_name) == ("medical_director", "Dr Mo Dir <mo@clinic.test>")
+

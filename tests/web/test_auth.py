@@ -135,6 +135,15 @@ def test_the_first_admin_needs_a_name(app, client):
         assert get_db().scalar(select(User)).display_name == "Dr Ada Lee <a@b.test>"
 
 
+def test_the_setup_link_on_the_console_is_a_path_not_a_guessed_address(make_app, capsys):
+    """The console cannot know the server's address (port, proxy, https): it prints the path alone."""
+    app = make_app()
+    app.testing = False
+    token = issue_setup_link(app)
+    printed = capsys.readouterr().err
+    assert f"    /setup/{token}\n" in printed and "http" not in printed and "5000" not in printed
+
+
 def test_session_cookie_is_httponly_and_samesite(client, staff):
     staff.create()
     response = client.post("/login", data={"email": "nurse@clinic-a.test", "password": PASSWORD})

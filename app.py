@@ -9,7 +9,7 @@ from typing import Any
 import click
 from flask import Flask
 
-from gallery import cli, db, decoding, errors, limits, queue, ratelimits, security, storage
+from gallery import cli, db, decoding, errors, formatting, limits, queue, ratelimits, security, storage
 from gallery.api.declare import init_api
 from gallery.api.docs import bp as api_docs_bp
 from gallery.api.views import bp as api_bp
@@ -69,6 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    formatting.init_app(app)
     cli.init_app(app)
     queue.init_app(app)
     app.url_map.converters["id"] = RecordId

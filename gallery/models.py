@@ -126,6 +126,7 @@ class StaffLink(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    clinic: Mapped[Clinic] = relationship()
 
 
 class Patient(Base):

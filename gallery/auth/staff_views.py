@@ -58,7 +58,7 @@ def _after_sending(admin: User, sent: accounts.SentLink, what: str, to: str) -> 
     if sent.delivery.sent:
         flash(f"{what} sent to {to}.")
         return redirect(url_for("staff.index"))
-    return _page(admin, sent=sent, sent_to=to)
+    return _page(admin, InviteForm(formdata=None), sent=sent, sent_to=to)  # the form empty for the next one
 
 
 @bp.post("/admin/staff/invitations")

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+import click
 from flask import Flask
 
-from gallery import cli, db, decoding, errors, limits, queue, ratelimits, security, storage
+from gallery import cli, db, decoding, errors, formatting, limits, queue, ratelimits, security, storage
 from gallery.api.declare import init_api
 from gallery.api.docs import bp as api_docs_bp
 from gallery.api.views import bp as api_bp
@@ -35,7 +36,8 @@ from gallery.stock.views import bp as stock_bp
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """A new app: defaults < environment < ``config``; database migrated on start."""
+    """A new app: defaults < environment < ``config``; database migrated on start (see below for
+    ``flask`` commands), and on a fresh install the first admin's setup link printed."""
     settings = load_config(config)
     app = Flask(__name__, instance_path=settings["GALLERY_DATA_DIR"])
     app.json = GalleryJSONProvider(app)
@@ -63,11 +65,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     storage.init_app(app)
     decoding.init_app(app)
-    db.migrate(app.extensions["gallery_engine"], settings["GALLERY_DATA_DIR"])
     csrf.init_app(app)
     limiter.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    formatting.init_app(app)
     cli.init_app(app)
     queue.init_app(app)
     app.url_map.converters["id"] = RecordId
@@ -76,5 +78,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                       stock_bp, staff_bp, api_docs_bp):
         app.register_blueprint(blueprint)
     init_api(app, api_bp)
-    issue_setup_link(app)
+    command = click.get_current_context(silent=True)
+    if command is None or command.info_name == "run":  # a server (gunicorn, `flask run`) or a test
+        db.migrate(app.extensions["gallery_engine"], settings["GALLERY_DATA_DIR"])
+        issue_setup_link(app)
+    # Any other `flask` command migrates as it runs (gallery.cli.with_database): the app is also
+    # loaded only to list the commands (`flask --help`), which must change nothing.
     return app

@@ -56,7 +56,7 @@ def run(slots: int, photos: list[bytes], max_pixels: int) -> tuple[int, float]:
     env = {**os.environ, "GALLERY_DATA_DIR": data_dir, "GALLERY_MAX_DECODES": str(slots),
            "GALLERY_MAX_PIXELS": str(max_pixels), "GALLERY_MAX_UPLOAD_MB": "60", "WEB_CONCURRENCY": "1"}
     subprocess.run([sys.executable, "-m", "flask", "--app", "app", "create-user", "bench@clinic.test", "--role",
-                    "admin", "--clinic", "Bench", "--password-stdin"], input="bench password 123\n", text=True,
+                    "admin", "--clinic", "Bench", "--name", "Bench Admin", "--password-stdin"], input="bench password 123\n", text=True,
                    env=env, cwd=ROOT, check=True, capture_output=True)
     token = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "create-token", "bench@clinic.test"],
                            env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]

@@ -2,8 +2,11 @@
 check-store | reanalyze | refresh-gallery | worker``."""
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -20,6 +23,18 @@ from gallery.photos.analysis import analyse_photo
 from gallery.store_check import check_store
 
 
+def with_database(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``with_appcontext``, the database migrated first: ``create_app`` leaves that to the command
+    that runs, since it also makes the app merely to list the commands (``flask --help``)."""
+    @with_appcontext
+    @functools.wraps(command)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        migrate(current_app.extensions["gallery_engine"], current_app.config["GALLERY_DATA_DIR"])
+        return command(*args, **kwargs)
+
+    return wrapped
+
+
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
@@ -29,16 +44,18 @@ def init_db_command() -> None:
 
 
 @click.command("create-user")
-@with_appcontext
+@with_database
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--clinic", "clinic_name", help="Clinic name (created if new; default: the only clinic).")
-@click.option("--name", default="", help="Full name, as shown in the audit log and on signed reports.")
+@click.option("--name", required=True, help="Full name, as shown in the audit log and on signed reports.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user_command(email: str, role: str, clinic_name: str | None, name: str, password_stdin: bool) -> None:
     """Create a staff account."""
     db = get_db()
     email = email.strip().lower()
+    if not name.strip():
+        raise click.ClickException("Give the person's full name with --name.")
     if db.scalar(select(User).where(User.email == email)):
         raise click.ClickException(f"A user with email {email} already exists.")
     if clinic_name:
@@ -65,7 +82,7 @@ def create_user_command(email: str, role: str, clinic_name: str | None, name: st
 
 
 @click.command("create-token")
-@with_appcontext
+@with_database
 @click.argument("email")
 def create_token_command(email: str) -> None:
     """Create an API token for a user; the token is printed on the last line."""
@@ -73,6 +90,8 @@ def create_token_command(email: str) -> None:
     user = db.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise click.ClickException(f"No user with email {email}.")
+    if not user.active:
+        raise click.ClickException(f"{user.email} is deactivated: an admin reactivates the account first.")
     token = new_api_token(user)
     db.commit()
     days = current_app.config["GALLERY_TOKEN_DAYS"]
@@ -81,7 +100,7 @@ def create_token_command(email: str) -> None:
 
 
 @click.command("revoke-tokens")
-@with_appcontext
+@with_database
 @click.argument("email")
 def revoke_tokens_command(email: str) -> None:
     """Revoke every API token of a user (a lost laptop, a leaver) and end their sessions."""
@@ -96,7 +115,7 @@ def revoke_tokens_command(email: str) -> None:
 
 
 @click.command("backup")
-@with_appcontext
+@with_database
 @click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
 def backup_command(destination: Path) -> None:
     """Copy the database, photos and secret key into DESTINATION while the app runs."""
@@ -108,7 +127,7 @@ def backup_command(destination: Path) -> None:
 
 
 @click.command("restore")
-@with_appcontext
+@with_database
 @click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def restore_command(source: Path) -> None:
     """Restore a backup into this (empty) data directory; start the app afterwards."""
@@ -120,7 +139,7 @@ def restore_command(source: Path) -> None:
 
 
 @click.command("check-store")
-@with_appcontext
+@with_database
 @click.option("--fix", is_flag=True, help="Delete blobs that no photo names (older than an hour).")
 def check_store_command(fix: bool) -> None:
     """Compare photo rows with the store: missing blobs (exit 1) and orphaned blobs."""
@@ -135,7 +154,7 @@ def check_store_command(fix: bool) -> None:
 
 
 @click.command("reanalyze")
-@with_appcontext
+@with_database
 @click.option("--all", "everything", is_flag=True, help="Also photos already at the current analysis version.")
 def reanalyze_command(everything: bool) -> None:
     """Analyse again, here and now: failed photos, and those of an older analysis version."""
@@ -154,7 +173,7 @@ def reanalyze_command(everything: bool) -> None:
 
 
 @click.command("refresh-gallery")
-@with_appcontext
+@with_database
 def refresh_gallery_command() -> None:
     """Make every published case's public image again where it is of an older form (after an upgrade)."""
     from gallery.consent.records import effective_consent
@@ -176,7 +195,7 @@ def refresh_gallery_command() -> None:
 
 
 @click.command("worker")
-@with_appcontext
+@with_database
 @click.option("--workers", default=2, show_default=True, help="Analyses run at once in this process.")
 def worker_command(workers: int) -> None:
     """Run queued analyses until stopped (with GALLERY_QUEUE_URL=redis://...)."""
@@ -189,7 +208,7 @@ def worker_command(workers: int) -> None:
 
 @click.command("demo-data")
 @click.option("--clinic", "clinic_name", help="Clinic to add the demo patient to (default: the only clinic).")
-@with_appcontext
+@with_database
 def demo_data_command(clinic_name: str | None) -> None:
     """Add a demo patient with photos, consent and a comparison (public-domain portrait)."""
     from flask import g

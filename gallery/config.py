@@ -42,6 +42,12 @@ DEFAULTS: dict[str, Any] = {
     "GALLERY_STORE_TIMEOUT_S": 10.0,
     "GALLERY_TOKEN_DAYS": 90,
     "GALLERY_MARKETING_CONSENT_DAYS": 0,  # 0: marketing consent does not expire
+    "GALLERY_SMTP_HOST": "",  # empty: no email; pages show the links to pass on by hand
+    "GALLERY_SMTP_PORT": 587,
+    "GALLERY_SMTP_USER": "",
+    "GALLERY_SMTP_PASSWORD": "",
+    "GALLERY_SMTP_STARTTLS": True,
+    "GALLERY_MAIL_FROM": "",
 }
 
 

@@ -68,7 +68,13 @@ class User(Base):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     recovery_codes: Mapped[list[str] | None] = mapped_column(JSON)
+    # Set when an admin takes the account's access away (a leaver): no sign-in, no session, no token.
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime)
     clinic: Mapped[Clinic] = relationship()
+
+    @property
+    def active(self) -> bool:
+        return self.deactivated_at is None
 
     @property
     def display_name(self) -> str:
@@ -96,6 +102,31 @@ class SetupToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class StaffLink(Base):
+    """A single-use, expiring link an admin sends a staff member (only the token's sha256 is kept).
+
+    ``purpose`` is ``invite`` (a new account with ``role`` for ``email``, made when the link is
+    used) or ``reset`` (a new password for the account ``user_id``). ``revoked_at`` is set when an
+    admin cancels the link or a newer link of the same kind replaces it.
+    """
+
+    __tablename__ = "staff_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    role: Mapped[str | None] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    clinic: Mapped[Clinic] = relationship()
 
 
 class Patient(Base):

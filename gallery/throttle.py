@@ -68,10 +68,11 @@ def refuse(kind: str, page: Callable[[str], Any], wrong: str) -> tuple[Any, ...]
     return page(wrong), 401
 
 
-def refuse_token() -> TooManyFailures | None:
-    """For a missing or wrong API token: the 429 to raise once the address has failed too often
-    (else None: the caller raises its 401), the failure counted."""
-    if too_many_failures("token"):
+def refuse_token(kind: str = "token") -> TooManyFailures | None:
+    """For a missing or wrong secret of ``kind`` (an API token; "link": an emailed link's token):
+    the 429 to raise once the address has failed too often (else None: the caller raises its own
+    refusal), the failure counted."""
+    if too_many_failures(kind):
         return TooManyFailures(TOO_MANY, _limit().get_expiry())
-    count_failure("token")
+    count_failure(kind)
     return None

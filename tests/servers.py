@@ -1,4 +1,4 @@
-"""Real Redis and S3-compatible (moto) servers for the queue and store tests.
+"""Real Redis, S3-compatible (moto) and SMTP (aiosmtpd) servers for the queue, store and email tests.
 
 Each starts once per test session on a free local port. Without the program
 the tests that need it are skipped, unless GALLERY_REQUIRE_SERVERS=1 (CI),
@@ -71,6 +71,23 @@ def s3_server() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[int, Path]]:
+    """aiosmtpd's SMTP server, writing every message it takes into a Maildir; yields (port, the Maildir)."""
+    try:
+        import aiosmtpd  # noqa: F401
+    except ImportError:
+        _missing("aiosmtpd")
+    port = _free_port()
+    folder = Path(tempfile.mkdtemp(prefix="gallery-smtp-"))
+    process = _serve([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+                      "-c", "aiosmtpd.handlers.Mailbox", str(folder / "Maildir")], port)
+    yield port, folder / "Maildir"
+    process.terminate()
+    process.wait(10)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -39,8 +39,10 @@ def password_matches(password_hash: str | None, password: str) -> bool:
 
 
 def authenticate(email: str, password: str) -> User | None:
+    """The active account with this email and password, or None (a deactivated one never signs in)."""
     user = get_db().scalar(select(User).where(User.email == email.strip().lower()))
-    return user if password_matches(user.password_hash if user else None, password) else None
+    matches = password_matches(user.password_hash if user else None, password)
+    return user if matches and user.active else None
 
 
 def login(user: User, *, second_factor_done: bool = False) -> None:
@@ -83,7 +85,7 @@ def current_user() -> User | None:
     if "user" not in g:
         user_id = session.get("user_id")
         user = get_db().get(User, user_id) if user_id else None
-        in_force = user is not None and session.get("epoch") == user.session_epoch
+        in_force = user is not None and user.active and session.get("epoch") == user.session_epoch
         # A session opened with the password alone does not count where a second factor is required
         # (for instance since the clinic began to require it): its owner signs in again.
         if in_force and not session.get("second_factor") and second_factor.required(user):
@@ -133,13 +135,13 @@ def token_cutoff() -> datetime:
 
 
 def user_for_bearer(header: str | None) -> User | None:
-    """The user of a valid token: not revoked and younger than ``GALLERY_TOKEN_DAYS``."""
+    """The user of a valid token: not revoked, younger than ``GALLERY_TOKEN_DAYS``, of an active account."""
     if not header or not header.startswith("Bearer "):
         return None
     row = get_db().scalar(select(ApiToken).where(
         ApiToken.token_sha256 == token_sha256(header[len("Bearer "):].strip()),
         ApiToken.revoked_at.is_(None), ApiToken.created_at > token_cutoff()))
-    return row.user if row else None
+    return row.user if row and row.user.active else None
 
 
 def revoke_tokens(user: User) -> int:

@@ -1,8 +1,8 @@
 """First start: a one-time setup link creates the first clinic and admin.
 
 No default password ships with the app. While no staff account exists, each
-start issues a fresh random link and prints it on the operator's console; the
-link stops working as soon as any account exists.
+start of a server issues a fresh random link and prints its path on the
+operator's console; the link stops working as soon as any account exists.
 """
 from __future__ import annotations
 
@@ -25,9 +25,10 @@ def issue_setup_link(app: Flask) -> str | None:
         db.add(SetupToken(token_sha256=token_sha256(token)))
         db.commit()
     if not app.testing:
+        # Only the path: the address the server answers at (host, port, proxy, https) is not known here.
         click.echo(
-            "\n  No staff account yet. Create the first admin at:\n"
-            f"    http://127.0.0.1:5000/setup/{token}\n"
-            "  (one-time link; or run: flask --app app create-user EMAIL --role admin --clinic NAME)\n",
+            "\n  No staff account yet. Create the first admin: open this path at this server's address\n"
+            f"    /setup/{token}\n"
+            "  (one-time link; or run: flask --app app create-user EMAIL --role admin --clinic NAME --name NAME)\n",
             err=True)
     return token

@@ -1,4 +1,5 @@
-"""The admin's staff page: who has access, their live API tokens, and revoking them."""
+"""The admin's staff page: who has access and in which role, invitations, password resets,
+deactivation, second factors and API tokens."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -7,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from gallery import audit
 from gallery.auth import (
+    accounts,
     current_user,
     end_sessions,
     login_required,
@@ -15,8 +17,10 @@ from gallery.auth import (
     second_factor,
     token_cutoff,
 )
+from gallery.auth.forms import ROLE_CHOICES, InviteForm
 from gallery.db import get_db
-from gallery.models import ApiToken, User
+from gallery.errors import Conflict
+from gallery.models import ApiToken, StaffLink, User
 from gallery.queries import clinic_get
 
 bp = Blueprint("staff", __name__)
@@ -26,18 +30,106 @@ def _admin() -> User:
     return require_role(current_user(), "admin", "Only an admin manages staff access.")
 
 
-@bp.get("/admin/staff")
-@login_required
-def index() -> str:
-    admin = _admin()
+def _page(admin: User, form: InviteForm | None = None, sent: accounts.SentLink | None = None,
+          sent_to: str = "", error: str = "") -> str:
+    """The staff page; ``sent``: a link that did not go by email, shown to copy and pass on;
+    ``error``: why a change was refused (the page stays in hand: no dead end)."""
     db = get_db()
-    staff = db.scalars(select(User).where(User.clinic_id == admin.clinic_id).order_by(User.email)).all()
+    staff = db.scalars(select(User).where(User.clinic_id == admin.clinic_id)
+                       .order_by(User.deactivated_at.is_not(None), User.name, User.email)).all()
     live = dict(db.execute(select(ApiToken.user_id, func.count(ApiToken.id))
                            .where(ApiToken.user_id.in_([u.id for u in staff]), ApiToken.revoked_at.is_(None),
                                   ApiToken.created_at > token_cutoff())
                            .group_by(ApiToken.user_id)).all())
-    return render_template("staff/index.html", staff=staff, live=live, clinic=admin.clinic,
-                           required=second_factor.required)
+    return render_template("staff/index.html", staff=staff, live=live, clinic=admin.clinic, me=admin,
+                           required=second_factor.required, form=form or InviteForm(), roles=ROLE_CHOICES,
+                           invitations=accounts.pending_invitations(admin.clinic_id), sent=sent, sent_to=sent_to,
+                           error=error)
+
+
+@bp.get("/admin/staff")
+@login_required
+def index() -> str:
+    return _page(_admin())
+
+
+def _after_sending(admin: User, sent: accounts.SentLink, what: str, to: str) -> Response | str:
+    """Emailed: say so. Not emailed: the page again with the link to copy, and why it did not go."""
+    if sent.delivery.sent:
+        flash(f"{what} sent to {to}.")
+        return redirect(url_for("staff.index"))
+    return _page(admin, InviteForm(formdata=None), sent=sent, sent_to=to)  # the form empty for the next one
+
+
+@bp.post("/admin/staff/invitations")
+@login_required
+def invite() -> Response | str | tuple[str, int]:
+    """Invite someone by email with a role; their account is made when they open the link."""
+    admin = _admin()
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return _page(admin, form), 422
+    sent = accounts.invite(admin, form.email.data, form.role.data)
+    return _after_sending(admin, sent, "An invitation", form.email.data.strip().lower())
+
+
+@bp.post("/admin/staff/invitations/<id:link_id>/cancel")
+@login_required
+def cancel_invitation(link_id: int) -> Response:
+    _admin()
+    link = clinic_get(StaffLink, link_id)
+    accounts.cancel_invitation(link)
+    flash(f"The invitation to {link.email} is cancelled: its link no longer works.")
+    return redirect(url_for("staff.index"))
+
+
+@bp.post("/admin/staff/<id:user_id>/role")
+@login_required
+def change_role(user_id: int) -> Response | tuple[str, int]:
+    admin = _admin()
+    user = clinic_get(User, user_id)
+    try:
+        accounts.change_role(user, request.form.get("role", ""))
+    except Conflict as refusal:  # the last admin
+        return _page(admin, error=refusal.message), refusal.status
+    flash(f"{user.display_name} is now {accounts.ROLE_WORDS[user.role]}.")
+    return redirect(url_for("staff.index"))
+
+
+@bp.post("/admin/staff/<id:user_id>/deactivate")
+@login_required
+def deactivate(user_id: int) -> Response | tuple[str, int]:
+    """A leaver: no sign-in from now on; their sessions and API tokens end at once."""
+    admin = _admin()
+    user = clinic_get(User, user_id)
+    try:
+        accounts.deactivate(user)
+    except Conflict as refusal:  # the last admin
+        return _page(admin, error=refusal.message), refusal.status
+    flash(f"{user.display_name} is deactivated: signed out everywhere, API tokens revoked, sign-in refused.")
+    return redirect(url_for("staff.index"))
+
+
+@bp.post("/admin/staff/<id:user_id>/reactivate")
+@login_required
+def reactivate(user_id: int) -> Response:
+    _admin()
+    user = clinic_get(User, user_id)
+    accounts.reactivate(user)
+    flash(f"{user.display_name} can sign in again with their password (their old API tokens stay revoked).")
+    return redirect(url_for("staff.index"))
+
+
+@bp.post("/admin/staff/<id:user_id>/password-reset")
+@login_required
+def send_password_reset(user_id: int) -> Response | str | tuple[str, int]:
+    """A forgotten password: a single-use link to set a new one."""
+    admin = _admin()
+    user = clinic_get(User, user_id)
+    if not user.active:
+        return _page(admin, error=f"{user.display_name} is deactivated: reactivate the account first."), 409
+    return _after_sending(admin, accounts.send_reset_link(user, by=admin), "A link to set a new password",
+                          user.email)
 
 
 @bp.post("/admin/staff/second-factor")

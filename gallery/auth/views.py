@@ -1,4 +1,5 @@
-"""Login, logout and the one-time first-admin setup page."""
+"""Sign-in pages: login, logout, the one-time first-admin setup, and the pages of emailed links
+(joining from an invitation, setting a new password)."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -15,20 +16,27 @@ from flask import (
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from gallery import audit
-from gallery.auth import authenticate, current_user, hash_password, login, logout, second_factor, token_sha256
-from gallery.auth.forms import LoginForm, SetupForm
+from gallery import audit, mail
+from gallery.auth import (
+    accounts,
+    authenticate,
+    current_user,
+    hash_password,
+    login,
+    logout,
+    second_factor,
+    token_sha256,
+)
+from gallery.auth.forms import ForgotPasswordForm, JoinForm, LoginForm, ResetPasswordForm, SetupForm
 from gallery.db import get_db
 from gallery.errors import NotFound
 from gallery.extensions import account_key, failed, limiter, login_limit
-from gallery.models import Clinic, SetupToken, User, utcnow
-from gallery.throttle import refuse
+from gallery.models import Clinic, SetupToken, StaffLink, User, utcnow
+from gallery.throttle import refuse, refuse_token
 
 bp = Blueprint("auth", __name__)
 PENDING = "second_factor_pending"  # in the session: whose password was right, waiting for the code
 ENROL_SECRET = "second_factor_enrol_secret"  # the secret being set up, until a code proves the app has it
-
-
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths, never an absolute URL (open redirect)."""
@@ -160,7 +168,7 @@ def setup(token: str) -> Response | str | tuple[str, int]:
         clinic = Clinic(name=form.clinic.data.strip())
         db.add(clinic)
         db.flush()
-        user = User(clinic_id=clinic.id, email=form.email.data.strip().lower(),
+        user = User(clinic_id=clinic.id, email=form.email.data.strip().lower(), name=form.name.data.strip(),
                     password_hash=hash_password(form.password.data), role="admin")
         db.add(user)
         row.used_at = utcnow()
@@ -170,3 +178,56 @@ def setup(token: str) -> Response | str | tuple[str, int]:
         return response
     status = 422 if request.method == "POST" else 200
     return render_template("auth/setup.html", form=form), status
+
+
+def _link(token: str, purpose: str) -> StaffLink:
+    """The valid link of ``purpose`` for ``token``; a wrong token counts as a failed guess (429 when too many)."""
+    link = accounts.valid_link(token, purpose)
+    if link is None:
+        raise refuse_token("link") or NotFound(
+            "This link does not work any more: it was used already, has expired, or a newer one replaced it. "
+            "Ask an admin of your clinic for a new one.")
+    return link
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+def join(token: str) -> Response | str | tuple[str, int]:
+    """An invitation: the invitee names themselves and chooses a password; the account is made now."""
+    link = _link(token, "invite")
+    form = JoinForm()
+    if form.validate_on_submit():
+        user = accounts.join(link, form.name.data, form.password.data)
+        if user is None:
+            return render_template("auth/join.html", form=form, link=link, error=(
+                "This invitation was used a moment ago, or an account with this email was just made: "
+                "sign in with it.")), 409
+        response = _after_password(user)  # admins and medical directors: on to the second factor's enrolment
+        flash(f"Welcome to {user.clinic.name}, {user.name}.")
+        return response
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/join.html", form=form, link=link), status
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"], endpoint="reset_password")
+def reset_password_page(token: str) -> Response | str | tuple[str, int]:
+    link = _link(token, "reset")
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        accounts.reset_password(link, form.password.data)
+        session.clear()
+        flash("Your new password is set: sign in with it.")
+        return redirect(url_for("auth.login"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/reset_password.html", form=form, link=link), status
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"], endpoint="forgot_password")
+@limiter.limit(login_limit, methods=["POST"])
+def forgot_password_page() -> str | tuple[str, int]:
+    """Ask for a reset link by email; the answer is the same whether the address has an account or not."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_reset(form.email.data)
+        return render_template("auth/forgot_password.html", form=form, asked=True, email_works=mail.configured())
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/forgot_password.html", form=form, email_works=mail.configured()), status

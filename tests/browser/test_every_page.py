@@ -71,11 +71,21 @@ def clinic(live_app, live_server):
         "scopes": ["clinical", "marketing"], "signed_name": "Sally Ride", "text_version": "1"})
     withdrawal = api.post(f"/api/v1/patients/{other}/consents/withdraw", headers=headers,
                           json={"scopes": ["marketing"]}).get_json()["history"][-1]["id"]
+    with live_app.app_context():  # an invitation to the staff, its link's token known to the test
+        from datetime import timedelta
+
+        from gallery.auth import token_sha256
+        from gallery.db import get_db
+        from gallery.models import StaffLink, utcnow
+        get_db().add(StaffLink(clinic_id=1, purpose="invite", email="new@clinic-a.test", role="injector",
+                               token_sha256=token_sha256("staff-invitation"), expires_at=utcnow() + timedelta(days=7)))
+        get_db().commit()
     path = lambda url: re.sub(r"^https?://[^/]+", "", url)  # noqa: E731
     return {
         "anyone": {"login": "/login", "portal-login": "/portal/login", "gallery": "/gallery",
                    "gallery-case": f"/gallery/{comparison}", "share-link": path(share),
-                   "portal-accept": path(open_invitation), "not-found": "/gallery/987654"},
+                   "portal-accept": path(open_invitation), "not-found": "/gallery/987654",
+                   "staff-join": "/join/staff-invitation", "forgot-password": "/forgot-password"},
         "staff": {"patients": "/patients", "patient-new": "/patients/new", "timeline": f"/patients/{patient}",
                   "upload": f"/patients/{patient}/upload", "photo": f"/photos/{photos[1]}",
                   "comparison": f"/comparisons/{comparison}", "consent-new": f"/patients/{patient}/consents/new",

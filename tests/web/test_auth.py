@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pyotp
 import pytest
+from sqlalchemy import select
 
 from gallery.auth.setup import issue_setup_link
+from gallery.db import get_db
+from gallery.models import User
 from gallery.ratelimits import SCHEME, SQLiteStorage
 from tests.conftest import PASSWORD, Staff
 
@@ -101,7 +104,8 @@ def test_api_token_guessing_is_rate_limited(make_app):
 def test_setup_link_creates_first_admin_once(app, client):
     token = issue_setup_link(app)
     assert token
-    form = {"clinic": "Skin Clinic", "email": "Admin@Clinic.test", "password": PASSWORD, "confirm": PASSWORD}
+    form = {"clinic": "Skin Clinic", "name": "Dr Ada Lee", "email": "Admin@Clinic.test", "password": PASSWORD,
+            "confirm": PASSWORD}
     response = client.post(f"/setup/{token}", data=form)
     assert response.status_code == 302 and response.headers["Location"] == "/account/second-factor"
     assert client.get("/patients").status_code == 302  # an admin: not in before the second factor
@@ -116,8 +120,28 @@ def test_setup_link_creates_first_admin_once(app, client):
 
 def test_setup_rejects_short_password(app, client):
     token = issue_setup_link(app)
-    form = {"clinic": "C", "email": "a@b.test", "password": "short", "confirm": "short"}
+    form = {"clinic": "C", "name": "A B", "email": "a@b.test", "password": "short", "confirm": "short"}
     assert client.post(f"/setup/{token}", data=form).status_code == 422
+
+
+def test_the_first_admin_needs_a_name(app, client):
+    token = issue_setup_link(app)
+    form = {"clinic": "C", "name": "  ", "email": "a@b.test", "password": PASSWORD, "confirm": PASSWORD}
+    response = client.post(f"/setup/{token}", data=form)
+    assert response.status_code == 422 and "Enter your full name" in response.get_data(as_text=True)
+    form["name"] = "Dr Ada Lee"
+    assert client.post(f"/setup/{token}", data=form).status_code == 302
+    with app.app_context():
+        assert get_db().scalar(select(User)).display_name == "Dr Ada Lee <a@b.test>"
+
+
+def test_the_setup_link_on_the_console_is_a_path_not_a_guessed_address(make_app, capsys):
+    """The console cannot know the server's address (port, proxy, https): it prints the path alone."""
+    app = make_app()
+    app.testing = False
+    token = issue_setup_link(app)
+    printed = capsys.readouterr().err
+    assert f"    /setup/{token}\n" in printed and "http" not in printed and "5000" not in printed
 
 
 def test_session_cookie_is_httponly_and_samesite(client, staff):

@@ -1,13 +1,18 @@
 """Operator commands as the README gives them."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from gallery.auth.setup import issue_setup_link
 
 
 def test_create_user_then_token_then_api(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["create-user", "Doc@Clinic.test", "--role", "admin", "--clinic", "North Clinic",
-                                 "--password-stdin"], input="a long enough password\n")
+                                 "--name", "Dr Doc", "--password-stdin"], input="a long enough password\n")
     assert result.exit_code == 0, result.output
     assert issue_setup_link(app) is None
     result = runner.invoke(args=["create-token", "doc@clinic.test"])
@@ -19,7 +24,7 @@ def test_create_user_then_token_then_api(app):
 
 def test_create_user_refuses_short_password_and_duplicates(app):
     runner = app.test_cli_runner()
-    args = ["create-user", "a@b.test", "--role", "injector", "--clinic", "C", "--password-stdin"]
+    args = ["create-user", "a@b.test", "--role", "injector", "--clinic", "C", "--name", "Al B", "--password-stdin"]
     assert runner.invoke(args=args, input="short\n").exit_code != 0
     assert runner.invoke(args=args, input="long enough password\n").exit_code == 0
     result = runner.invoke(args=args, input="long enough password\n")
@@ -57,3 +62,21 @@ def test_create_a_named_medical_director(app):
         from gallery.models import User
         user = get_db().query(User).filter_by(email="mo@clinic.test").one()
         assert (user.role, user.display_name) == ("medical_director", "Dr Mo Dir <mo@clinic.test>")
+
+
+def test_help_changes_nothing(tmp_path):
+    """`flask --help` loads the app to list its commands: no migration, no setup link, no database."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("GALLERY_", "DATABASE_URL"))}
+    env["GALLERY_DATA_DIR"] = str(tmp_path / "data")
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "--help"], env=env, cwd=root,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "create-user" in result.stdout
+    assert "/setup/" not in result.stdout + result.stderr and "Running upgrade" not in result.stderr
+    assert not (tmp_path / "data" / "gallery.sqlite3").exists()
+    # A command that runs migrates first: a fresh install's first account from the console.
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "create-user", "a@b.test", "--role",
+                             "admin", "--clinic", "C", "--name", "A B", "--password-stdin"], env=env, cwd=root,
+                            input="a long enough password\n", capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "/setup/" not in result.stderr

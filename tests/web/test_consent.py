@@ -12,6 +12,7 @@ from PIL import Image
 from gallery.consent.records import fold
 from gallery.db import get_db
 from gallery.models import ConsentRecord, Invitation, ShareLink, utcnow
+from gallery.regions import REGION_LABELS
 from tests.conftest import PASSWORD
 from tests.images import astronaut, encode
 from tests.web.helpers import api_caller
@@ -92,6 +93,19 @@ def test_publish_needs_marketing_consent(api, case):
     assert response.status_code == 409
     _grant(api, case["patient"], ["marketing"])
     assert api("POST", f"/api/v1/comparisons/{case['comparison']}/publish").status_code == 200
+
+
+def test_the_gallery_names_areas_in_words(app, api, case):
+    """"Crow's feet (patient's left)", never the region's code name ("crows feet left")."""
+    _grant(api, case["patient"], ["marketing"], identifiable=True)
+    assert api("POST", f"/api/v1/comparisons/{case['comparison']}/publish").status_code == 200
+    regions = api("GET", f"/api/v1/comparisons/{case['comparison']}").get_json()["regions"]
+    shown = [name for name, r in regions.items() if r.get("change_pct") is not None]
+    card = re.search(r'<a class="case-card".*?</a>', app.test_client().get("/gallery").get_data(as_text=True),
+                     re.S).group(0)
+    assert shown and all(REGION_LABELS[name].replace("'", "&#39;") in card for name in shown)
+    assert "_" not in card.split("·")[-1] and "crows feet" not in card.lower()
+    assert REGION_LABELS["crows_feet_left"] == "Crow's feet (patient's left)"
 
 
 def test_share_link_needs_portal_consent(api, case):

@@ -77,7 +77,7 @@ GATED = {
 # Routes that answer without a staff sign-in but show no photo of any patient.
 NO_PHOTO = {
     "static", "api_docs.reference", "api_docs.asset", "api-docs.openapi_json",
-    "auth.login", "auth.logout", "auth.setup",
+    "auth.login", "auth.logout", "auth.setup", "auth.join", "auth.reset_password", "auth.forgot_password",
     "portal.login", "portal.logout", "portal.accept", "portal.withdraw_consent", "portal.request_data_export",
     "portal.export_status",
     # The patient's copy of their own records is their right of access (data protection law), not a use

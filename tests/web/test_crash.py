@@ -50,8 +50,8 @@ def _serve(env: dict[str, str], port: int) -> subprocess.Popen:
 def test_kill_9_during_uploads_leaves_nothing_half_written(tmp_path):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("GALLERY_", "DATABASE_URL"))}
     env.update(GALLERY_DATA_DIR=str(tmp_path / "data"), GALLERY_QUEUE_URL="immediate")
-    assert _flask(env, "create-user", "a@clinic.test", "--role", "admin", "--clinic", "C", "--password-stdin",
-                  stdin="a long enough password\n").returncode == 0
+    assert _flask(env, "create-user", "a@clinic.test", "--role", "admin", "--clinic", "C", "--name", "A Admin",
+                  "--password-stdin", stdin="a long enough password\n").returncode == 0
     token = _flask(env, "create-token", "a@clinic.test").stdout.strip().splitlines()[-1]
     headers = {"Authorization": f"Bearer {token}"}
     photos = [encode(astronaut(2.0 + i / 10), "JPEG") for i in range(12)]  # distinct bytes, analysed inline

@@ -108,6 +108,7 @@ def test_a_recall_finds_exactly_the_treatments_with_that_lot(app, staff, client,
     staff.login(client)
     page = client.get("/recalls?lot=a1").get_data(as_text=True)
     assert "2 treatments with lot a1" in page and "+44 20 7946 0001" in page and "Dee Elsewhere" not in page
+    assert "<td>20 U</td>" in page and "20.0" not in page  # units as a clinician writes them
     rows = list(csv.DictReader(io.StringIO(client.get("/recalls.csv?lot=A1").get_data(as_text=True))))
     assert [r["patient"] for r in rows] == ["Ann Stock", "Bea Typed"] and rows[0]["phone"] == "+44 20 7946 0001"
     assert rows[0]["patient_link"].endswith(f"/patients/{ann}")
@@ -118,6 +119,7 @@ def test_stock_pages(app, staff, client, clinic):
     assert client.post("/admin/stock/products", data={"name": "Dysport", "units_per_vial": "300"}).status_code == 302
     page = client.get("/admin/stock").get_data(as_text=True)
     product_id = int(page.split('<option value="')[1].split('"')[0])
+    assert "Dysport</strong>: 300 U per vial" in page
     assert client.post("/admin/stock/lots", data={"product_id": product_id, "lot_number": "DY9",
                                                   "expires_on": "2026-01-31"}).status_code == 302
     page = client.get("/admin/stock").get_data(as_text=True)

@@ -495,6 +495,40 @@ class AmendmentOut(Schema):
     signed_off_by = fields.Nested(StaffOut, required=True, allow_none=True)
 
 
+class TreatmentInput(Base):
+    given_at = fields.AwareDateTime(load_default=None, metadata={
+        "description": "When the toxin was given, with its offset (RFC 3339); default: now."})
+    override_reason = text(1000, load_default="", metadata={
+        "description": "Why the injector went ahead despite warnings that need one (an expired lot, a site inside "
+                       "a safety margin, the interval, the 3-month units); required when any stands."})
+
+
+class GivenSite(Schema):
+    region = choice(REGION_NAMES, required=True)
+    x = fields.Float(required=True)
+    y = fields.Float(required=True)
+    units = fields.Float(required=True)
+    label = fields.String(required=True)
+    note = fields.String(required=True)
+
+
+class TreatmentOut(Schema):
+    visit_id = fields.Integer(required=True)
+    given_at = Instant(required=True)
+    product = fields.String(required=True)
+    lot = fields.String(required=True)
+    lot_id = fields.Integer(required=True, allow_none=True)
+    dilution = fields.String(required=True)
+    sites = fields.List(fields.Nested(GivenSite), required=True, metadata={
+        "description": "The sites and units given, from the visit's saved plan (display pixels of its photo)."})
+    total_units = fields.Float(required=True)
+    warnings = fields.List(fields.Nested(WarningOut), required=True, metadata={
+        "description": "The safety warnings standing when the treatment was recorded."})
+    override_reason = fields.String(required=True)
+    recorded_by = fields.Nested(StaffOut, required=True, allow_none=True)
+    recorded_at = Instant(required=True)
+
+
 class AwaitingSignOffOut(Schema):
     visits = fields.List(fields.Nested(VisitSignOffOut), required=True)
     amendments = fields.List(fields.Nested(AmendmentOut), required=True)
@@ -540,12 +574,22 @@ class Margins(Schema):
     crows_feet_from_canthus_mm = fields.Float(required=True)
 
 
+class PlanStartQuery(Schema):
+    start = choice(("previous", "template"), load_default=None, metadata={
+        "description": "Where an unsaved plan of a later visit starts: the last visit's plan or the label template."})
+
+
 class PlanOut(Schema):
     photo_id = fields.Integer(required=True)
     visit_id = fields.Integer(required=True)
     saved = fields.Boolean(required=True)
     revision = fields.Integer(required=True, metadata={"description": "Saves so far (0: never saved)."})
-    source = choice(("saved", "carried_over", "template"), required=True)
+    source = choice(("saved", "carried_over", "template", "none"), required=True, metadata={
+        "description": "none: a later visit with no plan saved; start from the last plan or the template "
+                       "(GET with ?start=previous or ?start=template)."})
+    previous_visit = fields.String(allow_none=True, metadata={
+        "format": "date", "description": "The date of the last visit with a plan (ISO), which ?start=previous "
+                                         "carries over."})
     sites = fields.List(fields.Nested(SiteOut), required=True)
     product = fields.String(required=True)
     lot = fields.String(required=True)

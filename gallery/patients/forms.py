@@ -1,7 +1,7 @@
 """Patient, visit and upload forms."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from gallery.models import EXPRESSIONS
@@ -25,7 +25,6 @@ class PatientForm(FlaskForm):
 class VisitForm(FlaskForm):
     visit_date = DateField("Date", validators=[DataRequired()])
     notes = TextAreaField("Treatment notes", validators=[Optional(), Length(max=5000)])
-    treated = BooleanField("Toxin injected at this visit")
 
 
 class UploadForm(FlaskForm):

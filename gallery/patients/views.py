@@ -117,7 +117,6 @@ def add_visit(patient_id: int) -> Response | tuple[str, int]:
         db.add(visit)
     require_unsigned(visit)  # its notes and treatment are part of what was signed
     visit.notes = "\n".join(n for n in (visit.notes, (form.notes.data or "").strip()) if n)
-    visit.treated = visit.treated or bool(form.treated.data)
     db.flush()
     audit.record("create", "visit", visit.id)
     db.commit()

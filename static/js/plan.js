@@ -14,6 +14,8 @@ if (panel) {
   const stockLot = document.getElementById("plan-lot-id");
   const labels = { glabella: "Glabella", forehead: "Forehead", crows_feet_left: "Crow's feet L", crows_feet_right: "Crow's feet R" };
   const radius = Number(stage.viewBox.baseVal.width) / 110;
+  // A signed visit, or one whose treatment is recorded from this plan: shown, not edited.
+  const readOnly = panel.dataset.readOnly === "1";
   let plan = null;
 
   const svgPoint = (event) => {
@@ -27,7 +29,7 @@ if (panel) {
     const totals = {};
     for (const site of plan.sites) totals[site.region] = (totals[site.region] || 0) + site.units;
     const all = plan.sites.reduce((sum, site) => sum + site.units, 0);
-    document.getElementById("plan-totals").textContent =
+    document.getElementById("plan-totals").textContent = plan.sites.length === 0 ? "No sites: add them below." :
       Object.entries(totals).map(([region, units]) => `${labels[region]} ${units} U`).join(" · ") + ` · Total ${all} U`;
     document.getElementById("plan-totals").dataset.total = String(all);
   }
@@ -61,7 +63,7 @@ if (panel) {
       group.setAttribute("aria-label", `Site ${index + 1}, ${labels[site.region]}: move with the arrow keys`);
       group.addEventListener("keydown", (event) => {
         const steps = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
-        if (!(event.key in steps)) return;
+        if (readOnly || !(event.key in steps)) return;
         event.preventDefault();
         const step = (radius / 2) * (event.shiftKey ? 5 : 1);
         site.x = Math.round((site.x + steps[event.key][0] * step) * 10) / 10;
@@ -70,6 +72,7 @@ if (panel) {
         status.textContent = "Unsaved changes";
       });
       group.addEventListener("pointerdown", (event) => {
+        if (readOnly) return;
         event.preventDefault();
         group.setPointerCapture(event.pointerId);
         group.classList.add("dragging");
@@ -143,8 +146,16 @@ if (panel) {
   }
 
   function render() {
-    const sources = { saved: "saved", carried_over: "carried over from the last visit: check and save", template: "label template: adjust and save" };
-    document.getElementById("plan-source").textContent = sources[plan.source] || "";
+    const sources = { saved: "saved", carried_over: "carried over from the last visit: check and save", template: "label template: adjust and save", none: "none yet" };
+    document.getElementById("plan-source").textContent = readOnly ? "saved, read-only" : (sources[plan.source] || "");
+    const start = document.getElementById("plan-start");
+    start.hidden = readOnly || plan.source !== "none";
+    document.getElementById("plan-editor").hidden = plan.source === "none";
+    document.getElementById("plan-start-previous").hidden = !plan.previous_visit;
+    document.getElementById("plan-previous-date").textContent =
+      plan.previous_visit ? new Date(plan.previous_visit).toLocaleDateString("en-GB", { day: "2-digit", month: "short", year: "numeric" }) : "";
+    document.getElementById("plan-add").hidden = readOnly;
+
     for (const [key, id] of Object.entries(fields)) document.getElementById(id).value = plan[key] || "";
     stockLot.value = plan.lot_id ? String(plan.lot_id) : "";
     lockTypedLot();
@@ -153,6 +164,9 @@ if (panel) {
     drawRows();
     showTotals();
     showWarnings();
+    if (readOnly) {
+      for (const input of panel.querySelectorAll("#plan-rows input, #plan-rows button, #plan-lot-id, #plan-product, #plan-lot, #plan-dilution")) input.disabled = true;
+    }
   }
 
   for (const button of document.querySelectorAll("#plan-add button")) {
@@ -184,8 +198,8 @@ if (panel) {
     }));
   }
 
-  async function load() {
-    const response = await fetch(panel.dataset.url);
+  async function load(start) {
+    const response = await fetch(start ? `${panel.dataset.url}?start=${start}` : panel.dataset.url);
     etag = response.headers.get("ETag");
     plan = await response.json();
     render();
@@ -213,7 +227,14 @@ if (panel) {
     status.textContent = "Unsaved changes";
   });
 
-  document.getElementById("plan-save").addEventListener("click", async () => {
+  for (const button of document.querySelectorAll("#plan-start button")) {
+    button.addEventListener("click", async () => {
+      await load(button.dataset.start);
+      status.textContent = "Unsaved plan: adjust it and save";
+    });
+  }
+
+  document.getElementById("plan-save")?.addEventListener("click", async () => {
     const body = { sites: plan.sites, lot_id: stockLot.value ? Number(stockLot.value) : null };
     for (const [key, id] of Object.entries(fields)) body[key] = document.getElementById(id).value;
     status.textContent = "Saving…";

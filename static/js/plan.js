@@ -34,6 +34,33 @@ if (panel) {
     document.getElementById("plan-totals").dataset.total = String(all);
   }
 
+  // A site inside a safety margin turns red at once, while it is dragged: the same lines the
+  // server checks on save (forehead and central-brow margins above the brow, the arc around
+  // the lateral canthus for crow's feet), read off the guides it sends.
+  function below(site, line) {
+    for (let i = 0; i + 1 < line.length; i++) {
+      const [x0, y0] = line[i];
+      const [x1, y1] = line[i + 1];
+      if (x0 !== x1 && (site.x - x0) * (site.x - x1) <= 0) return site.y > y0 + ((y1 - y0) * (site.x - x0)) / (x1 - x0);
+    }
+    return false;
+  }
+  function insideArc(site, arc) {
+    const [a, b, c] = [arc[0], arc[Math.floor(arc.length / 2)], arc[arc.length - 1]];
+    const d = 2 * (a[0] * (b[1] - c[1]) + b[0] * (c[1] - a[1]) + c[0] * (a[1] - b[1]));
+    if (!d) return false;
+    const sq = (p) => p[0] * p[0] + p[1] * p[1];
+    const cx = (sq(a) * (b[1] - c[1]) + sq(b) * (c[1] - a[1]) + sq(c) * (a[1] - b[1])) / d;
+    const cy = (sq(a) * (c[0] - b[0]) + sq(b) * (a[0] - c[0]) + sq(c) * (b[0] - a[0])) / d;
+    return Math.hypot(site.x - cx, site.y - cy) < Math.hypot(a[0] - cx, a[1] - cy);
+  }
+  function unsafe(site) {
+    const guides = plan.guides;
+    if (site.region === "forehead") return below(site, guides.forehead);
+    if (site.region === "glabella") return below(site, guides.glabella_right) || below(site, guides.glabella_left);
+    return guides[site.region] ? insideArc(site, guides[site.region]) : false;
+  }
+
   function drawGuides() {
     guidesLayer.replaceChildren(...Object.entries(plan.guides).map(([name, points]) => {
       const line = document.createElementNS(SVG, "polyline");
@@ -47,6 +74,7 @@ if (panel) {
     sitesLayer.replaceChildren(...plan.sites.map((site, index) => {
       const group = document.createElementNS(SVG, "g");
       group.setAttribute("class", `site site-${site.region}`);
+      group.classList.toggle("unsafe", unsafe(site));
       group.dataset.index = String(index);
       group.setAttribute("transform", `translate(${site.x} ${site.y})`);
       const dot = document.createElementNS(SVG, "circle");
@@ -69,6 +97,7 @@ if (panel) {
         site.x = Math.round((site.x + steps[event.key][0] * step) * 10) / 10;
         site.y = Math.round((site.y + steps[event.key][1] * step) * 10) / 10;
         group.setAttribute("transform", `translate(${site.x} ${site.y})`);
+        group.classList.toggle("unsafe", unsafe(site));
         status.textContent = "Unsaved changes";
       });
       group.addEventListener("pointerdown", (event) => {
@@ -83,6 +112,7 @@ if (panel) {
         site.x = Math.round(point.x * 10) / 10;
         site.y = Math.round(point.y * 10) / 10;
         group.setAttribute("transform", `translate(${site.x} ${site.y})`);
+        group.classList.toggle("unsafe", unsafe(site));
         status.textContent = "Unsaved changes";
       });
       group.addEventListener("pointerup", () => group.classList.remove("dragging"));

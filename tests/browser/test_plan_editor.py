@@ -141,3 +141,24 @@ def test_a_review_visit_starts_empty_and_a_treatment_is_recorded_on_purpose(live
     page.click("#plan-start-previous")
     page.locator("#plan-sites .site").nth(15).wait_for()
     assert "carried over" in page.inner_text("#plan-source") and page.is_visible("#plan-save")
+
+
+def test_a_site_turns_red_while_dragged_into_a_safety_margin(live_app, live_server, page):
+    """Issue 31: the margin is seen at the moment of decision, not after saving."""
+    photo, _ = photo_for_staff(live_app, "Margins", encode(astronaut(3.0), "JPEG"))
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/photos/{photo['id']}")
+    forehead = page.locator("#plan-sites .site-forehead").nth(2)
+    forehead.wait_for()
+    assert "unsafe" not in forehead.get_attribute("class")
+    box = forehead.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    brow = page.locator("#plan-guides .guide-forehead").bounding_box()
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, brow["y"] + brow["height"] + 25, steps=8)  # below the margin line, still dragging
+    assert "unsafe" in forehead.get_attribute("class")
+    screenshot(page, "plan-site-in-margin")
+    page.mouse.move(x, y, steps=8)
+    page.mouse.up()
+    assert "unsafe" not in forehead.get_attribute("class")

@@ -187,6 +187,10 @@ class UploadForm(Base):
     expression = choice(EXPRESSIONS, required=True)
     taken_at = Moment(metadata={"type": "string", "format": "date-time",
                                 "description": "When taken (a date alone is accepted); default: from EXIF, else now."})
+    date_choice = choice(("photo", "today"), metadata={
+        "description": "Without taken_at, a photo whose own (EXIF) date is over 30 days from today is refused "
+                       "with 409 photo_date_unconfirmed unless this says which date to use: the photo's own, "
+                       "or today."})
     visit_id = record_id(metadata={"description": "File into this visit; default: the patient's visit that day."})
     view = choice(VIEWS, load_default="front", metadata={
         "description": "The standard view: front, or turned 45 degrees to the patient's left or right."})

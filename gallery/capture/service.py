@@ -18,8 +18,8 @@ from sqlalchemy.orm import undefer
 from gallery.capture.protocol import Step
 from gallery.db import get_db
 from gallery.errors import InvalidInput
-from gallery.models import VIEWS, Patient, Photo
-from gallery.photos.service import parse_expression, quality_limits
+from gallery.models import Patient, Photo
+from gallery.photos.service import parse_expression, parse_view, quality_limits
 from landmarks.anatomy import LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE
 from landmarks.expression import ExpressionMeasures
 from landmarks.live import FrameCheck, check_frame
@@ -27,12 +27,6 @@ from uploads.decode import decode
 from uploads.validate import sniff_type
 
 MAX_FRAME_PIXELS = 1280 * 1280  # frames are small previews; a full photo goes through the upload
-
-
-def parse_view(value: str | None) -> str:
-    if value not in VIEWS:
-        raise InvalidInput(f"Choose the view: one of {', '.join(VIEWS)}.")
-    return value
 
 
 def check_live_frame(patient: Patient, data: bytes, *, view: str, expression: str, capture_width: int) -> FrameCheck:

@@ -18,7 +18,7 @@ from gallery import audit
 from gallery.auth import current_clinic_id, login_required
 from gallery.consent.records import effective_consent, history
 from gallery.db import get_db
-from gallery.errors import GalleryError, InvalidInput, upload_status
+from gallery.errors import GalleryError, InvalidInput, PhotoDateUnconfirmed, upload_status
 from gallery.grading import GRADES
 from gallery.models import Patient, PatientAccount, Photo, Visit
 from gallery.capture.protocol import clinic_protocol, missing_steps
@@ -141,22 +141,26 @@ def upload(patient_id: int) -> Response | str | tuple[str, int]:
         return render_template("patients/upload.html", patient=patient, form=form)
     if not form.validate_on_submit():
         raise InvalidInput("The upload form was incomplete.")
-    files = [f for f in request.files.getlist("photos") if f and f.filename]
+    # Each file keeps its place in the list: its own expression and view are named by it.
+    files = [(index, f) for index, f in enumerate(request.files.getlist("photos")) if f and f.filename]
     if not files:
         return render_template("patients/upload.html", patient=patient, form=form,
                                results=[], error="Choose at least one photo."), 400
     if len(files) > current_app.config["GALLERY_MAX_FILES_PER_UPLOAD"]:
         raise InvalidInput(f"At most {current_app.config['GALLERY_MAX_FILES_PER_UPLOAD']} photos per upload.")
     visit_id = int(form.visit_id.data) if form.visit_id.data else None
-    results, statuses = [], []
-    for file in files:
+    results, statuses, date_asked = [], [], False
+    for index, file in files:
         try:
             photo, created = add_photo(patient, file.read(), filename=file.filename,
-                                       expression=form.expression.data, visit_id=visit_id)
+                                       expression=request.form.get(f"expression-{index}", form.expression.data),
+                                       view=request.form.get(f"view-{index}", form.view.data),
+                                       visit_id=visit_id, date_choice=form.date_choice.data)
         except UploadError as error:
             results.append((file.filename, False, str(error)))
             statuses.append(upload_status(error))
         except GalleryError as error:
+            date_asked = date_asked or isinstance(error, PhotoDateUnconfirmed)
             results.append((file.filename, False, error.message))
             statuses.append(error.status)
         else:
@@ -166,4 +170,4 @@ def upload(patient_id: int) -> Response | str | tuple[str, int]:
         return redirect(url_for("patients.timeline", patient_id=patient.id))
     # Some or all refused: say which and why, with the status of the first refusal.
     return render_template("patients/upload.html", patient=patient, form=_upload_form(patient),
-                           results=results), statuses[0]
+                           results=results, date_asked=date_asked), statuses[0]

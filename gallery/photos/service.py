@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from botocore.exceptions import BotoCoreError, ClientError
@@ -17,8 +17,8 @@ from gallery.auth import current_user
 from gallery.db import get_db
 from gallery.decoding import decode_slot
 from gallery.signoff.service import require_unsigned
-from gallery.errors import Conflict, InvalidInput, Unavailable
-from gallery.models import EXPRESSIONS, Patient, Photo, Visit, utcnow
+from gallery.errors import Conflict, InvalidInput, PhotoDateUnconfirmed, Unavailable
+from gallery.models import EXPRESSIONS, VIEWS, Patient, Photo, Visit, utcnow
 from gallery.queries import clinic_get
 from landmarks.expression import ExpressionMeasures, expression_mismatch
 from landmarks.quality import QualityLimits
@@ -27,6 +27,10 @@ from uploads.ingest import UploadLimits, prepare, store_prepared
 from uploads.store import Store
 
 log = logging.getLogger(__name__)
+# A photo's own date further than this from today is asked about, not believed:
+# a camera clock never set (2010) or an old photo would otherwise file it in a visit then.
+MAX_UNASKED_DATE_DAYS = 30
+DATE_CHOICES = {"photo": "Use the photo's own date", "today": "Use today"}
 
 
 def blob_store() -> Store:
@@ -57,6 +61,12 @@ def parse_expression(value: str | None) -> str:
     return value
 
 
+def parse_view(value: str | None) -> str:
+    if value not in VIEWS:
+        raise InvalidInput(f"Choose the view: one of {', '.join(VIEWS)}.")
+    return value
+
+
 def parse_taken_at(value: str | None) -> datetime | None:
     """An ISO date or date-time from a form or the API; None when absent."""
     if not value:
@@ -68,6 +78,27 @@ def parse_taken_at(value: str | None) -> datetime | None:
     except ValueError:
         raise InvalidInput(f"taken_at must be an ISO date or date-time, not {value!r}.") from None
     return parsed.replace(tzinfo=None)
+
+
+def photo_time(own: datetime | None, *, taken_at: datetime | None, date_choice: str | None,
+               now: datetime) -> datetime:
+    """When a photo was taken: ``taken_at`` if given, else its own (EXIF) date, else ``now``.
+
+    An own date over ``MAX_UNASKED_DATE_DAYS`` from ``now`` is used only when
+    ``date_choice`` is ``photo``; ``today`` files the photo at ``now`` instead.
+    Without either, ``PhotoDateUnconfirmed`` asks.
+    """
+    if date_choice not in (None, "", *DATE_CHOICES):
+        raise InvalidInput(f"date_choice must be one of {', '.join(DATE_CHOICES)}.")
+    if taken_at is not None:
+        return taken_at
+    if own is None or date_choice == "today":
+        return now
+    if date_choice != "photo" and abs(own.date() - now.date()) > timedelta(days=MAX_UNASKED_DATE_DAYS):
+        raise PhotoDateUnconfirmed(
+            f"The photo's own date is {own:%d %b %Y}, more than {MAX_UNASKED_DATE_DAYS} days from today: "
+            "choose whether to file it on that date or today.")
+    return own
 
 
 def visit_for(patient: Patient, day: date, visit_id: int | None) -> Visit:
@@ -103,18 +134,19 @@ def expression_warning(patient: Patient, expression: str, analysis: dict) -> dic
 
 def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,
               taken_at: datetime | None = None, visit_id: int | None = None, view: str = "front",
-              capture_override: str | None = None) -> tuple[Photo, bool]:
+              capture_override: str | None = None, date_choice: str | None = None) -> tuple[Photo, bool]:
     """Store one upload for ``patient`` and queue its analysis; return (photo, created).
 
     ``view`` is the standard view (see ``gallery.capture.protocol``); ``capture_override``
-    the capture page's advice when the photo was taken with its checks not passed.
+    the capture page's advice when the photo was taken with its checks not passed;
+    ``date_choice`` answers the question about a far own date (see ``photo_time``).
 
     The same bytes for the same patient return the existing photo (created is
     False); the same bytes for another patient of the clinic are refused, as
     that is almost always the wrong patient chosen.
     """
     db = get_db()
-    expression = parse_expression(expression)
+    expression, view = parse_expression(expression), parse_view(view)
     with decode_slot():
         prepared = prepare(data, upload_limits())
     existing = db.scalar(select(Photo).where(Photo.clinic_id == patient.clinic_id, Photo.sha256 == prepared.sha256))
@@ -122,7 +154,7 @@ def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,
         if existing.patient_id == patient.id:
             return existing, False
         raise Conflict("This exact photo is already in another patient's record. Check the patient.")
-    when = taken_at or prepared.taken_at or utcnow()
+    when = photo_time(prepared.taken_at, taken_at=taken_at, date_choice=date_choice, now=utcnow())
     visit = visit_for(patient, when.date(), visit_id)
     require_unsigned(visit)
     store = blob_store()

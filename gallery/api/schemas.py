@@ -216,6 +216,9 @@ class Quality(Schema):
 class ExpressionMeasures(Schema):
     brow_height = fields.Float(required=True, metadata={"description": "Brows above the pupils, in IOD units."})
     brow_head_distance = fields.Float(required=True, metadata={"description": "Between the brow heads, IOD units."})
+    mouth_corner_lift = fields.Float(allow_none=True, metadata={
+        "description": "Mouth corners above the midpoint between the lips, IOD units (a smile: 0.05 or more); "
+                       "null in analyses made before it was measured."})
 
 
 class RegionOut(Schema):

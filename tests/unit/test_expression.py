@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from landmarks import analyse
-from landmarks.expression import ExpressionMeasures, expression_mismatch
+from landmarks.expression import ExpressionMeasures, expression_mismatch, looks_like, smiles
 from tests.images import astronaut
 
 
@@ -54,3 +54,22 @@ def test_rest_face_tagged_frown_or_raise_is_flagged(rest):
     assert "frown" in expression_mismatch("frown", same, rest.expression)
     assert "raise" in expression_mismatch("raise", same, rest.expression)
     assert expression_mismatch("smile", same, rest.expression) is None
+
+
+def test_a_smile_is_told_from_the_face_alone(rest):
+    assert smiles(rest.expression) and looks_like(rest.expression, None) == "smile"  # the astronaut smiles
+
+
+def test_rest_frown_and_raise_are_told_only_against_a_rest_photo():
+    at_rest = ExpressionMeasures(brow_height=0.26, brow_head_distance=0.40, mouth_corner_lift=-0.1)
+    assert looks_like(at_rest, None) is None
+    assert looks_like(at_rest, at_rest) == "rest"
+    frown = ExpressionMeasures(brow_height=0.24, brow_head_distance=0.34, mouth_corner_lift=-0.1)
+    assert looks_like(frown, at_rest) == "frown"
+    raised = ExpressionMeasures(brow_height=0.31, brow_head_distance=0.40, mouth_corner_lift=-0.1)
+    assert looks_like(raised, at_rest) == "raise"
+
+
+def test_an_analysis_made_before_the_mouth_was_measured_suggests_nothing():
+    old = ExpressionMeasures(brow_height=0.26, brow_head_distance=0.40)
+    assert smiles(old) is None and looks_like(old, old) is None

@@ -103,6 +103,46 @@ def shows_expression(tagged: str, measures: ExpressionMeasures, rest: Expression
     return True
 
 
+def smiles(measures: ExpressionMeasures) -> bool | None:
+    """Whether the face smiles, from this face alone; None when the mouth was not measured."""
+    if measures.mouth_corner_lift is None:
+        return None
+    return measures.mouth_corner_lift >= SMILE_CORNER_LIFT
+
+
+def looks_like(measures: ExpressionMeasures, rest: ExpressionMeasures | None) -> str | None:
+    """The expression a face shows: ``smile`` from the face alone; ``frown``, ``raise``
+    or ``rest`` only against the patient's ``rest``; None when it cannot be told.
+    """
+    smiling = smiles(measures)
+    if smiling:
+        return "smile"
+    if smiling is None or rest is None:
+        return None
+    for expression in ("frown", "raise"):
+        if shows_expression(expression, measures, rest):
+            return expression
+    return "rest"
+
+
+def shows_expression(tagged: str, measures: ExpressionMeasures, rest: ExpressionMeasures, *,
+                     min_change: float = 0.04) -> bool:
+    """Whether a face tagged ``frown`` or ``raise`` differs from the patient's ``rest``
+    the way that expression should (other tags are not checked: True).
+
+    ``min_change`` is the smallest relative change accepted (0.04 = 4 %): a
+    maximal frown narrows the brow heads, a maximal raise lifts the brows, both
+    by far more than landmark noise (about 1 %).
+    """
+    if tagged == "frown":
+        narrowed = measures.brow_head_distance <= rest.brow_head_distance * (1 - min_change)
+        lowered = measures.brow_height <= rest.brow_height * (1 - min_change)
+        return narrowed or lowered
+    if tagged == "raise":
+        return measures.brow_height >= rest.brow_height * (1 + min_change)
+    return True
+
+
 def expression_mismatch(tagged: str, measures: ExpressionMeasures, rest: ExpressionMeasures, *,
                         min_change: float = 0.04) -> str | None:
     """A warning when a photo tagged ``frown`` or ``raise`` does not show it (see

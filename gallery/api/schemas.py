@@ -237,6 +237,9 @@ class RegionOut(Schema):
 class WarningOut(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
+    suggested = choice(EXPRESSIONS, metadata={
+        "description": "With expression_mismatch: the expression the face looks like (a smile is told from the "
+                       "face alone; rest, frown and raise against the patient's rest photo)."})
 
 
 class AnalysisOut(Schema):

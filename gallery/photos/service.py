@@ -20,7 +20,7 @@ from gallery.signoff.service import require_unsigned
 from gallery.errors import Conflict, InvalidInput, PhotoDateUnconfirmed, Unavailable
 from gallery.models import EXPRESSIONS, VIEWS, Patient, Photo, Visit, utcnow
 from gallery.queries import clinic_get
-from landmarks.expression import ExpressionMeasures, expression_mismatch
+from landmarks.expression import ExpressionMeasures, looks_like
 from landmarks.quality import QualityLimits
 from uploads.derive import read_derivative
 from uploads.ingest import UploadLimits, prepare, store_prepared
@@ -118,18 +118,40 @@ def visit_for(patient: Patient, day: date, visit_id: int | None) -> Visit:
 
 
 def expression_warning(patient: Patient, expression: str, analysis: dict) -> dict | None:
-    """A warning when a ``frown``/``raise`` photo does not differ from the patient's
-    latest ``rest`` photo the way that expression should (None otherwise)."""
+    """A warning, with the expression to change to, when the face does not show the one tagged.
+
+    A smile is seen in the face alone; rest, frown and raise only against the
+    patient's latest analysed ``rest`` photo (see ``landmarks.expression.looks_like``).
+    """
     measures = analysis.get("expression_measures")
-    if expression not in ("frown", "raise") or not measures:
+    if not measures:
         return None
     rest = get_db().scalars(select(Photo).where(Photo.patient_id == patient.id, Photo.expression == "rest")
                             .order_by(Photo.taken_at.desc()).options(undefer(Photo.analysis))).all()
     reference = next((p.analysis["expression_measures"] for p in rest if p.analysis.get("expression_measures")), None)
-    if reference is None:
+    seen = looks_like(ExpressionMeasures(**measures), ExpressionMeasures(**reference) if reference else None)
+    if seen is None or seen == expression:
         return None
-    message = expression_mismatch(expression, ExpressionMeasures(**measures), ExpressionMeasures(**reference))
-    return {"code": "expression_mismatch", "message": message} if message else None
+    return {"code": "expression_mismatch", "message": f"Tagged “{expression}”, but the face looks like “{seen}”.",
+            "suggested": seen}
+
+
+def retag_photo(photo: Photo, expression: str | None, view: str | None) -> None:
+    """Correct a photo's expression and view (a wrong choice at upload); commits.
+
+    Its expression warning is judged again for the new tag, so an accepted
+    "looks like" suggestion goes away. A signed-off visit's photos keep their tags.
+    """
+    require_unsigned(photo.visit)
+    photo.expression, photo.view = parse_expression(expression), parse_view(view)
+    if photo.analysis_status == "done":
+        analysis = photo.analysis
+        warnings = [w for w in analysis.get("warnings", []) if w["code"] != "expression_mismatch"]
+        mismatch = expression_warning(photo.patient, photo.expression, analysis)
+        photo.record_analysis({**analysis, "warnings": warnings + ([mismatch] if mismatch else [])},
+                              photo.analysis_version)
+    audit.record("update", "photo", photo.id)
+    get_db().commit()
 
 
 def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,

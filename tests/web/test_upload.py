@@ -5,6 +5,7 @@ import io
 import re
 from datetime import date, datetime, timedelta
 
+import numpy as np
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
@@ -263,3 +264,19 @@ def test_the_api_refuses_an_old_own_date_unless_confirmed(app, staff):
     explicit = send(_dated_jpeg(datetime(2010, 5, 3), 2.1), taken_at="2026-01-02")
     assert explicit.status_code == 201 and explicit.get_json()["taken_at"].startswith("2026-01-02")
     assert send(_dated_jpeg(datetime(2010, 5, 3), 2.2), date_choice="yesterday").status_code == 422
+
+
+def test_the_thumbnail_is_framed_on_a_face_off_centre_in_a_wide_photo(app, logged_in):
+    from landmarks.mesh import detect_faces
+    from uploads.derive import read_derivative
+
+    wide = np.full((1100, 2400, 3), 200, np.uint8)
+    wide[38:1062, 60:1084] = astronaut(2.0)  # the face at the far left; a centre crop shows only the wall
+    patient_id = create_patient(logged_in)
+    assert upload(logged_in, patient_id, (encode(wide, "JPEG"), "wide.jpg")).status_code == 302
+    thumb = read_derivative(logged_in.get("/photos/1/image/thumb").data)
+    assert thumb.shape[1] / thumb.shape[0] == pytest.approx(3 / 4, abs=0.01)  # as the cards show it
+    assert detect_faces(thumb).faces
+    display = read_derivative(logged_in.get("/photos/1/image/display").data)
+    centre = display[:, display.shape[1] // 2 - display.shape[0] * 3 // 8:][:, :display.shape[0] * 3 // 4]
+    assert not detect_faces(centre).faces  # what the cards showed before

@@ -2,10 +2,10 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from gallery.capture.protocol import VIEW_LABELS
-from gallery.models import EXPRESSIONS, VIEWS
+from gallery.models import EXPRESSIONS, VIEWS, utcnow
 from gallery.photos.service import DATE_CHOICES
 
 EXPRESSION_LABELS = {
@@ -16,9 +16,14 @@ EXPRESSION_LABELS = {
 }
 
 
+def _not_in_the_future(form: FlaskForm, field: DateField) -> None:
+    if field.data and field.data > utcnow().date():
+        raise ValidationError("The date of birth is in the future.")
+
+
 class PatientForm(FlaskForm):
     name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
-    date_of_birth = DateField("Date of birth", validators=[Optional()])
+    date_of_birth = DateField("Date of birth", validators=[Optional(), _not_in_the_future])
     external_id = StringField("External id (EMR)", validators=[Optional(), Length(max=100)])
     phone = StringField("Phone", validators=[Optional(), Length(max=40)])
     email = StringField("Email", validators=[Optional(), Length(max=254)])

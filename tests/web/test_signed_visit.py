@@ -61,7 +61,7 @@ NOT_VISIT_WRITES = {
     "staff.cancel_invitation", "staff.change_role", "staff.deactivate", "staff.reactivate", "staff.send_password_reset",
     "portal.login", "portal.logout", "portal.accept",
     "portal.withdraw_consent", "portal.request_data_export",
-    "patients.new", "api.create_patient", "consent.record", "consent.withdraw_page", "consent.invite",
+    "patients.new", "patients.edit", "api.create_patient", "consent.record", "consent.withdraw_page", "consent.invite",
     "api.grant_consent", "api.withdraw_consent", "api.invite",
     "compare.create", "api.create_comparison_api", "consent.publish", "consent.unpublish", "consent.share",
     "consent.revoke", "api.publish", "api.share",

@@ -6,7 +6,7 @@ from werkzeug.wrappers import Response
 
 from gallery import audit
 from gallery.auth import current_user, login_required
-from gallery.capture.protocol import VIEW_LABELS
+from gallery.capture import protocol
 from gallery.db import get_db
 from gallery.signoff.service import require_unsigned
 from gallery.stock.service import lots
@@ -44,7 +44,8 @@ def detail(photo_id: int) -> str:
     ]
     return render_template("photos/detail.html", photo=photo, analysis=photo.analysis, figures=figures,
                            region_labels=REGION_LABELS, expression_labels=EXPRESSION_LABELS,
-                           grades=GRADES, view_labels=VIEW_LABELS,
+                           grades=GRADES, view_labels=protocol.VIEW_LABELS,
+                           expression_words=protocol.EXPRESSION_LABELS,
                            assessed_expression=ASSESSED_EXPRESSION, min_graded=MIN_GRADED_PHOTOS,
                            standard_mm_per_px=STANDARD_MM_PER_PX, coarsest_mm_per_px=COARSEST_MM_PER_PX,
                            has_lines=blob_store().exists(photo.sha256, "lines"), stock_lots=lots(photo.clinic_id))
@@ -89,7 +90,7 @@ def retag(photo_id: int) -> Response:
     """Change the photo's expression and view, e.g. to what its face looks like."""
     photo = clinic_get(Photo, photo_id)
     retag_photo(photo, request.form.get("expression"), request.form.get("view"))
-    flash(f"Now tagged: {EXPRESSION_LABELS[photo.expression].lower()}, {VIEW_LABELS[photo.view].lower()}.")
+    flash(f"Now tagged: {protocol.EXPRESSION_LABELS[photo.expression]}, {protocol.VIEW_LABELS[photo.view]} view.")
     return redirect(url_for("photos.detail", photo_id=photo.id))
 
 

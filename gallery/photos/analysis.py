@@ -45,7 +45,7 @@ def analyse_photo(photo: Photo, *, actor: str = "system:analysis") -> None:
     if measured.thumb is not None:
         blob_store().replace(photo.sha256, "thumb", measured.thumb)
     analysis = analysis_dict(measured.analysis)
-    mismatch = expression_warning(photo.patient, photo.expression, analysis)
+    mismatch = expression_warning(photo, analysis)
     if mismatch:
         analysis["warnings"].append(mismatch)
     photo.record_analysis(analysis, measured.analysis.version)

@@ -10,7 +10,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import undefer
 
 from gallery import audit
 from gallery.auth import current_user
@@ -117,22 +116,32 @@ def visit_for(patient: Patient, day: date, visit_id: int | None) -> Visit:
     return visit
 
 
-def expression_warning(patient: Patient, expression: str, analysis: dict) -> dict | None:
-    """A warning, with the expression to change to, when the face does not show the one tagged.
+def rest_reference(patient: Patient, view: str) -> ExpressionMeasures | None:
+    """The patient's brows and mouth at rest in ``view``, from their latest analysed rest photo with a face.
+
+    Read on every live frame check, so only that key of the analysis is loaded, not its landmarks.
+    """
+    measures = get_db().scalar(select(Photo.analysis["expression_measures"])
+                               .where(Photo.patient_id == patient.id, Photo.expression == "rest",
+                                      Photo.view == view, Photo.analysis_status == "done",
+                                      Photo.summary["face_found"].as_boolean())
+                               .order_by(Photo.taken_at.desc(), Photo.id.desc()).limit(1))
+    return ExpressionMeasures(**measures) if measures else None
+
+
+def expression_warning(photo: Photo, analysis: dict) -> dict | None:
+    """A warning, with the expression to change to, when the face does not show the one ``photo`` is tagged with.
 
     A smile is seen in the face alone; rest, frown and raise only against the
-    patient's latest analysed ``rest`` photo (see ``landmarks.expression.looks_like``).
+    patient's rest photo of the same view (see ``landmarks.expression.looks_like``).
     """
     measures = analysis.get("expression_measures")
     if not measures:
         return None
-    rest = get_db().scalars(select(Photo).where(Photo.patient_id == patient.id, Photo.expression == "rest")
-                            .order_by(Photo.taken_at.desc()).options(undefer(Photo.analysis))).all()
-    reference = next((p.analysis["expression_measures"] for p in rest if p.analysis.get("expression_measures")), None)
-    seen = looks_like(ExpressionMeasures(**measures), ExpressionMeasures(**reference) if reference else None)
-    if seen is None or seen == expression:
+    seen = looks_like(ExpressionMeasures(**measures), rest_reference(photo.patient, photo.view))
+    if seen is None or seen == photo.expression:
         return None
-    return {"code": "expression_mismatch", "message": f"Tagged “{expression}”, but the face looks like “{seen}”.",
+    return {"code": "expression_mismatch", "message": f"Tagged “{photo.expression}”, but the face looks like “{seen}”.",
             "suggested": seen}
 
 
@@ -147,7 +156,7 @@ def retag_photo(photo: Photo, expression: str | None, view: str | None) -> None:
     if photo.analysis_status == "done":
         analysis = photo.analysis
         warnings = [w for w in analysis.get("warnings", []) if w["code"] != "expression_mismatch"]
-        mismatch = expression_warning(photo.patient, photo.expression, analysis)
+        mismatch = expression_warning(photo, analysis)
         photo.record_analysis({**analysis, "warnings": warnings + ([mismatch] if mismatch else [])},
                               photo.analysis_version)
     audit.record("update", "photo", photo.id)

@@ -187,6 +187,10 @@ class UploadForm(Base):
     expression = choice(EXPRESSIONS, required=True)
     taken_at = Moment(metadata={"type": "string", "format": "date-time",
                                 "description": "When taken (a date alone is accepted); default: from EXIF, else now."})
+    date_choice = choice(("photo", "today"), metadata={
+        "description": "Without taken_at, a photo whose own (EXIF) date is over 30 days from today is refused "
+                       "with 409 photo_date_unconfirmed unless this says which date to use: the photo's own, "
+                       "or today."})
     visit_id = record_id(metadata={"description": "File into this visit; default: the patient's visit that day."})
     view = choice(VIEWS, load_default="front", metadata={
         "description": "The standard view: front, or turned 45 degrees to the patient's left or right."})
@@ -212,6 +216,9 @@ class Quality(Schema):
 class ExpressionMeasures(Schema):
     brow_height = fields.Float(required=True, metadata={"description": "Brows above the pupils, in IOD units."})
     brow_head_distance = fields.Float(required=True, metadata={"description": "Between the brow heads, IOD units."})
+    mouth_corner_lift = fields.Float(allow_none=True, metadata={
+        "description": "Mouth corners above the midpoint between the lips, IOD units (a smile: 0.05 or more); "
+                       "null in analyses made before it was measured."})
 
 
 class RegionOut(Schema):
@@ -230,6 +237,9 @@ class RegionOut(Schema):
 class WarningOut(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
+    suggested = choice(EXPRESSIONS, metadata={
+        "description": "With expression_mismatch: the expression the face looks like (a smile is told from the "
+                       "face alone; rest, frown and raise against the patient's rest photo)."})
 
 
 class AnalysisOut(Schema):

@@ -96,7 +96,8 @@ def upload_photo(form: dict[str, Any], patient_id: int) -> tuple[Photo, int]:
     patient = clinic_get(Patient, patient_id)
     file: FileStorage = form["file"]
     photo, created = add_photo(patient, file.read(), filename=file.filename or "", expression=form["expression"],
-                               taken_at=form.get("taken_at"), visit_id=form.get("visit_id"), view=form["view"])
+                               taken_at=form.get("taken_at"), visit_id=form.get("visit_id"), view=form["view"],
+                               date_choice=form.get("date_choice"))
     return photo, 201 if created else 200
 
 

@@ -41,6 +41,8 @@ VISIT_WRITES = {
     "capture.take": lambda w: ("web", "POST", f"/patients/{w['patient']}/capture/photos.json", {
         "content_type": "multipart/form-data",
         "data": {"file": (io.BytesIO(_photo_bytes(2.7)), "capture.jpg"), "view": "front", "expression": "rest"}}),
+    "photos.retag": lambda w: ("web", "POST", f"/photos/{w['photo']}/tags", {"data": {"expression": "smile",
+                                                                                       "view": "left45"}}),
     "photos.grade": lambda w: ("web", "POST", f"/photos/{w['photo']}/grades", {"data": {"grade_glabella": "2"}}),
     "planning.put_plan": lambda w: ("web", "PUT", f"/photos/{w['photo']}/plan.json", {
         "json": {"sites": [], "lot": "B2"}, "headers": {"If-Match": _plan_etag(w["api"], w["photo"])}}),
@@ -65,7 +67,7 @@ NOT_VISIT_WRITES = {
     "staff.cancel_invitation", "staff.change_role", "staff.deactivate", "staff.reactivate", "staff.send_password_reset",
     "portal.login", "portal.logout", "portal.accept",
     "portal.withdraw_consent", "portal.request_data_export",
-    "patients.new", "api.create_patient", "consent.record", "consent.withdraw_page", "consent.invite",
+    "patients.new", "patients.edit", "api.create_patient", "consent.record", "consent.withdraw_page", "consent.invite",
     "api.grant_consent", "api.withdraw_consent", "api.invite",
     "compare.create", "api.create_comparison_api", "consent.publish", "consent.unpublish", "consent.share",
     "consent.revoke", "api.publish", "api.share",

@@ -163,8 +163,19 @@ class PatientOut(PatientSummary):
                                 required=True, metadata={"type": "array", "items": {"type": "integer"}})
 
 
+class PageQuery(Base):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000, error="must be from 1."),
+                          metadata={"description": "The page, from 1."})
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200, error="must be from 1 to 200."),
+                               metadata={"description": "Rows a page (at most 200)."})
+
+
 class PatientList(Schema):
     patients = fields.List(fields.Nested(PatientSummary), required=True)
+    page = fields.Integer(required=True)
+    page_size = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": "Patients in all."})
+    next = fields.String(required=True, allow_none=True, metadata={"description": "The next page's URL; null on the last."})
 
 
 # ---- photos and their analysis -------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from gallery.planning.service import plan_etag, plan_for_photo, plan_revisions, 
 from gallery.planning.treatment import record_treatment, withdraw_treatment
 from gallery.planning.views import report_response
 from gallery.portal.views import new_invitation
+from gallery.paging import paginate
 from gallery.queries import clinic_get, clinic_select
 from gallery.signoff.service import amend, awaiting_sign_off, sign_amendment, sign_visit
 from gallery.stock.service import add_lot, add_product, lots, products, recall
@@ -72,10 +73,14 @@ def create_patient(body: dict[str, Any]) -> Patient:
 
 
 @bp.get("/patients")
+@bp.arguments(schemas.PageQuery, location="query")
 @bp.response(200, schemas.PatientList)
-def list_patients() -> dict[str, Any]:
-    """The clinic's patients."""
-    return {"patients": get_db().scalars(clinic_select(Patient).order_by(Patient.id)).all()}
+def list_patients(query: dict[str, Any]) -> dict[str, Any]:
+    """The clinic's patients, a page at a time (oldest first; follow ``next``)."""
+    page = paginate(clinic_select(Patient).order_by(Patient.id), query["page"], query["page_size"])
+    return {"patients": page.items, "page": page.number, "page_size": page.size, "total": page.total,
+            "next": url_for("api.list_patients", page=page.number + 1, page_size=page.size, _external=True)
+            if page.has_next else None}
 
 
 @bp.get("/patients/<id:patient_id>")

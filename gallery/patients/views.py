@@ -27,12 +27,14 @@ from gallery.patients.forms import EXPRESSION_LABELS, PatientForm, UploadForm, V
 from gallery.patients.service import save_patient
 from gallery.photos.grades import patient_progress
 from gallery.photos.service import add_photo
+from gallery.paging import page_number, paginate
 from gallery.queries import clinic_get, clinic_select
 from gallery.regions import REGION_LABELS
 from gallery.signoff.service import require_unsigned
 from uploads.errors import UploadError
 
 bp = Blueprint("patients", __name__)
+PATIENTS_PER_PAGE = 100
 
 
 @bp.get("/")
@@ -49,11 +51,12 @@ def index() -> str:
     if query:
         like = f"%{query.lower()}%"
         statement = statement.where(or_(func.lower(Patient.name).like(like), func.lower(Patient.external_id).like(like)))
-    patients = get_db().scalars(statement.limit(500)).all()
+    page = paginate(statement.order_by(Patient.id), page_number(request.args.get("page")), PATIENTS_PER_PAGE)
+    patients = page.items
     counts = dict(get_db().execute(select(Photo.patient_id, func.count(Photo.id))
                                    .where(Photo.patient_id.in_([p.id for p in patients]))
                                    .group_by(Photo.patient_id)).all()) if patients else {}
-    return render_template("patients/index.html", patients=patients, photo_counts=counts, query=query)
+    return render_template("patients/index.html", patients=patients, photo_counts=counts, query=query, page=page)
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])

@@ -13,12 +13,14 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLES = ("admin", "injector", "medical_director")
@@ -147,8 +149,14 @@ class Patient(Base):
     comparisons: Mapped[list[Comparison]] = relationship(order_by="Comparison.created_at.desc()")
 
 
+AWAITING_SIGN_OFF = "treated AND signed_off_at IS NULL"
+
+
 class Visit(Base):
     __tablename__ = "visits"
+    # The sign-off list: a clinic's treated visits not signed yet, a small share of all visits.
+    __table_args__ = (Index("ix_visits_awaiting_sign_off", "clinic_id", "visit_date",
+                            postgresql_where=sql_text(AWAITING_SIGN_OFF), sqlite_where=sql_text(AWAITING_SIGN_OFF)),)
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -226,6 +234,8 @@ class AuditEvent(Base):
     """Append-only: who did what to which record, when. Never updated or deleted."""
 
     __tablename__ = "audit_events"
+    # The audit page filtered by record: one clinic's rows about one object, newest first.
+    __table_args__ = (Index("ix_audit_events_object", "clinic_id", "object_type", "object_id", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id"), index=True)
     actor: Mapped[str] = mapped_column(String(80))

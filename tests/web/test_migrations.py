@@ -49,3 +49,34 @@ def test_treated_visits_get_a_treatment_record_from_their_plan(tmp_path):
         rows = connection.execute(text("SELECT visit_id, total_units, lot, sites FROM treatment_records")).all()
     assert [(r.visit_id, r.total_units, r.lot) for r in rows] == [(1, 10.5, "L1")]
     assert json.loads(rows[0].sites) == sites
+
+
+def test_hosts_migrating_one_postgresql_wait_for_each_other(tmp_path):
+    """Issue 34: two hosts starting together share no file system, so the file lock did not
+    serialise them; a PostgreSQL advisory lock does. Here the lock is held by "another host"
+    (a second connection): the migration waits until it is released."""
+    import os
+    import threading
+
+    from sqlalchemy import create_engine, text
+
+    from gallery.db import MIGRATION_LOCK, migrate
+
+    url = os.environ.get("GALLERY_TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        import pytest
+
+        pytest.skip("the advisory lock is PostgreSQL's (SQLite keeps the file lock)")
+    engine = create_engine(url)
+    other_host = engine.connect()
+    other_host.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+    other_host.commit()
+    done = threading.Event()
+    migrating = threading.Thread(target=lambda: (migrate(engine, str(tmp_path)), done.set()), daemon=True)
+    migrating.start()
+    assert not done.wait(1.5)  # waiting for the other host
+    other_host.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+    other_host.commit()
+    assert done.wait(30)
+    other_host.close()
+    engine.dispose()

@@ -57,7 +57,29 @@ def test_a_return_of_lines_is_said_plainly_and_the_latest_treatment_counts():
     assert change.sentence.endswith("30 % more visible than before your treatment on 1 May 2026 (day 92)")
     # Before the second treatment's follow-up, the first treatment speaks, never past the second.
     earlier = _patient(patient.photos[:3], ["2026-01-12", "2026-05-01"])
-    assert area_changes(earlier)[0].sentence.endswith("30 % softer than before your treatment on 12 January 2026 (day 109)")
+    assert area_changes(earlier)[0].sentence.endswith(
+        "60 % softer than before your treatment on 12 January 2026 (day 14); on 1 May 2026 (day 109) the lines were "
+        "coming back: 30 % softer than before")
+
+
+def test_the_peak_review_speaks_and_a_later_recapture_within_repeatability_is_about_the_same():
+    """Issue 32: a recapture at a follow-up read "19 % more visible than before your treatment" while the
+    day-14 review's -29 % went unmentioned. The review at the peak speaks; the recapture, +19 % (inside
+    the index's repeatability), reads "about the same"."""
+    patient = _patient([_photo("2026-03-01", "frown", 10.0), _photo("2026-03-15", "frown", 7.1),
+                        _photo("2026-04-30", "frown", 11.9)], ["2026-03-01"])
+    [change] = area_changes(patient)
+    assert change.sentence == (
+        "Frown lines, when frowning: 29 % softer than before your treatment on 1 March 2026 (day 14); on 30 April "
+        "2026 (day 60) the lines were coming back: about the same as before")
+
+
+def test_without_a_photo_in_the_review_window_the_closest_one_speaks():
+    patient = _patient([_photo("2026-03-01", "frown", 10.0), _photo("2026-03-08", "frown", 5.0),
+                        _photo("2026-04-15", "frown", 5.5)], ["2026-03-01"])
+    [change] = area_changes(patient)
+    assert change.after_on == date(2026, 3, 8) and change.latest is None  # day 7 lies 3 days off, day 45 fifteen
+    assert change.sentence.endswith("50 % softer than before your treatment on 1 March 2026 (day 7)")
 
 
 def test_narrow_chart_keeps_dates_apart_and_ends_on_the_last_photo():

@@ -91,6 +91,17 @@ def area_changes(patient: Patient) -> list[AreaChange]:
     return changes
 
 
+def measured_series(patient: Patient, region: str) -> list[list[tuple[date, float]]]:
+    """Per expression photographed, the (day, index) series of ``region`` at the current
+    standard, oldest first: like-for-like readings of one area over time."""
+    series: dict[str, list[tuple[date, float]]] = {}
+    for photo in sorted(patient.photos, key=lambda p: p.taken_at):
+        value = (photo.summary.get("indices") or {}).get(region)
+        if value is not None and photo.summary.get("measurement_standard") == MEASUREMENT_STANDARD:
+            series.setdefault(photo.expression, []).append((photo.taken_at.date(), value))
+    return list(series.values())
+
+
 def _first_pair(photos: list[Photo], region: str, expressions: tuple[str, ...], treated_on: date,
                 next_treatment: date | None) -> AreaChange | None:
     for expression in expressions + tuple(e for e in EXPRESSIONS if e not in expressions):

@@ -28,6 +28,7 @@ from gallery.patients.service import save_patient
 from gallery.photos.grades import patient_progress
 from gallery.photos.service import add_photo
 from gallery.paging import page_number, paginate
+from gallery.patients.retreatment import suggested_retreatment
 from gallery.queries import clinic_get, clinic_select
 from gallery.regions import REGION_LABELS
 from gallery.signoff.service import require_unsigned
@@ -112,7 +113,9 @@ def timeline(patient_id: int) -> str:
                            consent=effective_consent(patient.id), consent_records=history(patient.id),
                            missing={visit.id: missing_steps(visit, protocol) for visit in patient.visits},
                            portal_account=get_db().scalar(select(PatientAccount)
-                                                          .where(PatientAccount.patient_id == patient.id)))
+                                                          .where(PatientAccount.patient_id == patient.id)),
+                           retreatment=suggested_retreatment(
+                               patient, current_app.config["GALLERY_MIN_DAYS_BETWEEN_TREATMENTS"]))
 
 
 @bp.post("/patients/<id:patient_id>/visits")

@@ -110,6 +110,9 @@ def test_the_photo_page_records_a_treatment_and_reads_only_once_signed(app, staf
     assert done.status_code == 302 and done.headers["Location"].endswith(f"/photos/{photo}#treatment")
     page = web.get(f"/photos/{photo}").get_data(as_text=True)
     assert "Toxin given" in page and "01 Mar 2026 10:30" in page and 'data-read-only="1"' in page
+    patient = clinic["injector"]("GET", f"/api/v1/photos/{photo}").get_json()["patient_id"]
+    timeline = web.get(f"/patients/{patient}").get_data(as_text=True)
+    assert "Next treatment suggested around 30 May 2026." in timeline  # the label's 90 days after 1 March
     assert clinic["director"]("POST", f"/api/v1/visits/{visit}/sign-off").status_code == 200
     page = web.get(f"/photos/{photo}").get_data(as_text=True)
     assert "signed-banner" in page and "read-only" in page

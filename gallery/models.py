@@ -293,6 +293,7 @@ class Comparison(Base):
     public_note: Mapped[str | None] = mapped_column(String(300))
     before: Mapped[Photo] = relationship(foreign_keys=[before_photo_id])
     after: Mapped[Photo] = relationship(foreign_keys=[after_photo_id])
+    clinic: Mapped[Clinic] = relationship()
 
 
 SCOPES = ("clinical", "portal", "education", "marketing")

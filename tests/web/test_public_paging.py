@@ -77,3 +77,9 @@ def test_a_gallery_page_costs_the_same_statements_for_one_case_or_three(app, pub
     with app.app_context():
         views = {row.comparison_id: row.views for row in get_db().query(PublicView)}
     assert views == {published[3]: 2, published[1]: 1, published[0]: 1}
+
+
+def test_a_public_case_names_the_clinic_its_areas_and_that_results_vary(app, published):
+    page = app.test_client().get(f"/gallery/{published[0]}").get_data(as_text=True)
+    assert '<p class="clinic-name" id="clinic-name">Clinic A</p>' in page
+    assert "Results vary from person to person" in page and "Treatment areas:" in page

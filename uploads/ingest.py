@@ -9,6 +9,7 @@ the commit fails, so a failed upload leaves neither a row nor a blob behind.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -100,18 +101,26 @@ def measure(original: bytes, size: tuple[int, int], limits: UploadLimits,
 
 
 def store_prepared(store: Store, prepared: PreparedPhoto) -> list[tuple[str, str]]:
-    """Write original and derivatives; return the (sha256, variant) blobs this call created.
+    """Write original and derivatives at once; return the (sha256, variant) blobs this call created.
 
-    All or nothing: if one write fails (a full disk, a read-only store), the blobs
-    this call already wrote are removed before the error is raised.
+    The writes run side by side: to an object store each is a round trip, and one after
+    another they made the upload wait for the sum of them. All or nothing: if one write
+    fails (a full disk, a read-only store, the store unreachable), the blobs this call
+    wrote are removed before the error is raised.
     """
+    blobs = (("original", prepared.original), *prepared.derivatives.items())
+    with ThreadPoolExecutor(max_workers=len(blobs)) as pool:
+        writes = [(variant, pool.submit(store.put, prepared.sha256, variant, data)) for variant, data in blobs]
     created: list[tuple[str, str]] = []
-    try:
-        for variant, data in (("original", prepared.original), *prepared.derivatives.items()):
-            if store.put(prepared.sha256, variant, data):
+    failure: BaseException | None = None
+    for variant, write in writes:
+        try:
+            if write.result():
                 created.append((prepared.sha256, variant))
-    except BaseException:
+        except BaseException as error:  # noqa: BLE001 - re-raised below, after the cleanup
+            failure = failure or error
+    if failure is not None:
         for sha256, variant in created:
             store.delete(sha256, variant)
-        raise
+        raise failure
     return created

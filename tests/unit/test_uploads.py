@@ -218,3 +218,48 @@ def test_a_framed_thumbnail_moves_into_the_photo_rather_than_off_its_edge():
     thumb = _thumb_pixels(framed_thumbnail(wide, (0, 200, 300, 600)))
     assert thumb.shape[1] / thumb.shape[0] == pytest.approx(3 / 4, abs=0.01)
     assert thumb[:, 0].mean() > 128  # starts at the photo's edge: no padding, no shift off the picture
+
+
+def _prepared_astronaut():
+    from uploads.ingest import prepare
+
+    return prepare(encode(astronaut(1.0), "JPEG"), UploadLimits(max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS))
+
+
+def test_an_uploads_blobs_are_written_side_by_side(tmp_path):
+    """Issue 34: to an object store each write is a round trip; one after another they made the upload
+    wait for their sum. Each write here waits at a barrier for all the others: written one at a time,
+    the first would wait alone and time out."""
+    import threading
+
+    from uploads.ingest import store_prepared
+
+    prepared = _prepared_astronaut()
+    count = 1 + len(prepared.derivatives)
+    barrier = threading.Barrier(count, timeout=10)
+
+    class Meeting(BlobStore):
+        def put(self, sha256, variant, data):
+            barrier.wait()
+            return super().put(sha256, variant, data)
+
+    store = Meeting(tmp_path)
+    assert len(store_prepared(store, prepared)) == count
+    assert {variant for _, variant, _ in store.blobs()} == {"original", *prepared.derivatives}
+
+
+def test_a_failed_write_leaves_no_blob_of_the_upload(tmp_path):
+    from uploads.ingest import store_prepared
+
+    prepared = _prepared_astronaut()
+
+    class FullDisk(BlobStore):
+        def put(self, sha256, variant, data):
+            if variant == "thumb":
+                raise OSError(28, "No space left on device")
+            return super().put(sha256, variant, data)
+
+    store = FullDisk(tmp_path)
+    with pytest.raises(OSError, match="No space left"):
+        store_prepared(store, prepared)
+    assert list(store.blobs()) == []

@@ -6,7 +6,6 @@ flask-smorest validates with them, dumps with them and writes them into
 """
 from __future__ import annotations
 
-from datetime import timezone
 from typing import Any
 
 from flask import g, request, url_for
@@ -29,7 +28,7 @@ from gallery.patients.export import archive_response, build_archive
 from gallery.photos.images import image_response
 from gallery.photos.service import add_photo
 from gallery.planning.service import plan_etag, plan_for_photo, plan_revisions, save_plan
-from gallery.planning.treatment import record_treatment, withdraw_treatment
+from gallery.planning.treatment import as_utc, record_treatment, withdraw_treatment
 from gallery.planning.views import report_response
 from gallery.portal.views import new_invitation
 from gallery.paging import paginate
@@ -264,8 +263,7 @@ def record_visit_treatment(body: dict[str, Any], visit_id: int) -> TreatmentReco
     """Record the toxin given at the visit, from its saved plan: only a recorded treatment goes to sign-off
     and counts for the interval and 3-month rules. Warnings that need one need an override_reason."""
     given_at = body["given_at"]
-    record = record_treatment(clinic_get(Visit, visit_id),
-                              given_at.astimezone(timezone.utc).replace(tzinfo=None) if given_at else None,
+    record = record_treatment(clinic_get(Visit, visit_id), as_utc(given_at) if given_at else None,
                               body["override_reason"])
     get_db().commit()
     return record

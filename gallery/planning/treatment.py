@@ -10,7 +10,7 @@ sign-off review carry that reason.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -29,6 +29,17 @@ NEEDS_OVERRIDE = frozenset({"lot_expired", "forehead_margin", "glabella_margin",
 MAX_REASON_CHARS = 1000
 # A treatment is recorded at the time it was given: today, not in the future.
 FUTURE_SLACK = timedelta(minutes=10)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` as the naive UTC the records keep (a naive one is taken as UTC already);
+    a time whose offset takes it past the calendar's ends is refused (422), not a 500."""
+    if moment.tzinfo is None:
+        return moment
+    try:
+        return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    except OverflowError:
+        raise InvalidInput("Give the time the toxin was given as a real date and time.") from None
 
 
 def saved_plan(visit: Visit) -> InjectionPlan | None:

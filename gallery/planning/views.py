@@ -1,7 +1,7 @@
 """Staff endpoints of the plan editor and the visit report."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import Blueprint, Response, flash, jsonify, redirect, request, url_for
 
@@ -14,7 +14,7 @@ from gallery.models import Photo, Visit
 from gallery.planning.report import visit_report
 from gallery.errors import InvalidInput
 from gallery.planning.service import PLAN_STARTS, plan_etag, plan_for_photo, plan_revisions, save_plan
-from gallery.planning.treatment import record_treatment, withdraw_treatment
+from gallery.planning.treatment import as_utc, record_treatment, withdraw_treatment
 from gallery.queries import clinic_get
 
 bp = Blueprint("planning", __name__)
@@ -84,7 +84,7 @@ def _given_at(value: str) -> datetime | None:
         given = datetime.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInput("Give the time the toxin was given as a date and time.") from None
-    return given.astimezone(timezone.utc).replace(tzinfo=None) if given.tzinfo else given
+    return as_utc(given)
 
 
 @bp.post("/visits/<id:visit_id>/treatment")

@@ -73,6 +73,8 @@ def test_recording_needs_a_saved_plan_with_units_and_a_sensible_time(clinic):
         early = api("POST", f"/api/v1/visits/{visit}/treatment", json={"given_at": when})
         assert early.status_code == 422 and "not in the future" in early.get_json()["error"]["message"]
     assert api("POST", f"/api/v1/visits/{visit}/treatment", json={"given_at": "yesterday"}).status_code == 422
+    for edge in ("9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"):  # past the calendar in UTC
+        assert api("POST", f"/api/v1/visits/{visit}/treatment", json={"given_at": edge}).status_code == 422
 
 
 def test_an_expired_lot_needs_a_reason_that_the_record_review_and_report_carry(app, staff, clinic):

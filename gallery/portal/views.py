@@ -6,9 +6,7 @@ A patient account sees one patient's records only, and photos only while the
 from __future__ import annotations
 
 import functools
-import secrets
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from flask import (
@@ -52,24 +50,6 @@ from gallery.regions import REGION_LABELS
 from gallery.throttle import refuse
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
-INVITATION_DAYS = 7
-
-
-def new_invitation(patient, created_by_id: int) -> tuple[str, Invitation]:
-    """A single-use link token valid for ``INVITATION_DAYS``, and its record (the caller commits).
-
-    Refused for a patient who already has portal access: whoever opened the link
-    would otherwise take over their account (and their photos).
-    """
-    existing = get_db().scalar(select(PatientAccount).where(PatientAccount.patient_id == patient.id))
-    if existing is not None:
-        raise Conflict("This patient already has portal access and signs in with their own email and password; "
-                       "no new invitation is needed.")
-    token = secrets.token_urlsafe(32)
-    invitation = Invitation(clinic_id=patient.clinic_id, patient_id=patient.id, token_sha256=token_sha256(token),
-                            expires_at=utcnow() + timedelta(days=INVITATION_DAYS), created_by_id=created_by_id)
-    get_db().add(invitation)
-    return token, invitation
 
 
 def current_account() -> PatientAccount | None:

@@ -88,6 +88,8 @@ def test_the_copy_button_copies_the_invitation_link(browser, live_app, live_serv
     page = context.new_page()
     sign_in(page, live_server)
     page.goto(f"{live_server}/patients/1")
+    page.locator("#invite-form").scroll_into_view_if_needed()
+    screenshot(page, "phone-invite-form")
     page.fill("#invite-email", "")
     page.click("text=Invite to the portal")
     page.wait_for_load_state("load")

@@ -38,7 +38,8 @@ def _chosen(asked: list[str], *, held: bool) -> list[str]:
 def _withdrawal_page(scopes: list[str], error: str = "") -> str:
     """What withdrawing ``scopes`` will do, in plain words; the data export first when the portal closes."""
     return render_template("portal/withdraw.html", scopes=scopes, scope_words=SCOPE_WORDS,
-                           consequences=WITHDRAWAL_WORDS, export=latest_export(current_account().patient_id), now=utcnow(), error=error)
+                           consequences=WITHDRAWAL_WORDS, export=latest_export(current_account().patient_id),
+                           now=utcnow(), error=error)
 
 
 def _to_withdraw(asked: list[str]) -> list[str]:

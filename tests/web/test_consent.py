@@ -363,7 +363,7 @@ def test_a_text_needing_reconsent_lapses_older_consents_at_once(app, client, sta
     patient.post(url.split("localhost", 1)[1], data={"email": "ann@example.test", "password": PASSWORD,
                                                      "confirm": PASSWORD})
     portal = patient.get("/portal").get_data(as_text=True)
-    assert "(your consent lapsed: consent text version 2 asks for it again; the clinic will ask you again)" in portal
+    assert "(your consent lapsed: consent text version 2 asks for it again; you can give it again below)" in portal
     # Consent under an older version, recorded after the new one is out, lapses too.
     api("POST", f"/api/v1/patients/{case['patient']}/consents",
         json={"scopes": ["marketing"], "signed_name": "Ann Lee", "text_version": "1"})

@@ -32,13 +32,15 @@ def portal(app):
                 data={"file": (io.BytesIO(encode(astronaut(MEASURED_SCALE), "JPEG")), "p.jpg"),
                       "expression": "rest"}).get_json()["id"]
     assert api("POST", f"/api/v1/patients/{patient}/consents", json={
-        "scopes": ["clinical", "portal", "marketing"], "signed_name": "Ann Lee", "text_version": "1"}).status_code == 201
+        "scopes": ["clinical", "portal", "marketing"], "signed_name": "Ann Lee",
+        "text_version": "1"}).status_code == 201
     url = api("POST", f"/api/v1/patients/{patient}/invitations").get_json()["url"]
     client = app.test_client()
     accepted = client.post(re.sub(r"^https?://[^/]+", "", url),
                            data={"email": PATIENT_EMAIL, "password": PASSWORD, "confirm": PASSWORD})
     assert accepted.status_code == 302
-    return {"app": app, "api": api, "client": client, "patient": patient, "photo": f"/portal/photos/{photo}/image/display"}
+    return {"app": app, "api": api, "client": client, "patient": patient,
+            "photo": f"/portal/photos/{photo}/image/display"}
 
 
 def _scopes(portal) -> list[str]:

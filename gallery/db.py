@@ -12,7 +12,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -59,19 +59,35 @@ def _close_db(_exc: BaseException | None = None) -> None:
         session.invalidate()
 
 
-def migrate(engine: Engine, data_dir: str) -> None:
-    """Create or upgrade the schema to the newest migration.
+# pg_advisory_lock key of the schema migration ("gallery migrate" folded into a bigint).
+MIGRATION_LOCK = 0x6761_6C6C_6572_79
 
-    A file lock in the data directory keeps two processes starting together
-    from migrating at the same time.
+
+def migrate(engine: Engine, data_dir: str) -> None:
+    """Create or upgrade the schema to the newest migration, one process at a time.
+
+    Hosts starting together against one PostgreSQL wait on a session-level advisory
+    lock (a file lock only serialised the processes of one host); SQLite, a file on
+    one host, keeps the file lock in the data directory. Each migration runs in its
+    own transaction, so one that builds an index CONCURRENTLY (outside a
+    transaction) can commit what came before it.
     """
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
-    with open(Path(data_dir) / ".migrate.lock", "w") as lock:
+    with open(Path(data_dir) / ".migrate.lock", "w") as lock, engine.connect() as connection:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        with engine.begin() as connection:
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            connection.commit()
+        try:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+        finally:
+            if postgres:
+                connection.rollback()
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+                connection.commit()
 
 
 def init_app(app: Flask) -> None:

@@ -60,6 +60,13 @@ class Conflict(GalleryError):
     status = 409
 
 
+class PhotoDateUnconfirmed(Conflict):
+    """A photo's own (camera) date is far from today: a wrong camera clock or an old
+    photo. The caller must say which date to file it on, or it would make a visit then."""
+
+    code = "photo_date_unconfirmed"
+
+
 class NotShowable(Conflict):
     """A de-identified image cannot be made: no treated area shows enough skin on its own."""
 

@@ -13,12 +13,14 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLES = ("admin", "injector", "medical_director")
@@ -147,8 +149,14 @@ class Patient(Base):
     comparisons: Mapped[list[Comparison]] = relationship(order_by="Comparison.created_at.desc()")
 
 
+AWAITING_SIGN_OFF = "treated AND signed_off_at IS NULL"
+
+
 class Visit(Base):
     __tablename__ = "visits"
+    # The sign-off list: a clinic's treated visits not signed yet, a small share of all visits.
+    __table_args__ = (Index("ix_visits_awaiting_sign_off", "clinic_id", "visit_date",
+                            postgresql_where=sql_text(AWAITING_SIGN_OFF), sqlite_where=sql_text(AWAITING_SIGN_OFF)),)
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -163,6 +171,7 @@ class Visit(Base):
     photos: Mapped[list[Photo]] = relationship(back_populates="visit", order_by="Photo.taken_at")
     signed_off_by: Mapped[User | None] = relationship()
     amendments: Mapped[list[Amendment]] = relationship(order_by="Amendment.created_at")
+    treatment: Mapped[TreatmentRecord | None] = relationship(back_populates="visit")
 
 
 def summarise(analysis: dict[str, Any]) -> dict[str, Any]:
@@ -225,6 +234,8 @@ class AuditEvent(Base):
     """Append-only: who did what to which record, when. Never updated or deleted."""
 
     __tablename__ = "audit_events"
+    # The audit page filtered by record: one clinic's rows about one object, newest first.
+    __table_args__ = (Index("ix_audit_events_object", "clinic_id", "object_type", "object_id", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id"), index=True)
     actor: Mapped[str] = mapped_column(String(80))
@@ -399,6 +410,37 @@ class InjectionPlan(Base):
     visit: Mapped[Visit] = relationship()
     photo: Mapped[Photo] = relationship()
     injector: Mapped[User | None] = relationship()
+
+
+class TreatmentRecord(Base):
+    """The toxin actually given at a visit, recorded apart from the plan: what a plan
+    proposes is not a treatment until someone records it (an unsaved review visit once
+    became a "treatment" by saving its carried-over plan).
+
+    ``sites`` is the saved plan's sites as given (units per site); ``warnings`` the
+    safety warnings standing when it was recorded, and ``override_reason`` why the
+    injector went ahead despite those that need one (an expired lot, a site inside a
+    margin, the interval or the 3-month units). Only recorded treatments go to
+    sign-off and count for the 90-day rule and for responders.
+    """
+
+    __tablename__ = "treatment_records"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), unique=True)
+    given_at: Mapped[datetime] = mapped_column(DateTime)
+    product: Mapped[str] = mapped_column(String(120), default="")
+    lot: Mapped[str] = mapped_column(String(60), default="")
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"), index=True)
+    dilution: Mapped[str] = mapped_column(String(60), default="")
+    sites: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    total_units: Mapped[float] = mapped_column(Float)
+    warnings: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    override_reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    visit: Mapped[Visit] = relationship(back_populates="treatment")
+    recorded_by: Mapped[User | None] = relationship()
 
 
 class PublicView(Base):

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from landmarks.anatomy import FACE_OVAL, LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE, FaceFrame
-from landmarks.expression import ExpressionMeasures, expression_measures, shows_expression
+from landmarks.expression import ExpressionMeasures, expression_measures, shows_expression, smiles
 from landmarks.masks import polygon_mask
 from landmarks.mesh import detect_faces
 from landmarks.pose import Pose, head_pose
@@ -30,7 +30,9 @@ VIEW_YAW_DEG = {"front": 0.0, "left45": 45.0, "right45": -45.0}  # head turned t
 EDGE_MARGIN = 0.02          # share of the frame the face oval must stay clear of
 MAX_SIDE_LIGHT_RATIO = 1.6  # one half of the face this many times brighter than the other: uneven light
 EXPRESSION_ADVICE = {"frown": "Frown hard: draw your eyebrows together.",
-                     "raise": "Raise your eyebrows as high as you can."}
+                     "raise": "Raise your eyebrows as high as you can.",
+                     "rest": "Relax your face: no smile.",
+                     "smile": "Smile as broadly as you can, showing your teeth."}
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,9 @@ def check_frame(rgb: npt.NDArray[np.uint8], *, capture_width: int, view: str, ex
                 rest: ExpressionMeasures | None, limits: QualityLimits = QualityLimits()) -> FrameCheck:
     """Judge one (H, W, 3) RGB camera frame for the view and expression asked for.
 
-    ``rest`` is the patient's rest expression (today's or the last visit's); without it
-    a frown or a raise cannot be judged and the check says so instead of guessing.
+    A smile is judged from this frame alone (a rest view must not smile, a smile view
+    must). ``rest`` is the patient's rest expression (today's or the last visit's);
+    without it a frown or a raise cannot be judged and the check says so instead of guessing.
     """
     faces = detect_faces(rgb).faces
     if not faces:
@@ -132,6 +135,8 @@ def _light_problems(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], mea
 
 
 def _expression_problem(expression: str, measures: ExpressionMeasures, rest: ExpressionMeasures | None) -> str | None:
-    if rest is None or shows_expression(expression, measures, rest):
-        return None
-    return EXPRESSION_ADVICE[expression]
+    if expression in ("rest", "smile"):
+        shown = smiles(measures) == (expression == "smile")
+    else:
+        shown = rest is None or shows_expression(expression, measures, rest)
+    return None if shown else EXPRESSION_ADVICE[expression]

@@ -18,6 +18,7 @@ DISPLAY_LONG_SIDE_PX = 2048
 # display image when it is at most DISPLAY_LONG_SIDE_PX (e.g. 2000 px of a 12 MP photo).
 DISPLAY_MIN_LONG_SIDE_PX = 1600
 THUMB_LONG_SIDE_PX = 360
+THUMB_ASPECT = 3 / 4  # width / height of the photo cards that show thumbnails
 _JPEG_QUALITY = {"display": 90, "thumb": 82}
 _THUMBNAILER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="thumbnail")
 
@@ -53,6 +54,27 @@ def encode_derivatives(display: Image.Image, *, thumb_long_side_px: int = THUMB_
     """
     thumb = _THUMBNAILER.submit(lambda: _jpeg(_bounded(display, thumb_long_side_px), _JPEG_QUALITY["thumb"]))
     return {"display": _jpeg(display, _JPEG_QUALITY["display"]), "thumb": thumb.result()}
+
+
+def framed_thumbnail(rgb: npt.NDArray[np.uint8], face_box: tuple[int, int, int, int], *,
+                     aspect: float = THUMB_ASPECT, long_side_px: int = THUMB_LONG_SIDE_PX) -> bytes:
+    """JPEG thumbnail of the (H, W, 3) display image cut to ``aspect`` around ``face_box``.
+
+    ``face_box`` is (x, y, w, h) in display pixels, from the analysis. The first
+    thumbnail, made before the analysis, is the whole photo, which the cards crop
+    at the centre: that cuts off a face off-centre in a wide photo. The crop is
+    the smallest one of ``aspect`` holding the whole box, centred on it, moved
+    (never shrunk) to stay inside the photo unless the photo is too small for it.
+    """
+    height, width = rgb.shape[:2]
+    x, y, box_w, box_h = face_box
+    crop_h = max(box_h, box_w / aspect)
+    fit = min(1.0, width / (crop_h * aspect), height / crop_h)
+    crop_w, crop_h = crop_h * aspect * fit, crop_h * fit
+    left = min(max(x + box_w / 2 - crop_w / 2, 0), width - crop_w)
+    top = min(max(y + box_h / 2 - crop_h / 2, 0), height - crop_h)
+    crop = Image.fromarray(rgb).crop((round(left), round(top), round(left + crop_w), round(top + crop_h)))
+    return _jpeg(_bounded(crop, long_side_px), _JPEG_QUALITY["thumb"])
 
 
 def encode_line_overlay(label_map: npt.NDArray[np.uint8], colours: list[tuple[int, int, int]]) -> bytes:

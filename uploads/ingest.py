@@ -18,7 +18,13 @@ from landmarks import Analysis, analyse
 from landmarks.draw import REGION_COLOURS
 from landmarks.quality import QualityLimits
 from uploads.decode import decode, open_upright
-from uploads.derive import DISPLAY_MIN_LONG_SIDE_PX, display_image, encode_derivatives, encode_line_overlay
+from uploads.derive import (
+    DISPLAY_MIN_LONG_SIDE_PX,
+    display_image,
+    encode_derivatives,
+    encode_line_overlay,
+    framed_thumbnail,
+)
 from uploads.store import Store, sha256_hex
 from uploads.validate import MIME_TYPES, validate_bytes
 
@@ -44,10 +50,12 @@ class PreparedPhoto:
 
 @dataclass(frozen=True)
 class MeasuredPhoto:
-    """The analysis of a stored photo, and its line-map overlay (PNG) when a face was found."""
+    """The analysis of a stored photo, its line-map overlay (PNG) and a thumbnail
+    framed on the face (JPEG), both None when no face was found."""
 
     analysis: Analysis
     lines: bytes | None
+    thumb: bytes | None
 
 
 def prepare(data: bytes, limits: UploadLimits) -> PreparedPhoto:
@@ -77,7 +85,7 @@ def measure(original: bytes, size: tuple[int, int], limits: UploadLimits,
 
     Lines are measured on the original at its own resolution; landmarks,
     regions and the overlay are in display-image pixels, which pages and the
-    API draw on.
+    API draw on. The thumbnail is re-made framed on the face found.
     """
     kind = validate_bytes(original, max_bytes=limits.max_bytes)
     pixels = decode(original, kind, max_pixels=limits.max_pixels).pixels
@@ -86,7 +94,9 @@ def measure(original: bytes, size: tuple[int, int], limits: UploadLimits,
     lines = None
     if analysis.line_map is not None:
         lines = encode_line_overlay(analysis.line_map, [REGION_COLOURS[name] for name in analysis.regions])
-    return MeasuredPhoto(analysis=analysis, lines=lines)
+    # ``working`` is the display image's pixels: framing the thumbnail costs no second decode.
+    thumb = None if analysis.face_box is None else framed_thumbnail(working, analysis.face_box)
+    return MeasuredPhoto(analysis=analysis, lines=lines, thumb=thumb)
 
 
 def store_prepared(store: Store, prepared: PreparedPhoto) -> list[tuple[str, str]]:

@@ -163,8 +163,19 @@ class PatientOut(PatientSummary):
                                 required=True, metadata={"type": "array", "items": {"type": "integer"}})
 
 
+class PageQuery(Base):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000, error="must be from 1."),
+                          metadata={"description": "The page, from 1."})
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200, error="must be from 1 to 200."),
+                               metadata={"description": "Rows a page (at most 200)."})
+
+
 class PatientList(Schema):
     patients = fields.List(fields.Nested(PatientSummary), required=True)
+    page = fields.Integer(required=True)
+    page_size = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": "Patients in all."})
+    next = fields.String(required=True, allow_none=True, metadata={"description": "The next page's URL; null on the last."})
 
 
 # ---- photos and their analysis -------------------------------------------------------------------------------------
@@ -187,6 +198,10 @@ class UploadForm(Base):
     expression = choice(EXPRESSIONS, required=True)
     taken_at = Moment(metadata={"type": "string", "format": "date-time",
                                 "description": "When taken (a date alone is accepted); default: from EXIF, else now."})
+    date_choice = choice(("photo", "today"), metadata={
+        "description": "Without taken_at, a photo whose own (EXIF) date is over 30 days from today is refused "
+                       "with 409 photo_date_unconfirmed unless this says which date to use: the photo's own, "
+                       "or today."})
     visit_id = record_id(metadata={"description": "File into this visit; default: the patient's visit that day."})
     view = choice(VIEWS, load_default="front", metadata={
         "description": "The standard view: front, or turned 45 degrees to the patient's left or right."})
@@ -212,6 +227,9 @@ class Quality(Schema):
 class ExpressionMeasures(Schema):
     brow_height = fields.Float(required=True, metadata={"description": "Brows above the pupils, in IOD units."})
     brow_head_distance = fields.Float(required=True, metadata={"description": "Between the brow heads, IOD units."})
+    mouth_corner_lift = fields.Float(allow_none=True, metadata={
+        "description": "Mouth corners above the midpoint between the lips, IOD units (a smile: 0.05 or more); "
+                       "null in analyses made before it was measured."})
 
 
 class RegionOut(Schema):
@@ -230,6 +248,9 @@ class RegionOut(Schema):
 class WarningOut(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
+    suggested = choice(EXPRESSIONS, metadata={
+        "description": "With expression_mismatch: the expression the face looks like (a smile is told from the "
+                       "face alone; rest, frown and raise against the patient's rest photo)."})
 
 
 class AnalysisOut(Schema):
@@ -495,6 +516,40 @@ class AmendmentOut(Schema):
     signed_off_by = fields.Nested(StaffOut, required=True, allow_none=True)
 
 
+class TreatmentInput(Base):
+    given_at = fields.AwareDateTime(load_default=None, metadata={
+        "description": "When the toxin was given, with its offset (RFC 3339); default: now."})
+    override_reason = text(1000, load_default="", metadata={
+        "description": "Why the injector went ahead despite warnings that need one (an expired lot, a site inside "
+                       "a safety margin, the interval, the 3-month units); required when any stands."})
+
+
+class GivenSite(Schema):
+    region = choice(REGION_NAMES, required=True)
+    x = fields.Float(required=True)
+    y = fields.Float(required=True)
+    units = fields.Float(required=True)
+    label = fields.String(required=True)
+    note = fields.String(required=True)
+
+
+class TreatmentOut(Schema):
+    visit_id = fields.Integer(required=True)
+    given_at = Instant(required=True)
+    product = fields.String(required=True)
+    lot = fields.String(required=True)
+    lot_id = fields.Integer(required=True, allow_none=True)
+    dilution = fields.String(required=True)
+    sites = fields.List(fields.Nested(GivenSite), required=True, metadata={
+        "description": "The sites and units given, from the visit's saved plan (display pixels of its photo)."})
+    total_units = fields.Float(required=True)
+    warnings = fields.List(fields.Nested(WarningOut), required=True, metadata={
+        "description": "The safety warnings standing when the treatment was recorded."})
+    override_reason = fields.String(required=True)
+    recorded_by = fields.Nested(StaffOut, required=True, allow_none=True)
+    recorded_at = Instant(required=True)
+
+
 class AwaitingSignOffOut(Schema):
     visits = fields.List(fields.Nested(VisitSignOffOut), required=True)
     amendments = fields.List(fields.Nested(AmendmentOut), required=True)
@@ -540,12 +595,22 @@ class Margins(Schema):
     crows_feet_from_canthus_mm = fields.Float(required=True)
 
 
+class PlanStartQuery(Schema):
+    start = choice(("previous", "template"), load_default=None, metadata={
+        "description": "Where an unsaved plan of a later visit starts: the last visit's plan or the label template."})
+
+
 class PlanOut(Schema):
     photo_id = fields.Integer(required=True)
     visit_id = fields.Integer(required=True)
     saved = fields.Boolean(required=True)
     revision = fields.Integer(required=True, metadata={"description": "Saves so far (0: never saved)."})
-    source = choice(("saved", "carried_over", "template"), required=True)
+    source = choice(("saved", "carried_over", "template", "none"), required=True, metadata={
+        "description": "none: a later visit with no plan saved; start from the last plan or the template "
+                       "(GET with ?start=previous or ?start=template)."})
+    previous_visit = fields.String(allow_none=True, metadata={
+        "format": "date", "description": "The date of the last visit with a plan (ISO), which ?start=previous "
+                                         "carries over."})
     sites = fields.List(fields.Nested(SiteOut), required=True)
     product = fields.String(required=True)
     lot = fields.String(required=True)

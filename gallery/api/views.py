@@ -6,6 +6,7 @@ flask-smorest validates with them, dumps with them and writes them into
 """
 from __future__ import annotations
 
+from datetime import timezone
 from typing import Any
 
 from flask import g, request, url_for
@@ -24,12 +25,14 @@ from gallery.consent.views import publish_comparison
 from gallery.db import get_db
 from gallery.errors import Conflict, Unauthorized
 from gallery.extensions import csrf
-from gallery.models import SCOPES, Amendment, Comparison, Lot, Patient, Photo, Product, Visit
+from gallery.models import SCOPES, Amendment, Comparison, Lot, Patient, Photo, Product, TreatmentRecord, Visit
 from gallery.patients.export import archive_response, build_archive
 from gallery.photos.images import image_response
 from gallery.photos.service import add_photo
 from gallery.planning.service import plan_etag, plan_for_photo, plan_revisions, save_plan
+from gallery.planning.treatment import record_treatment, withdraw_treatment
 from gallery.planning.views import report_response
+from gallery.paging import paginate
 from gallery.portal.invitations import new_invitation
 from gallery.queries import clinic_get, clinic_select
 from gallery.signoff.service import amend, awaiting_sign_off, sign_amendment, sign_visit
@@ -71,10 +74,14 @@ def create_patient(body: dict[str, Any]) -> Patient:
 
 
 @bp.get("/patients")
+@bp.arguments(schemas.PageQuery, location="query")
 @bp.response(200, schemas.PatientList)
-def list_patients() -> dict[str, Any]:
-    """The clinic's patients."""
-    return {"patients": get_db().scalars(clinic_select(Patient).order_by(Patient.id)).all()}
+def list_patients(query: dict[str, Any]) -> dict[str, Any]:
+    """The clinic's patients, a page at a time (oldest first; follow ``next``)."""
+    page = paginate(clinic_select(Patient).order_by(Patient.id), query["page"], query["page_size"])
+    return {"patients": page.items, "page": page.number, "page_size": page.size, "total": page.total,
+            "next": url_for("api.list_patients", page=page.number + 1, page_size=page.size, _external=True)
+            if page.has_next else None}
 
 
 @bp.get("/patients/<id:patient_id>")
@@ -95,7 +102,8 @@ def upload_photo(form: dict[str, Any], patient_id: int) -> tuple[Photo, int]:
     patient = clinic_get(Patient, patient_id)
     file: FileStorage = form["file"]
     photo, created = add_photo(patient, file.read(), filename=file.filename or "", expression=form["expression"],
-                               taken_at=form.get("taken_at"), visit_id=form.get("visit_id"), view=form["view"])
+                               taken_at=form.get("taken_at"), visit_id=form.get("visit_id"), view=form["view"],
+                               date_choice=form.get("date_choice"))
     return photo, 201 if created else 200
 
 
@@ -249,10 +257,36 @@ def visit_report_pdf(visit_id: int) -> Response:
     return report_response(clinic_get(Visit, visit_id))
 
 
+@bp.post("/visits/<id:visit_id>/treatment")
+@bp.arguments(schemas.TreatmentInput)
+@bp.response(201, schemas.TreatmentOut)
+@bp.alt_response(409, schema=schemas.ApiError, description="Recorded already, or the visit is signed off.")
+def record_visit_treatment(body: dict[str, Any], visit_id: int) -> TreatmentRecord:
+    """Record the toxin given at the visit, from its saved plan: only a recorded treatment goes to sign-off
+    and counts for the interval and 3-month rules. Warnings that need one need an override_reason."""
+    given_at = body["given_at"]
+    record = record_treatment(clinic_get(Visit, visit_id),
+                              given_at.astimezone(timezone.utc).replace(tzinfo=None) if given_at else None,
+                              body["override_reason"])
+    get_db().commit()
+    return record
+
+
+@bp.delete("/visits/<id:visit_id>/treatment")
+@bp.response(200, schemas.VisitSignOffOut)
+@bp.alt_response(409, schema=schemas.ApiError, description="None recorded, or the visit is signed off.")
+def withdraw_visit_treatment(visit_id: int) -> Visit:
+    """Withdraw a treatment record made in error, before sign-off; the plan can change again."""
+    visit = clinic_get(Visit, visit_id)
+    withdraw_treatment(visit)
+    get_db().commit()
+    return visit
+
+
 @bp.get("/visits/awaiting-sign-off")
 @bp.response(200, schemas.AwaitingSignOffOut)
 def awaiting() -> dict[str, Any]:
-    """Treated or planned visits and amendments not signed off yet, oldest first."""
+    """Visits with a recorded treatment and amendments not signed off yet, oldest first."""
     visits, amendments = awaiting_sign_off(g.user.clinic_id)
     return {"visits": visits, "amendments": amendments}
 
@@ -356,10 +390,12 @@ IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"ty
 
 
 @bp.get("/photos/<id:photo_id>/plan")
+@bp.arguments(schemas.PlanStartQuery, location="query")
 @bp.response(200, schemas.PlanOut, headers=PLAN_TAG)
-def get_plan(photo_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """The visit's injection plan on this photo: saved, carried over, or the label template."""
-    plan = plan_for_photo(clinic_get(Photo, photo_id))
+def get_plan(query: dict[str, Any], photo_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """The visit's injection plan on this photo: saved; the label template on a first visit; on a
+    later visit none until asked to start from the last plan or the template."""
+    plan = plan_for_photo(clinic_get(Photo, photo_id), query["start"])
     return plan, 200, {"ETag": plan_etag(plan["visit_id"], plan["revision"])}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, render_template, request
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from gallery.auditlog.words import readable
 from gallery.auth import current_user, login_required, require_role
@@ -12,13 +12,16 @@ from gallery.csvfiles import csv_download
 from gallery.db import get_db
 from gallery.errors import InvalidInput
 from gallery.models import AuditEvent
+from gallery.paging import page_number, paginate
 from gallery.routing import MAX_RECORD_ID
 
 bp = Blueprint("auditlog", __name__)
-PAGE_SIZE = 500
+PAGE_SIZE = 100  # rows a page
+CSV_ROWS = 10_000  # the newest rows a CSV export holds; narrow the filters for older ones
 
 
-def _events() -> list[AuditEvent]:
+def _filtered() -> Select:
+    """The clinic's audit rows matching the page's filters, newest first."""
     user = require_role(current_user(), "admin", "Only an admin reads the audit log.")
     statement = select(AuditEvent).where(AuditEvent.clinic_id == user.clinic_id)
     for field in ("action", "object_type", "actor"):
@@ -40,13 +43,14 @@ def _events() -> list[AuditEvent]:
             if not 1900 <= day.year <= 9998:  # 9999-12-31 plus a day is past what datetime holds
                 raise InvalidInput(f"{field} must be a date between 1900 and 9998.")
             statement = statement.where(AuditEvent.at >= day if op == "ge" else AuditEvent.at < day + timedelta(days=1))
-    return list(get_db().scalars(statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(PAGE_SIZE)))
+    return statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
 
 @bp.get("/audit")
 @login_required
 def index() -> str:
-    return render_template("audit/index.html", rows=readable(_events()), args=request.args)
+    page = paginate(_filtered(), page_number(request.args.get("page")), PAGE_SIZE)
+    return render_template("audit/index.html", rows=readable(page.items), args=request.args, page=page)
 
 
 @bp.get("/audit.csv")
@@ -58,4 +62,4 @@ def export() -> Response:
         "audit.csv", ["at", "who", "what", "record", "link", "actor", "action", "object_type", "object_id"],
         ([row.event.at.isoformat(), row.who, row.what, row.record, host + row.link if row.link else "",
           row.event.actor, row.event.action, row.event.object_type, row.event.object_id]
-         for row in readable(_events())))
+         for row in readable(list(get_db().scalars(_filtered().limit(CSV_ROWS))))))

@@ -18,21 +18,14 @@ from sqlalchemy.orm import undefer
 from gallery.capture.protocol import Step
 from gallery.db import get_db
 from gallery.errors import InvalidInput
-from gallery.models import VIEWS, Patient, Photo
-from gallery.photos.service import parse_expression, quality_limits
+from gallery.models import Patient, Photo
+from gallery.photos.service import parse_expression, parse_view, quality_limits, rest_reference
 from landmarks.anatomy import LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE
-from landmarks.expression import ExpressionMeasures
 from landmarks.live import FrameCheck, check_frame
 from uploads.decode import decode
 from uploads.validate import sniff_type
 
 MAX_FRAME_PIXELS = 1280 * 1280  # frames are small previews; a full photo goes through the upload
-
-
-def parse_view(value: str | None) -> str:
-    if value not in VIEWS:
-        raise InvalidInput(f"Choose the view: one of {', '.join(VIEWS)}.")
-    return value
 
 
 def check_live_frame(patient: Patient, data: bytes, *, view: str, expression: str, capture_width: int) -> FrameCheck:
@@ -42,19 +35,7 @@ def check_live_frame(patient: Patient, data: bytes, *, view: str, expression: st
         raise InvalidInput("capture_width must be the camera's width in pixels (64 to 10000).")
     pixels = decode(data, sniff_type(data), max_pixels=MAX_FRAME_PIXELS).pixels
     return check_frame(pixels, capture_width=capture_width, view=view, expression=expression,
-                       rest=rest_reference(patient), limits=quality_limits())
-
-
-def rest_reference(patient: Patient) -> ExpressionMeasures | None:
-    """The brows at rest, from the patient's latest analysed frontal rest photo.
-
-    Read on every frame check, so only that key of the analysis is loaded, not its landmarks.
-    """
-    measures = get_db().scalar(select(Photo.analysis["expression_measures"])
-                               .where(Photo.patient_id == patient.id, Photo.expression == "rest",
-                                      Photo.view == "front", Photo.analysis_status == "done")
-                               .order_by(Photo.taken_at.desc(), Photo.id.desc()).limit(1))
-    return ExpressionMeasures(**measures) if measures else None
+                       rest=rest_reference(patient, view), limits=quality_limits())
 
 
 @dataclass(frozen=True)

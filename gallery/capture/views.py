@@ -13,12 +13,12 @@ from gallery.capture.protocol import (
     parse_protocol,
     taken,
 )
-from gallery.capture.service import check_live_frame, ghosts, parse_view
+from gallery.capture.service import check_live_frame, ghosts
 from gallery.db import get_db
 from gallery.errors import InvalidInput
 from gallery.extensions import limiter
 from gallery.models import EXPRESSIONS, VIEWS, Patient, utcnow
-from gallery.photos.service import add_photo, parse_expression, visit_for
+from gallery.photos.service import add_photo, parse_expression, parse_view, visit_for
 from gallery.queries import clinic_get
 
 bp = Blueprint("capture", __name__)

@@ -7,9 +7,11 @@ stored by any cache, so a withdrawal is honoured on the very next request.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import Response
 
-from gallery.consent.records import EffectiveConsent, effective_consent
+from gallery.consent.records import EffectiveConsent, effective_consent, effective_consents
 from gallery.errors import NotFound
 
 # What each non-staff use requires.
@@ -28,9 +30,10 @@ def require(patient_id: int, use: str) -> EffectiveConsent:
     return consent
 
 
-def permits(patient_id: int, use: str) -> bool:
-    """Whether ``use`` is allowed now (for listings that skip what is not)."""
-    return effective_consent(patient_id).allows(USE_SCOPE[use])
+def permitted(patient_ids: Iterable[int], use: str) -> set[int]:
+    """The patients among ``patient_ids`` whose consent allows ``use`` now, in two queries."""
+    return {patient_id for patient_id, consent in effective_consents(patient_ids).items()
+            if consent.allows(USE_SCOPE[use])}
 
 
 def private_image(data: bytes, mimetype: str) -> Response:

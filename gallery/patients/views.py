@@ -1,4 +1,4 @@
-"""Staff pages: patient list with search, new patient, timeline, visits, upload."""
+"""Staff pages: patient list with search, new and edited patient, timeline, visits, upload."""
 from __future__ import annotations
 
 from flask import (
@@ -18,20 +18,24 @@ from gallery import audit
 from gallery.auth import current_clinic_id, login_required
 from gallery.consent.records import effective_consent, history
 from gallery.db import get_db
-from gallery.errors import GalleryError, InvalidInput, upload_status
+from gallery.errors import Conflict, GalleryError, InvalidInput, PhotoDateUnconfirmed, upload_status
 from gallery.grading import GRADES
 from gallery.models import Patient, PatientAccount, Photo, Visit
 from gallery.capture.protocol import clinic_protocol, missing_steps
 from gallery.patients.chart import progress_charts
 from gallery.patients.forms import EXPRESSION_LABELS, PatientForm, UploadForm, VisitForm
+from gallery.patients.service import save_patient
 from gallery.photos.grades import patient_progress
 from gallery.photos.service import add_photo
+from gallery.paging import page_number, paginate
+from gallery.patients.retreatment import suggested_retreatment
 from gallery.queries import clinic_get, clinic_select
 from gallery.regions import REGION_LABELS
 from gallery.signoff.service import require_unsigned
 from uploads.errors import UploadError
 
 bp = Blueprint("patients", __name__)
+PATIENTS_PER_PAGE = 100
 
 
 @bp.get("/")
@@ -48,32 +52,42 @@ def index() -> str:
     if query:
         like = f"%{query.lower()}%"
         statement = statement.where(or_(func.lower(Patient.name).like(like), func.lower(Patient.external_id).like(like)))
-    patients = get_db().scalars(statement.limit(500)).all()
+    page = paginate(statement.order_by(Patient.id), page_number(request.args.get("page")), PATIENTS_PER_PAGE)
+    patients = page.items
     counts = dict(get_db().execute(select(Photo.patient_id, func.count(Photo.id))
                                    .where(Photo.patient_id.in_([p.id for p in patients]))
                                    .group_by(Photo.patient_id)).all()) if patients else {}
-    return render_template("patients/index.html", patients=patients, photo_counts=counts, query=query)
+    return render_template("patients/index.html", patients=patients, photo_counts=counts, query=query, page=page)
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])
 @login_required
 def new() -> Response | tuple[str, int] | str:
-    form = PatientForm()
+    return _patient_form(PatientForm(), Patient(clinic_id=current_clinic_id()), "patients/new.html")
+
+
+@bp.route("/patients/<id:patient_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(patient_id: int) -> Response | tuple[str, int] | str:
+    """Correct a patient's name, date of birth, external id or contact details."""
+    patient = clinic_get(Patient, patient_id)
+    if request.method == "GET":
+        audit.viewed("patient", patient.id)
+    return _patient_form(PatientForm(obj=patient), patient, "patients/edit.html")
+
+
+def _patient_form(form: PatientForm, patient: Patient, template: str) -> Response | tuple[str, int] | str:
+    """The new and edit pages: save on a valid post, else the form with its errors (422, or 409)."""
     if form.validate_on_submit():
-        db = get_db()
-        external_id = (form.external_id.data or "").strip() or None
-        if external_id and db.scalar(clinic_select(Patient).where(Patient.external_id == external_id)):
-            form.external_id.errors.append("Another patient already has this external id.")
-            return render_template("patients/new.html", form=form), 409
-        patient = Patient(clinic_id=current_clinic_id(), name=form.name.data.strip(),
-                          date_of_birth=form.date_of_birth.data, external_id=external_id,
-                          phone=(form.phone.data or "").strip(), email=(form.email.data or "").strip())
-        db.add(patient)
-        db.flush()
-        audit.record("create", "patient", patient.id)
-        db.commit()
+        try:
+            save_patient(patient, name=form.name.data, date_of_birth=form.date_of_birth.data,
+                         external_id=form.external_id.data, phone=form.phone.data, email=form.email.data)
+        except Conflict as error:
+            get_db().rollback()
+            form.external_id.errors.append(error.message)
+            return render_template(template, form=form, patient=patient), error.status
         return redirect(url_for("patients.timeline", patient_id=patient.id))
-    return render_template("patients/new.html", form=form), 422 if request.method == "POST" else 200
+    return render_template(template, form=form, patient=patient), 422 if request.method == "POST" else 200
 
 
 @bp.get("/patients/<id:patient_id>/analysis.json")
@@ -99,7 +113,9 @@ def timeline(patient_id: int) -> str:
                            consent=effective_consent(patient.id), consent_records=history(patient.id),
                            missing={visit.id: missing_steps(visit, protocol) for visit in patient.visits},
                            portal_account=get_db().scalar(select(PatientAccount)
-                                                          .where(PatientAccount.patient_id == patient.id)))
+                                                          .where(PatientAccount.patient_id == patient.id)),
+                           retreatment=suggested_retreatment(
+                               patient, current_app.config["GALLERY_MIN_DAYS_BETWEEN_TREATMENTS"]))
 
 
 @bp.post("/patients/<id:patient_id>/visits")
@@ -117,7 +133,6 @@ def add_visit(patient_id: int) -> Response | tuple[str, int]:
         db.add(visit)
     require_unsigned(visit)  # its notes and treatment are part of what was signed
     visit.notes = "\n".join(n for n in (visit.notes, (form.notes.data or "").strip()) if n)
-    visit.treated = visit.treated or bool(form.treated.data)
     db.flush()
     audit.record("create", "visit", visit.id)
     db.commit()
@@ -141,22 +156,26 @@ def upload(patient_id: int) -> Response | str | tuple[str, int]:
         return render_template("patients/upload.html", patient=patient, form=form)
     if not form.validate_on_submit():
         raise InvalidInput("The upload form was incomplete.")
-    files = [f for f in request.files.getlist("photos") if f and f.filename]
+    # Each file keeps its place in the list: its own expression and view are named by it.
+    files = [(index, f) for index, f in enumerate(request.files.getlist("photos")) if f and f.filename]
     if not files:
         return render_template("patients/upload.html", patient=patient, form=form,
                                results=[], error="Choose at least one photo."), 400
     if len(files) > current_app.config["GALLERY_MAX_FILES_PER_UPLOAD"]:
         raise InvalidInput(f"At most {current_app.config['GALLERY_MAX_FILES_PER_UPLOAD']} photos per upload.")
     visit_id = int(form.visit_id.data) if form.visit_id.data else None
-    results, statuses = [], []
-    for file in files:
+    results, statuses, date_asked = [], [], False
+    for index, file in files:
         try:
             photo, created = add_photo(patient, file.read(), filename=file.filename,
-                                       expression=form.expression.data, visit_id=visit_id)
+                                       expression=request.form.get(f"expression-{index}", form.expression.data),
+                                       view=request.form.get(f"view-{index}", form.view.data),
+                                       visit_id=visit_id, date_choice=form.date_choice.data)
         except UploadError as error:
             results.append((file.filename, False, str(error)))
             statuses.append(upload_status(error))
         except GalleryError as error:
+            date_asked = date_asked or isinstance(error, PhotoDateUnconfirmed)
             results.append((file.filename, False, error.message))
             statuses.append(error.status)
         else:
@@ -166,4 +185,4 @@ def upload(patient_id: int) -> Response | str | tuple[str, int]:
         return redirect(url_for("patients.timeline", patient_id=patient.id))
     # Some or all refused: say which and why, with the status of the first refusal.
     return render_template("patients/upload.html", patient=patient, form=_upload_form(patient),
-                           results=results), statuses[0]
+                           results=results, date_asked=date_asked), statuses[0]

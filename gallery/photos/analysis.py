@@ -42,8 +42,10 @@ def analyse_photo(photo: Photo, *, actor: str = "system:analysis") -> None:
         return
     if measured.lines is not None:
         blob_store().replace(photo.sha256, "lines", measured.lines)
+    if measured.thumb is not None:
+        blob_store().replace(photo.sha256, "thumb", measured.thumb)
     analysis = analysis_dict(measured.analysis)
-    mismatch = expression_warning(photo.patient, photo.expression, analysis)
+    mismatch = expression_warning(photo, analysis)
     if mismatch:
         analysis["warnings"].append(mismatch)
     photo.record_analysis(analysis, measured.analysis.version)

@@ -3,30 +3,33 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from botocore.exceptions import BotoCoreError, ClientError
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import undefer
 
 from gallery import audit
 from gallery.auth import current_user
 from gallery.db import get_db
 from gallery.decoding import decode_slot
 from gallery.signoff.service import require_unsigned
-from gallery.errors import Conflict, InvalidInput, Unavailable
-from gallery.models import EXPRESSIONS, Patient, Photo, Visit, utcnow
+from gallery.errors import Conflict, InvalidInput, PhotoDateUnconfirmed, Unavailable
+from gallery.models import EXPRESSIONS, VIEWS, Patient, Photo, Visit, utcnow
 from gallery.queries import clinic_get
-from landmarks.expression import ExpressionMeasures, expression_mismatch
+from landmarks.expression import ExpressionMeasures, looks_like
 from landmarks.quality import QualityLimits
 from uploads.derive import read_derivative
 from uploads.ingest import UploadLimits, prepare, store_prepared
 from uploads.store import Store
 
 log = logging.getLogger(__name__)
+# A photo's own date further than this from today is asked about, not believed:
+# a camera clock never set (2010) or an old photo would otherwise file it in a visit then.
+MAX_UNASKED_DATE_DAYS = 30
+DATE_CHOICES = {"photo": "Use the photo's own date", "today": "Use today"}
 
 
 def blob_store() -> Store:
@@ -57,6 +60,12 @@ def parse_expression(value: str | None) -> str:
     return value
 
 
+def parse_view(value: str | None) -> str:
+    if value not in VIEWS:
+        raise InvalidInput(f"Choose the view: one of {', '.join(VIEWS)}.")
+    return value
+
+
 def parse_taken_at(value: str | None) -> datetime | None:
     """An ISO date or date-time from a form or the API; None when absent."""
     if not value:
@@ -68,6 +77,27 @@ def parse_taken_at(value: str | None) -> datetime | None:
     except ValueError:
         raise InvalidInput(f"taken_at must be an ISO date or date-time, not {value!r}.") from None
     return parsed.replace(tzinfo=None)
+
+
+def photo_time(own: datetime | None, *, taken_at: datetime | None, date_choice: str | None,
+               now: datetime) -> datetime:
+    """When a photo was taken: ``taken_at`` if given, else its own (EXIF) date, else ``now``.
+
+    An own date over ``MAX_UNASKED_DATE_DAYS`` from ``now`` is used only when
+    ``date_choice`` is ``photo``; ``today`` files the photo at ``now`` instead.
+    Without either, ``PhotoDateUnconfirmed`` asks.
+    """
+    if date_choice not in (None, "", *DATE_CHOICES):
+        raise InvalidInput(f"date_choice must be one of {', '.join(DATE_CHOICES)}.")
+    if taken_at is not None:
+        return taken_at
+    if own is None or date_choice == "today":
+        return now
+    if date_choice != "photo" and abs(own.date() - now.date()) > timedelta(days=MAX_UNASKED_DATE_DAYS):
+        raise PhotoDateUnconfirmed(
+            f"The photo's own date is {own:%d %b %Y}, more than {MAX_UNASKED_DATE_DAYS} days from today: "
+            "choose whether to file it on that date or today.")
+    return own
 
 
 def visit_for(patient: Patient, day: date, visit_id: int | None) -> Visit:
@@ -86,35 +116,68 @@ def visit_for(patient: Patient, day: date, visit_id: int | None) -> Visit:
     return visit
 
 
-def expression_warning(patient: Patient, expression: str, analysis: dict) -> dict | None:
-    """A warning when a ``frown``/``raise`` photo does not differ from the patient's
-    latest ``rest`` photo the way that expression should (None otherwise)."""
+def rest_reference(patient: Patient, view: str) -> ExpressionMeasures | None:
+    """The patient's brows and mouth at rest in ``view``, from their latest analysed rest photo with a face.
+
+    Read on every live frame check, so only that key of the analysis is loaded, not its landmarks.
+    """
+    measures = get_db().scalar(select(Photo.analysis["expression_measures"])
+                               .where(Photo.patient_id == patient.id, Photo.expression == "rest",
+                                      Photo.view == view, Photo.analysis_status == "done",
+                                      Photo.summary["face_found"].as_boolean())
+                               .order_by(Photo.taken_at.desc(), Photo.id.desc()).limit(1))
+    return ExpressionMeasures(**measures) if measures else None
+
+
+def expression_warning(photo: Photo, analysis: dict) -> dict | None:
+    """A warning, with the expression to change to, when the face does not show the one ``photo`` is tagged with.
+
+    A smile is seen in the face alone; rest, frown and raise only against the
+    patient's rest photo of the same view (see ``landmarks.expression.looks_like``).
+    """
     measures = analysis.get("expression_measures")
-    if expression not in ("frown", "raise") or not measures:
+    if not measures:
         return None
-    rest = get_db().scalars(select(Photo).where(Photo.patient_id == patient.id, Photo.expression == "rest")
-                            .order_by(Photo.taken_at.desc()).options(undefer(Photo.analysis))).all()
-    reference = next((p.analysis["expression_measures"] for p in rest if p.analysis.get("expression_measures")), None)
-    if reference is None:
+    seen = looks_like(ExpressionMeasures(**measures), rest_reference(photo.patient, photo.view))
+    if seen is None or seen == photo.expression:
         return None
-    message = expression_mismatch(expression, ExpressionMeasures(**measures), ExpressionMeasures(**reference))
-    return {"code": "expression_mismatch", "message": message} if message else None
+    return {"code": "expression_mismatch", "message": f"Tagged “{photo.expression}”, but the face looks like “{seen}”.",
+            "suggested": seen}
+
+
+def retag_photo(photo: Photo, expression: str | None, view: str | None) -> None:
+    """Correct a photo's expression and view (a wrong choice at upload); commits.
+
+    Its expression warning is judged again for the new tag, so an accepted
+    "looks like" suggestion goes away. A signed-off visit's photos keep their tags.
+    """
+    require_unsigned(photo.visit)
+    photo.expression, photo.view = parse_expression(expression), parse_view(view)
+    if photo.analysis_status == "done":
+        analysis = photo.analysis
+        warnings = [w for w in analysis.get("warnings", []) if w["code"] != "expression_mismatch"]
+        mismatch = expression_warning(photo, analysis)
+        photo.record_analysis({**analysis, "warnings": warnings + ([mismatch] if mismatch else [])},
+                              photo.analysis_version)
+    audit.record("update", "photo", photo.id)
+    get_db().commit()
 
 
 def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,
               taken_at: datetime | None = None, visit_id: int | None = None, view: str = "front",
-              capture_override: str | None = None) -> tuple[Photo, bool]:
+              capture_override: str | None = None, date_choice: str | None = None) -> tuple[Photo, bool]:
     """Store one upload for ``patient`` and queue its analysis; return (photo, created).
 
     ``view`` is the standard view (see ``gallery.capture.protocol``); ``capture_override``
-    the capture page's advice when the photo was taken with its checks not passed.
+    the capture page's advice when the photo was taken with its checks not passed;
+    ``date_choice`` answers the question about a far own date (see ``photo_time``).
 
     The same bytes for the same patient return the existing photo (created is
     False); the same bytes for another patient of the clinic are refused, as
     that is almost always the wrong patient chosen.
     """
     db = get_db()
-    expression = parse_expression(expression)
+    expression, view = parse_expression(expression), parse_view(view)
     with decode_slot():
         prepared = prepare(data, upload_limits())
     existing = db.scalar(select(Photo).where(Photo.clinic_id == patient.clinic_id, Photo.sha256 == prepared.sha256))
@@ -122,7 +185,7 @@ def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,
         if existing.patient_id == patient.id:
             return existing, False
         raise Conflict("This exact photo is already in another patient's record. Check the patient.")
-    when = taken_at or prepared.taken_at or utcnow()
+    when = photo_time(prepared.taken_at, taken_at=taken_at, date_choice=date_choice, now=utcnow())
     visit = visit_for(patient, when.date(), visit_id)
     require_unsigned(visit)
     store = blob_store()

@@ -6,16 +6,18 @@ from werkzeug.wrappers import Response
 
 from gallery import audit
 from gallery.auth import current_user, login_required
+from gallery.capture import protocol
 from gallery.db import get_db
 from gallery.signoff.service import require_unsigned
 from gallery.stock.service import lots
 from gallery.errors import InvalidInput
 from gallery.grading import ASSESSED_EXPRESSION, GRADES, MIN_GRADED_PHOTOS
-from gallery.models import Photo, RegionGrade
+from gallery.models import Photo, RegionGrade, utcnow
 from gallery.patients.forms import EXPRESSION_LABELS
 from gallery.photos.grades import clinic_calibrations, latest_grades, suggested_grade
 from gallery.photos.images import image_response, original_response
-from gallery.photos.service import blob_store
+from gallery.photos.service import blob_store, retag_photo
+from gallery.planning.treatment import treatment_panel
 from gallery.queries import clinic_get
 from gallery.regions import REGION_LABELS, SHORT_LABELS
 from landmarks.wrinkles import COARSEST_MM_PER_PX, STANDARD_MM_PER_PX
@@ -43,10 +45,14 @@ def detail(photo_id: int) -> str:
     ]
     return render_template("photos/detail.html", photo=photo, analysis=photo.analysis, figures=figures,
                            region_labels=REGION_LABELS, expression_labels=EXPRESSION_LABELS,
-                           grades=GRADES,
+                           grades=GRADES, view_labels=protocol.VIEW_LABELS,
+                           expression_words=protocol.EXPRESSION_LABELS,
                            assessed_expression=ASSESSED_EXPRESSION, min_graded=MIN_GRADED_PHOTOS,
                            standard_mm_per_px=STANDARD_MM_PER_PX, coarsest_mm_per_px=COARSEST_MM_PER_PX,
-                           has_lines=blob_store().exists(photo.sha256, "lines"), stock_lots=lots(photo.clinic_id))
+                           has_lines=blob_store().exists(photo.sha256, "lines"), stock_lots=lots(photo.clinic_id),
+                           read_only=photo.visit.signed_off_at is not None or photo.visit.treatment is not None,
+                           treatment=treatment_panel(photo.visit) if photo.analysis.get("face_found") else None,
+                           now_utc=utcnow())
 
 
 @bp.get("/photos/<id:photo_id>/analysis.json")
@@ -79,6 +85,16 @@ def grade(photo_id: int) -> Response:
         audit.record("grade", "photo", photo.id)
         db.commit()
         flash(f"{recorded} grade(s) recorded.")
+    return redirect(url_for("photos.detail", photo_id=photo.id))
+
+
+@bp.post("/photos/<id:photo_id>/tags")
+@login_required
+def retag(photo_id: int) -> Response:
+    """Change the photo's expression and view, e.g. to what its face looks like."""
+    photo = clinic_get(Photo, photo_id)
+    retag_photo(photo, request.form.get("expression"), request.form.get("view"))
+    flash(f"Now tagged: {protocol.EXPRESSION_LABELS[photo.expression]}, {protocol.VIEW_LABELS[photo.view]} view.")
     return redirect(url_for("photos.detail", photo_id=photo.id))
 
 

@@ -59,6 +59,23 @@ def _previous_photo(visit: Visit, expression: str) -> Photo | None:
         .order_by(Photo.taken_at.desc()).limit(1))
 
 
+def _treatment(visit: Visit, styles) -> list:
+    """The treatment record: what was given, the warnings standing then and any override."""
+    record = visit.treatment
+    story: list = [Spacer(1, 4 * mm), Paragraph("Treatment given", styles["Heading2"])]
+    if record is None:
+        return story + [Paragraph("No toxin was recorded at this visit.", styles["Normal"])]
+    story.append(_para("{units} of {product}, lot {lot}, given {when} UTC by {who}.", styles["Normal"],
+                       units=f"{record.total_units:g} U", product=record.product or "an unnamed product",
+                       lot=record.lot or "not recorded", when=f"{record.given_at:%d %b %Y %H:%M}",
+                       who=record.recorded_by.display_name if record.recorded_by else "not recorded"))
+    story += [_para("Warning: {message}", styles["Normal"], message=w["message"]) for w in record.warnings]
+    if record.override_reason:
+        story.append(_para("Gone ahead despite the warnings because: {reason}", styles["Normal"],
+                           reason=record.override_reason))
+    return story
+
+
 def visit_report(visit: Visit) -> bytes:
     """PDF: patient and visit, the annotated photo, units table, product, consent, comparison."""
     db = get_db()
@@ -106,6 +123,7 @@ def visit_report(visit: Visit) -> bytes:
                   Spacer(1, 2 * mm), table]
     else:
         story.append(Paragraph("No injection plan was saved for this visit.", styles["Normal"]))
+    story += _treatment(visit, styles)
     story += [Spacer(1, 4 * mm), Paragraph("Sign-off", styles["Heading2"])]
     if visit.signed_off_at:
         story.append(_para("Signed off by {who} on {when} UTC.", styles["Normal"], who=visit.signed_off_by.display_name,

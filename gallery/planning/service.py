@@ -19,8 +19,8 @@ from gallery.auth import current_user
 from gallery.db import get_db
 from gallery.signoff.service import require_unsigned
 from gallery.stock.service import clinic_lot, lot_warnings
-from gallery.errors import InvalidInput, PlanChanged, PlanTagMissing
-from gallery.models import InjectionPlan, Lot, Photo, PlanRevision, Visit, utcnow
+from gallery.errors import Conflict, InvalidInput, PlanChanged, PlanTagMissing
+from gallery.models import InjectionPlan, Lot, Photo, PlanRevision, TreatmentRecord, Visit, utcnow
 from gallery.photos.analysis import require_analysis
 from gallery.photos.service import photo_pixels
 from landmarks.align import align_photos
@@ -81,51 +81,61 @@ def _previous_plan(visit: Visit) -> InjectionPlan | None:
 
 
 def visit_warnings(visit: Visit, units_now: float) -> list[dict[str, str]]:
-    """The label's checks across visits: interval and units within 3 months."""
+    """The label's checks across visits, against recorded treatments only (a plan that
+    was never given is no treatment): interval and units within 3 months."""
     config = current_app.config
     interval = config["GALLERY_MIN_DAYS_BETWEEN_TREATMENTS"]
     window_units = config["GALLERY_MAX_UNITS_90_DAYS"]
-    db = get_db()
-    others = db.scalars(select(Visit).where(Visit.patient_id == visit.patient_id, Visit.id != visit.id,
-                                            Visit.visit_date <= visit.visit_date)).all()
-    plans = {p.visit_id: p for p in db.scalars(select(InjectionPlan).where(
-        InjectionPlan.visit_id.in_([v.id for v in others]))).all()} if others else {}
-    treated = [v for v in others if v.treated or v.id in plans]
+    given = get_db().execute(select(Visit.visit_date, TreatmentRecord.total_units)
+                             .join(TreatmentRecord, TreatmentRecord.visit_id == Visit.id)
+                             .where(Visit.patient_id == visit.patient_id, Visit.id != visit.id,
+                                    Visit.visit_date <= visit.visit_date)).all()
     warnings = []
-    recent = [v for v in treated if (visit.visit_date - v.visit_date).days < interval]
+    recent = [day for day, _ in given if (visit.visit_date - day).days < interval]
     if recent and units_now > 0:
-        last = max(v.visit_date for v in recent)
+        last = max(recent)
         warnings.append({"code": "treatment_interval", "message": (
             f"The previous treatment was {(visit.visit_date - last).days} days ago ({last:%d %b %Y}); "
             f"the label asks for at least {interval} days between treatments.")})
-    window = units_now + sum(totals(_to_sites(plans[v.id].sites))["all"] for v in treated
-                             if v.id in plans and (visit.visit_date - v.visit_date).days < 90)
+    window = units_now + sum(units for day, units in given if (visit.visit_date - day).days < 90)
     if window > window_units:
         warnings.append({"code": "units_90_days", "message": (
             f"{window:g} units within 3 months, over the label's cumulative limit of {window_units:g}.")})
     return warnings
 
 
-def plan_for_photo(photo: Photo) -> dict[str, Any]:
-    """The plan shown on ``photo``: saved, carried over, or the label template."""
+PLAN_STARTS = ("previous", "template")
+
+
+def plan_for_photo(photo: Photo, start: str | None = None) -> dict[str, Any]:
+    """The plan shown on ``photo``: saved; else, on a first visit, the label template;
+    else (a later visit, such as a two-week review) nothing until the injector starts
+    from the last visit's plan or the template (``start``): a review visit has no
+    plan to save, and nothing carried over is one click from being saved."""
     geometry = _geometry(photo)
     plan = get_db().scalar(select(InjectionPlan).where(InjectionPlan.visit_id == photo.visit_id))
     product = lot = dilution = ""
     injector = lot_id = None
+    previous = _previous_plan(photo.visit)
     if plan is not None:
         source = "saved"
         rows = plan.sites if plan.photo_id == photo.id else _carry(plan, photo)
         product, lot, dilution, lot_id = plan.product, plan.lot, plan.dilution, plan.lot_id
         injector = plan.injector.email if plan.injector else None
-    elif (previous := _previous_plan(photo.visit)) is not None:
+    elif previous is not None and start == "previous":
         source = "carried_over"
         rows = _carry(previous, photo)
         product, dilution = previous.product, previous.dilution  # the lot changes with each vial
-    else:
+    elif previous is None or start == "template":
         source = "template"
         rows = _rows(template_sites(geometry, margins(), units=current_app.config["GALLERY_DEFAULT_UNITS"]))
-    return _shape(photo, geometry, rows, product, lot, dilution, injector, source, plan.revision if plan else 0,
-                  lot_id=lot_id)
+    else:
+        source = "none"
+        rows = []
+    shaped = _shape(photo, geometry, rows, product, lot, dilution, injector, source, plan.revision if plan else 0,
+                    lot_id=lot_id)
+    shaped["previous_visit"] = previous.visit.visit_date.isoformat() if previous is not None else None
+    return shaped
 
 
 def _shape(photo: Photo, geometry: PlanGeometry, rows, product, lot, dilution, injector, source, revision, *,
@@ -179,6 +189,9 @@ def save_plan(photo: Photo, body: dict[str, Any], if_match: str | None) -> dict[
     revision; two saves racing past the check collide on the revision number instead.
     """
     require_unsigned(photo.visit)
+    if photo.visit.treatment is not None:
+        raise Conflict(f"The treatment of this visit was recorded at {photo.visit.treatment.given_at:%d %b %Y %H:%M} "
+                       "from this plan, so the plan no longer changes. If the record is wrong, withdraw it first.")
     if not if_match:
         raise PlanTagMissing("Send If-Match with the plan's ETag (from GET), so no one else's save is overwritten.")
     geometry = _geometry(photo)
@@ -200,8 +213,6 @@ def save_plan(photo: Photo, body: dict[str, Any], if_match: str | None) -> dict[
     plan.injector_id = current_user().id
     plan.updated_at = utcnow()
     plan.revision += 1
-    if rows:
-        photo.visit.treated = True
     try:
         db.flush()
         db.add(PlanRevision(clinic_id=plan.clinic_id, plan_id=plan.id, revision=plan.revision, photo_id=photo.id,

@@ -1,7 +1,9 @@
 """Staff endpoints of the plan editor and the visit report."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from datetime import datetime, timezone
+
+from flask import Blueprint, Response, flash, jsonify, redirect, request, url_for
 
 from gallery import audit
 from gallery.api.declare import load
@@ -10,7 +12,9 @@ from gallery.auth import login_required
 from gallery.db import get_db
 from gallery.models import Photo, Visit
 from gallery.planning.report import visit_report
-from gallery.planning.service import plan_etag, plan_for_photo, plan_revisions, save_plan
+from gallery.errors import InvalidInput
+from gallery.planning.service import PLAN_STARTS, plan_etag, plan_for_photo, plan_revisions, save_plan
+from gallery.planning.treatment import record_treatment, withdraw_treatment
 from gallery.queries import clinic_get
 
 bp = Blueprint("planning", __name__)
@@ -26,7 +30,10 @@ def _tagged(plan: dict) -> Response:
 @bp.get("/photos/<id:photo_id>/plan.json")
 @login_required
 def get_plan(photo_id: int) -> Response:
-    return _tagged(plan_for_photo(clinic_get(Photo, photo_id)))
+    start = request.args.get("start") or None
+    if start is not None and start not in PLAN_STARTS:
+        raise InvalidInput(f"start must be one of {', '.join(PLAN_STARTS)}.")
+    return _tagged(plan_for_photo(clinic_get(Photo, photo_id), start))
 
 
 @bp.put("/photos/<id:photo_id>/plan.json")
@@ -59,3 +66,44 @@ def report_response(visit: Visit) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="visit-{visit.visit_date:%Y-%m-%d}-report.pdf"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _back_to_photo(visit: Visit) -> Response:
+    """The photo page the form was sent from (one of this visit's photos), else the timeline."""
+    photo_id = request.form.get("photo_id", "")
+    if photo_id.isdigit() and any(photo.id == int(photo_id) for photo in visit.photos):
+        return redirect(url_for("photos.detail", photo_id=int(photo_id)) + "#treatment")
+    return redirect(url_for("patients.timeline", patient_id=visit.patient_id))
+
+
+def _given_at(value: str) -> datetime | None:
+    """A ``datetime-local`` field (UTC); empty: now."""
+    if not value.strip():
+        return None
+    try:
+        given = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput("Give the time the toxin was given as a date and time.") from None
+    return given.astimezone(timezone.utc).replace(tzinfo=None) if given.tzinfo else given
+
+
+@bp.post("/visits/<id:visit_id>/treatment")
+@login_required
+def record_treatment_page(visit_id: int) -> Response:
+    """"Toxin given": recorded from the visit's saved plan, with a reason where a warning needs one."""
+    visit = clinic_get(Visit, visit_id)
+    record = record_treatment(visit, _given_at(request.form.get("given_at", "")), request.form.get("reason", ""))
+    get_db().commit()
+    flash(f"Recorded: {record.total_units:g} U given on {record.given_at:%d %b %Y %H:%M} UTC. "
+          "The visit awaits the medical director's sign-off.")
+    return _back_to_photo(visit)
+
+
+@bp.post("/visits/<id:visit_id>/treatment/withdraw")
+@login_required
+def withdraw_treatment_page(visit_id: int) -> Response:
+    visit = clinic_get(Visit, visit_id)
+    withdraw_treatment(visit)
+    get_db().commit()
+    flash("The treatment record was withdrawn; the plan can be changed again.")
+    return _back_to_photo(visit)

@@ -9,12 +9,13 @@ from werkzeug.wrappers import Response
 from gallery import audit
 from gallery.auth import token_sha256
 from gallery.compare.service import render
-from gallery.consent.gate import permits, private_image, require
+from gallery.consent.gate import private_image, require
 from gallery.db import get_db
 from gallery.errors import NotFound
 from gallery.extensions import limiter, public_limit
 from gallery.models import Comparison, ShareLink, utcnow
-from gallery.public.service import count_views, public_image, shown_areas
+from gallery.paging import page_number
+from gallery.public.service import compared_areas, count_views, gallery_page, public_image, shown_areas
 from gallery.regions import REGION_LABELS
 from gallery.throttle import address_is_the_clients
 
@@ -32,22 +33,15 @@ def _published(comparison_id: int) -> Comparison:
     return comparison
 
 
-def _regions(comparison: Comparison) -> list[str]:
-    return [name for name, r in comparison.result["regions"].items() if r.get("change_pct") is not None]
-
-
 @bp.get("/gallery")
 def gallery() -> str:
     region = request.args.get("region") or None
     if region is not None and region not in REGION_LABELS:
         raise NotFound(f"Unknown treatment region {region!r}.")
-    published = get_db().scalars(select(Comparison).where(Comparison.published_at.is_not(None))
-                                 .order_by(Comparison.published_at.desc())).all()
-    cases = [c for c in published if permits(c.patient_id, "public")
-             and (region is None or region in _regions(c))]
-    count_views(cases)
-    return render_template("public/gallery.html", cases=cases, region=region, region_labels=REGION_LABELS,
-                           regions_of=_regions)
+    page = gallery_page(region, page_number(request.args.get("page")))
+    count_views(page.cases)
+    return render_template("public/gallery.html", cases=page.cases, page=page, region=region,
+                           region_labels=REGION_LABELS, regions_of=compared_areas)
 
 
 @bp.get("/gallery/<id:comparison_id>")
@@ -56,7 +50,7 @@ def case(comparison_id: int) -> str:
     consent = require(comparison.patient_id, "public")
     count_views([comparison])
     return render_template("public/case.html", comparison=comparison, identifiable=consent.marketing_identifiable,
-                           region_labels=REGION_LABELS, regions=_regions(comparison),
+                           region_labels=REGION_LABELS, regions=compared_areas(comparison),
                            shown=shown_areas(comparison, consent.marketing_identifiable))
 
 

@@ -6,13 +6,14 @@ which awaits sign-off in its turn. Only the ``medical_director`` role signs.
 """
 from __future__ import annotations
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from gallery import audit
 from gallery.auth import require_role
 from gallery.db import get_db
 from gallery.errors import Conflict, InvalidInput
-from gallery.models import Amendment, InjectionPlan, User, Visit, utcnow
+from gallery.models import Amendment, User, Visit, utcnow
 
 MAX_AMENDMENT_CHARS = 5000
 
@@ -38,8 +39,12 @@ def _sign(record: Visit | Amendment, kind: str, user: User) -> None:
     audit.record("sign_off", kind, record.id)
 
 
-def sign_visit(visit: Visit, user: User) -> Visit:
-    """Sign ``visit`` (the caller commits)."""
+def sign_visit(visit: Visit, user: User, *, reviewed: bool = True) -> Visit:
+    """Sign ``visit`` (the caller commits); ``reviewed``: the director confirmed, on the
+    review page, that they went through its photos, sites, units, lots and warnings."""
+    _require_director(user)
+    if not reviewed:
+        raise InvalidInput("Tick the confirmation that you reviewed the photos, sites, units, lots and warnings.")
     _sign(visit, "visit", user)
     return visit
 
@@ -65,11 +70,12 @@ def sign_amendment(amendment: Amendment, user: User) -> Amendment:
 
 
 def awaiting_sign_off(clinic_id: int) -> tuple[list[Visit], list[Amendment]]:
-    """Treated or planned visits not signed yet, and unsigned amendments, oldest first."""
+    """Visits with a recorded treatment not signed yet, and unsigned amendments, oldest
+    first. A plan alone is no treatment: a review visit's plan never reaches the list."""
     db = get_db()
-    planned = exists().where(InjectionPlan.visit_id == Visit.id)
     visits = list(db.scalars(select(Visit).where(Visit.clinic_id == clinic_id, Visit.signed_off_at.is_(None),
-                                                 or_(Visit.treated.is_(True), planned))
+                                                 Visit.treated.is_(True))
+                             .options(selectinload(Visit.patient), selectinload(Visit.treatment))
                              .order_by(Visit.visit_date, Visit.id)))
     amendments = list(db.scalars(select(Amendment).where(Amendment.clinic_id == clinic_id,
                                                          Amendment.signed_off_at.is_(None))

@@ -4,10 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from gallery import audit
 from gallery.auth import current_user, login_required, require_role
 from gallery.db import get_db
 from gallery.models import Amendment, Visit
 from gallery.queries import clinic_get
+from gallery.regions import REGION_LABELS
 from gallery.signoff.service import amend, awaiting_sign_off, sign_amendment, sign_visit
 
 bp = Blueprint("signoff", __name__)
@@ -21,10 +23,21 @@ def index() -> str:
     return render_template("signoff/index.html", visits=visits, amendments=amendments)
 
 
+@bp.get("/visits/<id:visit_id>/review")
+@login_required
+def review(visit_id: int) -> str:
+    """One visit as the medical director signs it: photos, sites, units, lots, warnings and
+    overrides, the injector; signing needs a confirmation ticked on this page."""
+    require_role(current_user(), "medical_director", "Only a medical director signs off visits.")
+    visit = clinic_get(Visit, visit_id)
+    audit.viewed("visit", visit.id)
+    return render_template("signoff/review.html", visit=visit, record=visit.treatment, region_labels=REGION_LABELS)
+
+
 @bp.post("/visits/<id:visit_id>/sign-off")
 @login_required
 def sign(visit_id: int) -> Response:
-    visit = sign_visit(clinic_get(Visit, visit_id), current_user())
+    visit = sign_visit(clinic_get(Visit, visit_id), current_user(), reviewed=request.form.get("reviewed") == "1")
     get_db().commit()
     flash(f"Signed off: {visit.patient.name}, visit of {visit.visit_date:%d %b %Y}.")
     return redirect(url_for("signoff.index"))

@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select, union
+from sqlalchemy.orm import selectinload
 from sqlalchemy.exc import IntegrityError
 
 from gallery import audit
 from gallery.auth import require_role
 from gallery.db import get_db
 from gallery.errors import Conflict, InvalidInput
-from gallery.models import InjectionPlan, Lot, Patient, Product, User, Visit, utcnow
+from gallery.models import Lot, Patient, Product, TreatmentRecord, User, Visit, utcnow
 
 
 def require_admin(user: User) -> None:
@@ -96,41 +97,54 @@ def lot_warnings(lot: Lot | None, treated_on: date, today: date | None = None) -
 
 @dataclass(frozen=True)
 class Treatment:
-    """One visit that used the recalled lot."""
+    """One visit whose recorded treatment used the recalled lot."""
 
     patient: Patient
     visit: Visit
-    plan: InjectionPlan
+    record: TreatmentRecord
 
     @property
     def units(self) -> float:
-        return round(sum(site["units"] for site in self.plan.sites), 2)
+        return self.record.total_units
+
+    @property
+    def product(self) -> str:
+        return self.record.product
 
     @property
     def injector(self) -> str:
-        return self.plan.injector.display_name if self.plan.injector else ""
+        return self.record.recorded_by.display_name if self.record.recorded_by else ""
 
     def as_json(self) -> dict[str, Any]:
         return {"patient_id": self.patient.id, "patient_name": self.patient.name, "visit_id": self.visit.id,
                 "date": self.visit.visit_date, "units": self.units, "injector": self.injector,
-                "product": self.plan.product, "lot": self.plan.lot}
+                "product": self.record.product, "lot": self.record.lot}
 
 
 def recall(clinic_id: int, lot_number: str) -> list[Treatment]:
-    """Every treatment in the clinic with that lot: from stock, or typed (any case, trimmed); audited."""
+    """Every recorded treatment in the clinic with that lot: from stock, or typed (any case,
+    trimmed); audited. What was given counts, not what a plan proposed.
+
+    The two ways a lot is named are asked apart and joined (UNION), so each can use its
+    own index: an OR of the two made the database read every record of the clinic.
+    """
     number = lot_number.strip()
     if not number or len(number) > 60:
         raise InvalidInput("Give the lot number to search for (up to 60 characters).")
     db = get_db()
     from_stock = select(Lot.id).where(Lot.clinic_id == clinic_id, func.lower(Lot.lot_number) == number.lower())
+    matching = union(
+        select(TreatmentRecord.id).where(TreatmentRecord.lot_id.in_(from_stock)),
+        select(TreatmentRecord.id).where(TreatmentRecord.clinic_id == clinic_id, TreatmentRecord.lot_id.is_(None),
+                                         func.lower(func.trim(TreatmentRecord.lot)) == number.lower()),
+    ).subquery()
     rows = db.execute(
-        select(InjectionPlan, Visit, Patient)
-        .join(Visit, InjectionPlan.visit_id == Visit.id).join(Patient, Visit.patient_id == Patient.id)
-        .where(InjectionPlan.clinic_id == clinic_id,
-               or_(InjectionPlan.lot_id.in_(from_stock),
-                   InjectionPlan.lot_id.is_(None) & (func.lower(func.trim(InjectionPlan.lot)) == number.lower())))
+        select(TreatmentRecord, Visit, Patient)
+        .join(matching, matching.c.id == TreatmentRecord.id)
+        .join(Visit, TreatmentRecord.visit_id == Visit.id).join(Patient, Visit.patient_id == Patient.id)
+        .options(selectinload(TreatmentRecord.recorded_by))
         .order_by(Visit.visit_date, Patient.name)).all()
     stock_lot = db.scalar(from_stock.limit(1))
     audit.record("recall_search", "lot", stock_lot)
     db.commit()
-    return [Treatment(patient, visit, plan) for plan, visit, patient in rows if plan.sites]
+    return [Treatment(patient, visit, record) for record, visit, patient in rows]

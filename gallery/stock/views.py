@@ -77,6 +77,6 @@ def recalls_csv() -> Response:
     treatments = recall(current_user().clinic_id, request.args.get("lot", ""))
     return csv_download(
         "recall.csv", ["date", "patient", "phone", "email", "units", "product", "lot", "injector", "patient_link"],
-        ([t.visit.visit_date.isoformat(), t.patient.name, t.patient.phone, t.patient.email, t.units, t.plan.product,
-          t.plan.lot, t.injector, url_for("patients.timeline", patient_id=t.patient.id, _external=True)]
+        ([t.visit.visit_date.isoformat(), t.patient.name, t.patient.phone, t.patient.email, t.units, t.product,
+          t.record.lot, t.injector, url_for("patients.timeline", patient_id=t.patient.id, _external=True)]
          for t in treatments))

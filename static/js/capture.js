@@ -10,6 +10,7 @@ const shutter = root.querySelector("button[data-action=capture]");
 const override = document.getElementById("override");
 const ghostToggle = document.getElementById("ghost-toggle");
 const result = document.getElementById("capture-result");
+const stepName = document.getElementById("capture-step");
 const steps = [...root.querySelectorAll(".step")];
 const CHECK_EVERY_MS = 450;
 const FRAME_WIDTH = 480;
@@ -33,6 +34,8 @@ function show(newStatus, text) {
 function selectStep(step) {
   current = step;
   for (const other of steps) other.setAttribute("aria-pressed", String(other === step));
+  // Beside the shutter, so whoever holds the camera sees which view the next photo is.
+  stepName.textContent = `${steps.indexOf(step) + 1} of ${steps.length} · ${step.dataset.label}`;
   placeGhost();
 }
 

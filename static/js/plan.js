@@ -14,6 +14,8 @@ if (panel) {
   const stockLot = document.getElementById("plan-lot-id");
   const labels = { glabella: "Glabella", forehead: "Forehead", crows_feet_left: "Crow's feet L", crows_feet_right: "Crow's feet R" };
   const radius = Number(stage.viewBox.baseVal.width) / 110;
+  // A signed visit, or one whose treatment is recorded from this plan: shown, not edited.
+  const readOnly = panel.dataset.readOnly === "1";
   let plan = null;
 
   const svgPoint = (event) => {
@@ -27,9 +29,36 @@ if (panel) {
     const totals = {};
     for (const site of plan.sites) totals[site.region] = (totals[site.region] || 0) + site.units;
     const all = plan.sites.reduce((sum, site) => sum + site.units, 0);
-    document.getElementById("plan-totals").textContent =
+    document.getElementById("plan-totals").textContent = plan.sites.length === 0 ? "No sites: add them below." :
       Object.entries(totals).map(([region, units]) => `${labels[region]} ${units} U`).join(" · ") + ` · Total ${all} U`;
     document.getElementById("plan-totals").dataset.total = String(all);
+  }
+
+  // A site inside a safety margin turns red at once, while it is dragged: the same lines the
+  // server checks on save (forehead and central-brow margins above the brow, the arc around
+  // the lateral canthus for crow's feet), read off the guides it sends.
+  function below(site, line) {
+    for (let i = 0; i + 1 < line.length; i++) {
+      const [x0, y0] = line[i];
+      const [x1, y1] = line[i + 1];
+      if (x0 !== x1 && (site.x - x0) * (site.x - x1) <= 0) return site.y > y0 + ((y1 - y0) * (site.x - x0)) / (x1 - x0);
+    }
+    return false;
+  }
+  function insideArc(site, arc) {
+    const [a, b, c] = [arc[0], arc[Math.floor(arc.length / 2)], arc[arc.length - 1]];
+    const d = 2 * (a[0] * (b[1] - c[1]) + b[0] * (c[1] - a[1]) + c[0] * (a[1] - b[1]));
+    if (!d) return false;
+    const sq = (p) => p[0] * p[0] + p[1] * p[1];
+    const cx = (sq(a) * (b[1] - c[1]) + sq(b) * (c[1] - a[1]) + sq(c) * (a[1] - b[1])) / d;
+    const cy = (sq(a) * (c[0] - b[0]) + sq(b) * (a[0] - c[0]) + sq(c) * (b[0] - a[0])) / d;
+    return Math.hypot(site.x - cx, site.y - cy) < Math.hypot(a[0] - cx, a[1] - cy);
+  }
+  function unsafe(site) {
+    const guides = plan.guides;
+    if (site.region === "forehead") return below(site, guides.forehead);
+    if (site.region === "glabella") return below(site, guides.glabella_right) || below(site, guides.glabella_left);
+    return guides[site.region] ? insideArc(site, guides[site.region]) : false;
   }
 
   function drawGuides() {
@@ -45,6 +74,7 @@ if (panel) {
     sitesLayer.replaceChildren(...plan.sites.map((site, index) => {
       const group = document.createElementNS(SVG, "g");
       group.setAttribute("class", `site site-${site.region}`);
+      group.classList.toggle("unsafe", unsafe(site));
       group.dataset.index = String(index);
       group.setAttribute("transform", `translate(${site.x} ${site.y})`);
       const dot = document.createElementNS(SVG, "circle");
@@ -61,15 +91,17 @@ if (panel) {
       group.setAttribute("aria-label", `Site ${index + 1}, ${labels[site.region]}: move with the arrow keys`);
       group.addEventListener("keydown", (event) => {
         const steps = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
-        if (!(event.key in steps)) return;
+        if (readOnly || !(event.key in steps)) return;
         event.preventDefault();
         const step = (radius / 2) * (event.shiftKey ? 5 : 1);
         site.x = Math.round((site.x + steps[event.key][0] * step) * 10) / 10;
         site.y = Math.round((site.y + steps[event.key][1] * step) * 10) / 10;
         group.setAttribute("transform", `translate(${site.x} ${site.y})`);
+        group.classList.toggle("unsafe", unsafe(site));
         status.textContent = "Unsaved changes";
       });
       group.addEventListener("pointerdown", (event) => {
+        if (readOnly) return;
         event.preventDefault();
         group.setPointerCapture(event.pointerId);
         group.classList.add("dragging");
@@ -80,6 +112,7 @@ if (panel) {
         site.x = Math.round(point.x * 10) / 10;
         site.y = Math.round(point.y * 10) / 10;
         group.setAttribute("transform", `translate(${site.x} ${site.y})`);
+        group.classList.toggle("unsafe", unsafe(site));
         status.textContent = "Unsaved changes";
       });
       group.addEventListener("pointerup", () => group.classList.remove("dragging"));
@@ -143,8 +176,16 @@ if (panel) {
   }
 
   function render() {
-    const sources = { saved: "saved", carried_over: "carried over from the last visit: check and save", template: "label template: adjust and save" };
-    document.getElementById("plan-source").textContent = sources[plan.source] || "";
+    const sources = { saved: "saved", carried_over: "carried over from the last visit: check and save", template: "label template: adjust and save", none: "none yet" };
+    document.getElementById("plan-source").textContent = readOnly ? "saved, read-only" : (sources[plan.source] || "");
+    const start = document.getElementById("plan-start");
+    start.hidden = readOnly || plan.source !== "none";
+    document.getElementById("plan-editor").hidden = plan.source === "none";
+    document.getElementById("plan-start-previous").hidden = !plan.previous_visit;
+    document.getElementById("plan-previous-date").textContent =
+      plan.previous_visit ? new Date(plan.previous_visit).toLocaleDateString("en-GB", { day: "2-digit", month: "short", year: "numeric" }) : "";
+    document.getElementById("plan-add").hidden = readOnly;
+
     for (const [key, id] of Object.entries(fields)) document.getElementById(id).value = plan[key] || "";
     stockLot.value = plan.lot_id ? String(plan.lot_id) : "";
     lockTypedLot();
@@ -153,6 +194,9 @@ if (panel) {
     drawRows();
     showTotals();
     showWarnings();
+    if (readOnly) {
+      for (const input of panel.querySelectorAll("#plan-rows input, #plan-rows button, #plan-lot-id, #plan-product, #plan-lot, #plan-dilution")) input.disabled = true;
+    }
   }
 
   for (const button of document.querySelectorAll("#plan-add button")) {
@@ -184,8 +228,8 @@ if (panel) {
     }));
   }
 
-  async function load() {
-    const response = await fetch(panel.dataset.url);
+  async function load(start) {
+    const response = await fetch(start ? `${panel.dataset.url}?start=${start}` : panel.dataset.url);
     etag = response.headers.get("ETag");
     plan = await response.json();
     render();
@@ -213,7 +257,14 @@ if (panel) {
     status.textContent = "Unsaved changes";
   });
 
-  document.getElementById("plan-save").addEventListener("click", async () => {
+  for (const button of document.querySelectorAll("#plan-start button")) {
+    button.addEventListener("click", async () => {
+      await load(button.dataset.start);
+      status.textContent = "Unsaved plan: adjust it and save";
+    });
+  }
+
+  document.getElementById("plan-save")?.addEventListener("click", async () => {
     const body = { sites: plan.sites, lot_id: stockLot.value ? Number(stockLot.value) : null };
     for (const [key, id] of Object.entries(fields)) body[key] = document.getElementById(id).value;
     status.textContent = "Saving…";

@@ -1,16 +1,29 @@
-// Upload page: drag-and-drop onto the file input, with the chosen files listed.
+// Upload page: drag-and-drop onto the file input, and each chosen file listed with its own
+// expression and view (named by the file's place in the list, as the server reads them),
+// set from the "all photos" choices and changeable one by one.
 const zone = document.getElementById("dropzone");
 const input = document.getElementById("photos");
 const list = document.getElementById("file-list");
+const row = document.getElementById("file-row");
+const batch = { expression: document.getElementById("expression"), view: document.getElementById("view") };
 
 function showFiles() {
-  list.replaceChildren(...Array.from(input.files, (file) => {
-    const item = document.createElement("li");
-    item.textContent = `${file.name} (${(file.size / 1e6).toFixed(1)} MB)`;
+  list.replaceChildren(...Array.from(input.files, (file, index) => {
+    const item = row.content.firstElementChild.cloneNode(true);
+    item.querySelector(".file-name").textContent = `${file.name} (${(file.size / 1e6).toFixed(1)} MB)`;
+    for (const select of item.querySelectorAll("select")) {
+      select.name = `${select.dataset.field}-${index}`;
+      select.value = batch[select.dataset.field].value;
+    }
     return item;
   }));
 }
 
+for (const [field, select] of Object.entries(batch)) {
+  select.addEventListener("change", () => {
+    for (const own of list.querySelectorAll(`select[data-field=${field}]`)) own.value = select.value;
+  });
+}
 input.addEventListener("change", showFiles);
 for (const type of ["dragenter", "dragover"]) {
   zone.addEventListener(type, (event) => { event.preventDefault(); zone.classList.add("over"); });

@@ -67,16 +67,23 @@ def _status_becomes(page, status: str) -> None:
     page.locator(f"[data-capture-status={status}]").wait_for(timeout=20_000)
 
 
+def test_a_broad_smile_is_not_taken_as_front_at_rest(live_app, live_server, tmp_path):
+    """No rest photo is stored: the frame alone shows the smile."""
+    with camera_page(tmp_path, camera_picture(), {"width": 1280, "height": 900}) as page:
+        _open_capture(page, live_app, live_server)
+        assert page.inner_text("[data-capture-step]") == "1 of 6 · Front, at rest"
+        _status_becomes(page, "adjust")
+        assert page.inner_text("[data-capture-advice]").startswith("Relax your face: no smile.")
+        assert page.locator("button[data-action=capture]").is_disabled()
+        screenshot(page, "capture-smile-at-rest")
+
+
 def test_frontal_face_is_ready_and_the_capture_is_stored(live_app, live_server, tmp_path):
     with camera_page(tmp_path, camera_picture(), PHONE) as page:
         patient = _open_capture(page, live_app, live_server, earlier=encode(camera_picture(), "JPEG"))
+        page.click(".step[data-step=front-smile]")  # the astronaut smiles
+        assert page.inner_text("[data-capture-step]") == "4 of 6 · Front, smile"
         _status_becomes(page, "ready")
-        # The last visit's photo lies over the live picture, its face on the live face.
-        ghost = page.locator("#ghost")
-        assert ghost.is_visible()
-        assert page.evaluate("document.getElementById('ghost').naturalWidth") > 0
-        stage, placed = page.locator("#capture-stage").bounding_box(), ghost.bounding_box()
-        assert abs(placed["width"] - stage["width"]) < 2 and abs(placed["y"] - stage["y"]) < 2
         assert page.inner_text("[data-capture-advice]").startswith("Ready")
         shutter = page.locator("button[data-action=capture]")
         assert shutter.is_enabled()
@@ -85,14 +92,20 @@ def test_frontal_face_is_ready_and_the_capture_is_stored(live_app, live_server, 
         shutter.click()
         page.locator("#capture-result", has_text="Saved").wait_for(timeout=30_000)
         photo_id = int(page.get_attribute("#capture-result", "data-photo-id"))
-        assert page.get_attribute(".step[data-step=front-rest]", "class") == "step done"
-        assert page.get_attribute(".step[data-step=front-frown]", "aria-pressed") == "true"  # the next view
-        assert not ghost.is_visible()  # no frown photo from an earlier visit
+        assert page.get_attribute(".step[data-step=front-smile]", "class") == "step done"
+        assert page.get_attribute(".step[data-step=front-rest]", "aria-pressed") == "true"  # the next view
+        assert page.inner_text("[data-capture-step]") == "1 of 6 · Front, at rest"
+        # The last visit's rest photo lies over the live picture, its face on the live face.
+        ghost = page.locator("#ghost")
+        ghost.wait_for(state="visible")
+        assert page.evaluate("document.getElementById('ghost').naturalWidth") > 0
+        stage, placed = page.locator("#capture-stage").bounding_box(), ghost.bounding_box()
+        assert abs(placed["width"] - stage["width"]) < 2 and abs(placed["y"] - stage["y"]) < 2
         screenshot(page, "capture-next-view-phone")
     staff = Staff(live_app)
     photo = live_app.test_client().get(f"/api/v1/photos/{photo_id}",
                                        headers={"Authorization": f"Bearer {staff.token()}"}).get_json()
-    assert photo["patient_id"] == patient and (photo["view"], photo["expression"]) == ("front", "rest")
+    assert photo["patient_id"] == patient and (photo["view"], photo["expression"]) == ("front", "smile")
     assert photo["capture_override"] is None and photo["width"] >= 1000  # the full camera picture, not a preview
     assert photo["analysis"]["face_found"]
 

@@ -87,6 +87,7 @@ def clinic(live_app, live_server):
                    "portal-accept": path(open_invitation), "not-found": "/gallery/987654",
                    "staff-join": "/join/staff-invitation", "forgot-password": "/forgot-password"},
         "staff": {"patients": "/patients", "patient-new": "/patients/new", "timeline": f"/patients/{patient}",
+                  "patient-edit": f"/patients/{patient}/edit",
                   "upload": f"/patients/{patient}/upload", "photo": f"/photos/{photos[1]}",
                   "comparison": f"/comparisons/{comparison}", "consent-new": f"/patients/{patient}/consents/new",
                   "consent-receipt": f"/consents/{consents['history'][0]['id']}/receipt",

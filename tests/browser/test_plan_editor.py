@@ -1,6 +1,9 @@
 """The injection-plan editor in real Chromium: drag, units, totals, save, reload."""
 from __future__ import annotations
 
+import io
+from datetime import date, timedelta
+
 from tests.browser.conftest import photo_for_staff, screenshot, sign_in
 from tests.images import astronaut, encode
 
@@ -109,3 +112,53 @@ def test_lot_is_chosen_from_stock(live_app, live_server, page):
     page.reload()
     page.locator("#plan-sites .site").nth(15).wait_for()
     assert page.input_value("#plan-lot-id") == str(lot["id"]) and page.input_value("#plan-product") == "Botox 100 U"
+
+
+def test_a_review_visit_starts_empty_and_a_treatment_is_recorded_on_purpose(live_app, live_server, page):
+    """Issue 31: the first visit's plan is saved and "toxin given" recorded with its own button; the
+    two-week review opens with no plan (nothing to save by accident) and the choice of where to start."""
+    photo, headers = photo_for_staff(live_app, "Review Visit", encode(astronaut(3.0), "JPEG"))
+    api = live_app.test_client()
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/photos/{photo['id']}")
+    page.locator("#plan-sites .site").nth(15).wait_for()
+    page.click("#plan-save")
+    page.locator("#plan-status", has_text="Saved").wait_for()
+    page.reload()
+    page.click("#treatment-record")
+    page.locator(".treatment-given", has_text="Toxin given").wait_for()
+    assert page.get_attribute("#plan-panel", "data-read-only") == "1" and not page.is_visible("#plan-save")
+    screenshot(page, "treatment-recorded")
+
+    later = api.post(f"/api/v1/patients/{photo['patient_id']}/photos", headers=headers,
+                     content_type="multipart/form-data",
+                     data={"file": (io.BytesIO(encode(astronaut(2.9), "JPEG")), "p.jpg"), "expression": "frown",
+                           "taken_at": (date.today() + timedelta(days=1)).isoformat()}).get_json()
+    page.goto(f"{live_server}/photos/{later['id']}")
+    page.locator("#plan-start", has_text="No plan for this visit yet").wait_for()
+    assert not page.is_visible("#plan-editor") and page.locator("#plan-sites .site").count() == 0
+    screenshot(page, "plan-review-visit")
+    page.click("#plan-start-previous")
+    page.locator("#plan-sites .site").nth(15).wait_for()
+    assert "carried over" in page.inner_text("#plan-source") and page.is_visible("#plan-save")
+
+
+def test_a_site_turns_red_while_dragged_into_a_safety_margin(live_app, live_server, page):
+    """Issue 31: the margin is seen at the moment of decision, not after saving."""
+    photo, _ = photo_for_staff(live_app, "Margins", encode(astronaut(3.0), "JPEG"))
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/photos/{photo['id']}")
+    forehead = page.locator("#plan-sites .site-forehead").nth(2)
+    forehead.wait_for()
+    assert "unsafe" not in forehead.get_attribute("class")
+    box = forehead.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    brow = page.locator("#plan-guides .guide-forehead").bounding_box()
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, brow["y"] + brow["height"] + 25, steps=8)  # below the margin line, still dragging
+    assert "unsafe" in forehead.get_attribute("class")
+    screenshot(page, "plan-site-in-margin")
+    page.mouse.move(x, y, steps=8)
+    page.mouse.up()
+    assert "unsafe" not in forehead.get_attribute("class")

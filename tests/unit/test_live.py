@@ -1,9 +1,12 @@
 """Live capture checks on camera frames built from a public-domain face."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from landmarks.expression import ExpressionMeasures
 from landmarks.live import check_frame, pose_problems
@@ -22,7 +25,8 @@ def _frame(picture: np.ndarray) -> np.ndarray:
 
 
 def _check(picture: np.ndarray, *, capture_width: int = 1280, **kwargs):
-    options = {"view": "front", "expression": "rest", "rest": None, **kwargs}
+    """The astronaut smiles broadly: by default her frame is checked for the smile view."""
+    options = {"view": "front", "expression": "smile", "rest": None, **kwargs}
     return check_frame(_frame(picture), capture_width=capture_width, **options)
 
 
@@ -78,3 +82,20 @@ def test_pose_advice_is_in_the_patients_own_left_and_right():
     assert pose_problems(Pose(-20, 0, 0), "front", limits) == [("yaw", "Turn a little to your left.")]
     assert pose_problems(Pose(45, 0, 0), "left45", limits) == []  # the 45-degree view wants the turn
     assert pose_problems(Pose(0, 25, 0), "front", limits) == [("pitch", "Chin down a little.")]
+
+
+def test_a_broad_smile_is_not_accepted_as_rest_from_the_frame_alone():
+    result = _check(camera_picture(), expression="rest", rest=None)  # no stored rest photo to compare with
+    assert result.status == "adjust" and result.failed == ("expression",)
+    assert result.advice == "Relax your face: no smile."
+
+
+def test_a_face_at_rest_is_not_accepted_as_a_smile():
+    portrait = np.asarray(Image.open(Path(__file__).parents[1] / "data" / "obama3.jpg").convert("RGB"))
+    limits = QualityLimits(max_pitch_deg=30, max_yaw_deg=20)  # his head is tilted back and turned
+
+    def failed(expression: str) -> tuple[str, ...]:
+        return check_frame(portrait, capture_width=portrait.shape[1], view="front", expression=expression,
+                           rest=None, limits=limits).failed
+
+    assert "expression" in failed("smile") and "expression" not in failed("rest")

@@ -57,7 +57,29 @@ def test_a_return_of_lines_is_said_plainly_and_the_latest_treatment_counts():
     assert change.sentence.endswith("30 % more visible than before your treatment on 1 May 2026 (day 92)")
     # Before the second treatment's follow-up, the first treatment speaks, never past the second.
     earlier = _patient(patient.photos[:3], ["2026-01-12", "2026-05-01"])
-    assert area_changes(earlier)[0].sentence.endswith("30 % softer than before your treatment on 12 January 2026 (day 109)")
+    assert area_changes(earlier)[0].sentence.endswith(
+        "60 % softer than before your treatment on 12 January 2026 (day 14); on 1 May 2026 (day 109) the lines were "
+        "coming back: 30 % softer than before")
+
+
+def test_the_peak_review_speaks_and_a_later_recapture_within_repeatability_is_about_the_same():
+    """Issue 32: a recapture at a follow-up read "19 % more visible than before your treatment" while the
+    day-14 review's -29 % went unmentioned. The review at the peak speaks; the recapture, +19 % (inside
+    the index's repeatability), reads "about the same"."""
+    patient = _patient([_photo("2026-03-01", "frown", 10.0), _photo("2026-03-15", "frown", 7.1),
+                        _photo("2026-04-30", "frown", 11.9)], ["2026-03-01"])
+    [change] = area_changes(patient)
+    assert change.sentence == (
+        "Frown lines, when frowning: 29 % softer than before your treatment on 1 March 2026 (day 14); on 30 April "
+        "2026 (day 60) the lines were coming back: about the same as before")
+
+
+def test_without_a_photo_in_the_review_window_the_closest_one_speaks():
+    patient = _patient([_photo("2026-03-01", "frown", 10.0), _photo("2026-03-08", "frown", 5.0),
+                        _photo("2026-04-15", "frown", 5.5)], ["2026-03-01"])
+    [change] = area_changes(patient)
+    assert change.after_on == date(2026, 3, 8) and change.latest is None  # day 7 lies 3 days off, day 45 fifteen
+    assert change.sentence.endswith("50 % softer than before your treatment on 1 March 2026 (day 7)")
 
 
 def test_narrow_chart_keeps_dates_apart_and_ends_on_the_last_photo():
@@ -71,3 +93,24 @@ def test_narrow_chart_keeps_dates_apart_and_ends_on_the_last_photo():
         assert all(b - a >= layout.min_label_gap for a, b in zip(positions, positions[1:]))
         assert ticks[0][1] == "01 Jan 26" and ticks[-1][1] == "19 Mar 26"
         assert ticks[0][2] == "start" and ticks[-1][2] == "end"
+
+
+def test_retreatment_follows_when_this_patients_lines_came_back():
+    """Issue 32: from the patient's own history; the label's minimum interval otherwise."""
+    from gallery.patients.retreatment import suggested_retreatment
+
+    first = _patient([_photo("2026-01-12", "frown", 10.0), _photo("2026-01-26", "frown", 4.0)], ["2026-01-12"])
+    suggestion = suggested_retreatment(first, 90)
+    assert suggestion.on == date(2026, 4, 12) and "minimum interval of 90 days" in suggestion.reason
+    # Lines back to about the level before treatment on day 120 (9.0 against 10.0): 120 days is this patient's.
+    returned = _patient(first.photos + [_photo("2026-03-12", "frown", 6.0), _photo("2026-05-12", "frown", 9.0),
+                                        _photo("2026-05-20", "frown", 9.5)], ["2026-01-12", "2026-05-20"])
+    suggestion = suggested_retreatment(returned, 90)
+    assert suggestion.on == date(2026, 9, 17)  # 20 May + 120 days
+    assert suggestion.reason.startswith("Frown lines came back 120 days after the treatment of 12 Jan 2026")
+    # A quick return never brings the suggestion under the label's interval.
+    quick = _patient([_photo("2026-01-12", "frown", 10.0), _photo("2026-02-20", "frown", 9.5)],
+                     ["2026-01-12", "2026-03-01"])
+    suggestion = suggested_retreatment(quick, 90)
+    assert suggestion.on == date(2026, 5, 30) and "not before the label's 90-day interval" in suggestion.reason
+    assert suggested_retreatment(_patient([], []), 90) is None

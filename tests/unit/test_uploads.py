@@ -12,7 +12,7 @@ from PIL import Image
 
 from tests.images import astronaut, encode
 from uploads.decode import decode
-from uploads.derive import display_image, encode_derivatives
+from uploads.derive import display_image, encode_derivatives, framed_thumbnail
 from uploads.errors import (
     CorruptImage,
     EmptyFile,
@@ -194,3 +194,27 @@ def test_store_is_content_addressed_and_idempotent(tmp_path):
     assert not list(tmp_path.glob("**/.tmp-*"))
     with pytest.raises(ValueError):
         store.put("../../etc/passwd", "original", data)
+
+
+def _thumb_pixels(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+def test_a_framed_thumbnail_holds_a_face_off_centre_in_a_wide_photo():
+    wide = np.zeros((1000, 3000, 3), np.uint8)
+    wide[300:700, 100:500] = 255  # the "face": a white box at the far left
+    thumb = _thumb_pixels(framed_thumbnail(wide, (100, 300, 400, 400)))
+    assert thumb.shape[1] / thumb.shape[0] == pytest.approx(3 / 4, abs=0.01)
+    white = thumb.mean(axis=2) > 128
+    # The whole box is in, centred: white in every column, with equal dark margins above and below.
+    rows = np.flatnonzero(white.any(axis=1))
+    assert white.any(axis=0).all() and rows[0] > 10
+    assert abs(rows[0] - (thumb.shape[0] - 1 - rows[-1])) <= 3
+
+
+def test_a_framed_thumbnail_moves_into_the_photo_rather_than_off_its_edge():
+    wide = np.zeros((1000, 3000, 3), np.uint8)
+    wide[:, :10] = 255  # the photo's left edge
+    thumb = _thumb_pixels(framed_thumbnail(wide, (0, 200, 300, 600)))
+    assert thumb.shape[1] / thumb.shape[0] == pytest.approx(3 / 4, abs=0.01)
+    assert thumb[:, 0].mean() > 128  # starts at the photo's edge: no padding, no shift off the picture

@@ -22,8 +22,10 @@ def api_caller(app, token: str):
     return call
 
 
-def upload(client, patient_id: int, *files: tuple[bytes, str], expression: str = "rest"):
-    data = {"expression": expression, "visit_id": "", "photos": [(io.BytesIO(b), name) for b, name in files]}
+def upload(client, patient_id: int, *files: tuple[bytes, str], expression: str = "rest", **fields: str):
+    """The upload form with ``files``; ``fields`` adds others (``view``, ``expression-0``, ``date_choice``)."""
+    data = {"expression": expression, "visit_id": "", "photos": [(io.BytesIO(b), name) for b, name in files],
+            **fields}
     return client.post(f"/patients/{patient_id}/upload", data=data, content_type="multipart/form-data")
 
 

@@ -8,7 +8,7 @@ import sys
 from sqlalchemy import select
 
 from gallery.db import get_db
-from gallery.models import Photo
+from gallery.models import AuditEvent, Photo
 from tests.images import astronaut_jpeg
 from tests.web.helpers import create_patient, upload
 
@@ -25,7 +25,38 @@ def test_frown_tag_on_a_resting_face_is_warned(app, logged_in):
     codes = [w["code"] for w in _analysis(app, 2)["warnings"]]
     assert "expression_mismatch" in codes
     page = logged_in.get("/photos/2").get_data(as_text=True)
-    assert "Tagged as frown" in page
+    assert "Tagged “frown”, but the face looks like “smile”" in page  # the astronaut smiles
+    assert 'data-suggested="smile"' in page
+
+
+def _warnings(app, photo_id: int) -> list[dict]:
+    return [w for w in _analysis(app, photo_id)["warnings"] if w["code"] == "expression_mismatch"]
+
+
+def test_the_suggested_expression_is_accepted_and_its_warning_goes(app, logged_in):
+    patient_id = create_patient(logged_in)
+    upload(logged_in, patient_id, (astronaut_jpeg(3.0), "a.jpg"), expression="rest")
+    assert _warnings(app, 1)[0]["suggested"] == "smile"  # told from the face alone: no rest photo needed
+    response = logged_in.post("/photos/1/tags", data={"expression": "smile", "view": "front"})
+    assert response.status_code == 302
+    with app.app_context():
+        photo = get_db().get(Photo, 1)
+        assert (photo.expression, photo.view) == ("smile", "front")
+        assert photo.summary["warnings"] == photo.analysis["warnings"]
+        assert get_db().scalar(select(AuditEvent).where(AuditEvent.action == "update",
+                                                        AuditEvent.object_type == "photo")) is not None
+    assert _warnings(app, 1) == []
+    assert 'data-suggested' not in logged_in.get("/photos/1").get_data(as_text=True)
+
+
+def test_a_bad_tag_is_refused_and_nothing_changes(app, logged_in):
+    patient_id = create_patient(logged_in)
+    upload(logged_in, patient_id, (astronaut_jpeg(3.0), "a.jpg"), expression="rest")
+    response = logged_in.post("/photos/1/tags", data={"expression": "grin", "view": "front"})
+    assert response.status_code == 422 and "Choose the expression" in response.get_data(as_text=True)
+    assert logged_in.post("/photos/1/tags", data={"expression": "smile", "view": "side"}).status_code == 422
+    with app.app_context():
+        assert get_db().get(Photo, 1).expression == "rest"
 
 
 def test_reanalyze_updates_old_versions(app, logged_in):

@@ -30,6 +30,7 @@ DOMAIN_REFUSALS = {
     "PUT /api/v1/photos/{photo_id}/plan": {412, 422},  # a stale If-Match; a site outside the photo; no face
     "GET /api/v1/photos/{photo_id}/plan": {422},  # a photo with no face (fuzzed uploads make some)
     "POST /api/v1/visits/{visit_id}/sign-off": {403},  # the fuzzing account is an injector, not a director
+    "POST /api/v1/visits/{visit_id}/treatment": {422},  # no saved plan; a warning needing a reason; a time out of range
     "POST /api/v1/amendments/{amendment_id}/sign-off": {403},
     "POST /api/v1/products": {403},  # the fuzzing account is not an admin
     "POST /api/v1/lots": {403},

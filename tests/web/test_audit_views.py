@@ -37,7 +37,9 @@ PNG = base64.b64encode(encode(astronaut(0.1), "PNG")).decode()
 
 @pytest.fixture
 def records(app, staff):
+    """The walk's pages are read by a medical director, who may open every staff page (the sign-off review too)."""
     staff.create()
+    staff.create("mo@clinic-a.test", role="medical_director")
     api = api_caller(app, staff.token())
     patient = api("POST", "/api/v1/patients", json={"name": "Ann Lee"}).get_json()["id"]
     photos = []
@@ -50,7 +52,7 @@ def records(app, staff):
         "scopes": ["clinical"], "signed_name": "Ann Lee", "text_version": "1",
         "signature": f"data:image/png;base64,{PNG}"})
     assert consent.status_code == 201, consent.data
-    return {"api": api, "web": staff.login(app.test_client()),
+    return {"api": api, "web": staff.login(app.test_client(), "mo@clinic-a.test"),
             "ids": {"photo_id": photos[0]["id"], "comparison_id": comparison.get_json()["id"], "patient_id": patient,
                     "record_id": consent.get_json()["history"][-1]["id"], "visit_id": photos[0]["visit_id"]}}
 

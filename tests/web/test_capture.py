@@ -31,8 +31,10 @@ def _check(client, patient, data, **query):
 
 
 def test_frames_are_judged_with_advice(logged_in, patient):
-    ready = _check(logged_in, patient, _frame(camera_picture()))
+    ready = _check(logged_in, patient, _frame(camera_picture()), expression="smile")  # the astronaut smiles
     assert ready.status_code == 200 and ready.get_json()["status"] == "ready"
+    smiling = _check(logged_in, patient, _frame(camera_picture()), expression="rest").get_json()
+    assert smiling["status"] == "adjust" and smiling["advice"] == "Relax your face: no smile."
     rolled = _check(logged_in, patient, _frame(camera_picture(roll_deg=20))).get_json()
     assert rolled["status"] == "adjust" and rolled["advice"].startswith("Straighten your head")
     blank = _check(logged_in, patient, _frame(camera_picture() * 0 + 90)).get_json()

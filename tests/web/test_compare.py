@@ -102,7 +102,13 @@ def test_progress_chart_marks_treatments(app, client, staff):
                                content_type="multipart/form-data",
                                data={"file": (io.BytesIO(data), "p.jpg"), "expression": "rest", "taken_at": day})
         assert response.status_code == 201
-    client.post(f"/patients/{patient_id}/visits", data={"visit_date": "2026-01-10", "treated": "y"})
+        photo = response.get_json()["id"]
+        if day == "2026-01-10":  # toxin given that day: a plan saved, then recorded as given
+            view = client.get(f"/api/v1/photos/{photo}/plan", headers=headers)
+            client.put(f"/api/v1/photos/{photo}/plan", json={"sites": view.get_json()["sites"][:5]},
+                       headers={**headers, "If-Match": view.headers["ETag"]})
+            given = client.post(f"/api/v1/visits/{view.get_json()['visit_id']}/treatment", json={}, headers=headers)
+            assert given.status_code == 201, given.get_json()
     page = client.get(f"/patients/{patient_id}").get_data(as_text=True)
     assert "Progress" in page and 'class="treatment"' in page
     assert page.count('class="series series-forehead"') == 2  # one line, drawn in the wide and the narrow chart

@@ -62,8 +62,8 @@ def _graded_copies(app, photo_id: int, rows: list[tuple[str, float, str | None, 
             analysis["measurement_standard"] = standard
             photo = Photo(clinic_id=source.clinic_id, patient_id=source.patient_id, visit_id=source.visit_id,
                           sha256=uuid.uuid4().hex * 2, content_type="image/jpeg", original_size=1, width=source.width,
-                          height=source.height, taken_at=source.taken_at, expression=expression,
-                          analysis=analysis, analysis_version=source.analysis_version)
+                          height=source.height, taken_at=source.taken_at, expression=expression)
+            photo.record_analysis(analysis, source.analysis_version)  # its summary too, as the app stores it
             db.add(photo)
             db.flush()
             db.add(RegionGrade(clinic_id=source.clinic_id, photo_id=photo.id, region="glabella", grade=grade))

@@ -86,8 +86,14 @@ def test_label_warnings_interval_and_units(api, patient):
         site["units"] = 25
     _save(api, first, {"sites": plan["sites"]})  # 16 x 25 = 400 U
     second = _photo(api, patient, "2026-04-15", _moved())
-    carried = api("GET", f"/api/v1/photos/{second}/plan").get_json()
+    carried = api("GET", f"/api/v1/photos/{second}/plan?start=previous").get_json()
     assert carried["source"] == "carried_over"
+    # A plan that was never given is no treatment: nothing to count yet.
+    assert not {"treatment_interval", "units_90_days"} & {w["code"] for w in carried["warnings"]}
+    visit = plan["visit_id"]
+    given = api("POST", f"/api/v1/visits/{visit}/treatment", json={})
+    assert given.status_code == 201  # 400 U at a first visit: no rule across visits applies yet
+    carried = api("GET", f"/api/v1/photos/{second}/plan?start=previous").get_json()
     codes = [w["code"] for w in carried["warnings"]]
     assert "treatment_interval" in codes and "units_90_days" in codes
 
@@ -97,7 +103,9 @@ def test_previous_plan_is_carried_onto_the_new_photo(api, patient):
     plan = api("GET", f"/api/v1/photos/{first}/plan").get_json()
     _save(api, first, {"sites": plan["sites"], "product": "Botox", "lot": "L1"})
     second = _photo(api, patient, "2026-05-10", _moved(angle=6.0))
-    carried = api("GET", f"/api/v1/photos/{second}/plan").get_json()
+    review = api("GET", f"/api/v1/photos/{second}/plan").get_json()
+    assert review["source"] == "none" and review["sites"] == [] and review["previous_visit"] == "2026-01-10"
+    carried = api("GET", f"/api/v1/photos/{second}/plan?start=previous").get_json()
     assert carried["source"] == "carried_over" and carried["product"] == "Botox" and carried["lot"] == ""
     assert [s["id"] for s in carried["sites"]] == [s["id"] for s in plan["sites"]]
     moved = [(s["x"], s["y"]) for s in carried["sites"]]

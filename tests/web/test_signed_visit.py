@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gallery.db import get_db
-from gallery.models import InjectionPlan, Photo, RegionGrade, Visit
+from gallery.models import InjectionPlan, Photo, RegionGrade, TreatmentRecord, Visit
 from tests.images import astronaut, encode
 from tests.web.helpers import api_caller
 from tests.web.test_planning import _save
@@ -33,7 +33,7 @@ def _plan_etag(api, photo: int) -> str:
 # endpoint -> the request that would change the signed visit: (web or api, method, path, keyword arguments)
 VISIT_WRITES = {
     "patients.add_visit": lambda w: ("web", "POST", f"/patients/{w['patient']}/visits",
-                                     {"data": {"visit_date": TODAY, "notes": "Added after signing", "treated": "y"}}),
+                                     {"data": {"visit_date": TODAY, "notes": "Added after signing"}}),
     "patients.upload": lambda w: ("web", "POST", f"/patients/{w['patient']}/upload", {
         "content_type": "multipart/form-data",
         "data": {"expression": "rest", "visit_id": str(w["visit"]),
@@ -41,6 +41,8 @@ VISIT_WRITES = {
     "capture.take": lambda w: ("web", "POST", f"/patients/{w['patient']}/capture/photos.json", {
         "content_type": "multipart/form-data",
         "data": {"file": (io.BytesIO(_photo_bytes(2.7)), "capture.jpg"), "view": "front", "expression": "rest"}}),
+    "photos.retag": lambda w: ("web", "POST", f"/photos/{w['photo']}/tags", {"data": {"expression": "smile",
+                                                                                       "view": "left45"}}),
     "photos.grade": lambda w: ("web", "POST", f"/photos/{w['photo']}/grades", {"data": {"grade_glabella": "2"}}),
     "planning.put_plan": lambda w: ("web", "PUT", f"/photos/{w['photo']}/plan.json", {
         "json": {"sites": [], "lot": "B2"}, "headers": {"If-Match": _plan_etag(w["api"], w["photo"])}}),
@@ -49,6 +51,12 @@ VISIT_WRITES = {
         "data": {"file": (io.BytesIO(_photo_bytes(2.8)), "p.jpg"), "expression": "rest", "taken_at": TODAY}}),
     "api.put_plan": lambda w: ("api", "PUT", f"/api/v1/photos/{w['photo']}/plan", {
         "json": {"sites": [], "lot": "B2"}, "headers": {"If-Match": _plan_etag(w["api"], w["photo"])}}),
+    "planning.record_treatment_page": lambda w: ("web", "POST", f"/visits/{w['visit']}/treatment",
+                                                 {"data": {"reason": "Again", "photo_id": str(w["photo"])}}),
+    "planning.withdraw_treatment_page": lambda w: ("web", "POST", f"/visits/{w['visit']}/treatment/withdraw",
+                                                   {"data": {"photo_id": str(w["photo"])}}),
+    "api.record_visit_treatment": lambda w: ("api", "POST", f"/api/v1/visits/{w['visit']}/treatment", {"json": {}}),
+    "api.withdraw_visit_treatment": lambda w: ("api", "DELETE", f"/api/v1/visits/{w['visit']}/treatment", {}),
 }
 # Writes to nothing of a visit (amendments and sign-off are how a signed visit is corrected).
 NOT_VISIT_WRITES = {
@@ -59,7 +67,7 @@ NOT_VISIT_WRITES = {
     "staff.cancel_invitation", "staff.change_role", "staff.deactivate", "staff.reactivate", "staff.send_password_reset",
     "portal.login", "portal.logout", "portal.accept",
     "portal_consent.withdraw_scopes", "portal_consent.give", "portal.request_data_export",
-    "patients.new", "api.create_patient", "consent.record", "consent.withdraw_page", "consent.invite",
+    "patients.new", "patients.edit", "api.create_patient", "consent.record", "consent.withdraw_page", "consent.invite",
     "api.grant_consent", "api.withdraw_consent", "api.invite",
     "compare.create", "api.create_comparison_api", "consent.publish", "consent.unpublish", "consent.share",
     "consent.revoke", "api.publish", "api.share",
@@ -71,7 +79,8 @@ NOT_VISIT_WRITES = {
 
 @pytest.fixture
 def signed(app, staff):
-    """Today's visit of a patient, with a photo, a plan and a grade, signed by the medical director."""
+    """Today's visit of a patient, with a photo, a plan, its treatment recorded and a grade, signed by the
+    medical director."""
     staff.create()
     staff.create("mo@clinic-a.test", role="medical_director", name="Dr Mo Dir")
     api = api_caller(app, staff.token())
@@ -83,6 +92,7 @@ def signed(app, staff):
     photo = made.get_json()["id"]
     plan = api("GET", f"/api/v1/photos/{photo}/plan").get_json()
     assert _save(api, photo, {"sites": plan["sites"][:5], "lot": "A1"}).status_code == 200
+    assert api("POST", f"/api/v1/visits/{plan['visit_id']}/treatment", json={}).status_code == 201
     web = staff.login(app.test_client())
     assert web.post(f"/photos/{photo}/grades", data={"grade_glabella": "3"}).status_code in (200, 302)
     assert director("POST", f"/api/v1/visits/{plan['visit_id']}/sign-off").status_code == 200
@@ -100,6 +110,8 @@ def _snapshot(app, visit_id: int) -> dict:
             "grades": db.scalar(select(func.count()).select_from(RegionGrade)),
             "plans": [(p.id, p.updated_at) for p in db.scalars(select(InjectionPlan)
                                                                  .where(InjectionPlan.visit_id == visit_id))],
+            "treatment": [(t.id, t.given_at, t.override_reason) for t in db.scalars(
+                select(TreatmentRecord).where(TreatmentRecord.visit_id == visit_id))],
         }
 
 

@@ -22,12 +22,15 @@ def team(app, staff):
 
 @pytest.fixture
 def treated(team):
-    """A patient whose visit of 1 March has a saved plan: (patient id, photo id, visit id)."""
+    """A patient whose visit of 1 March has a saved plan and its treatment recorded:
+    (patient id, photo id, visit id)."""
     api = team["injector"]
     patient = api("POST", "/api/v1/patients", json={"name": "Sign Me"}).get_json()["id"]
     photo = _photo(api, patient, "2026-03-01", encode(astronaut(3.0), "JPEG"))
     plan = api("GET", f"/api/v1/photos/{photo}/plan").get_json()
     assert _save(api, photo, {"sites": plan["sites"][:5], "lot": "A1"}).status_code == 200
+    given = api("POST", f"/api/v1/visits/{plan['visit_id']}/treatment", json={"given_at": "2026-03-01T10:30:00+00:00"})
+    assert given.status_code == 201, given.get_json()
     return patient, photo, plan["visit_id"]
 
 
@@ -89,9 +92,16 @@ def test_sign_off_pages(app, staff, client, team, treated):
     director = app.test_client()
     staff.login(director, "mo@clinic-a.test")
     page = director.get("/sign-off").get_data(as_text=True)
-    assert f'data-sign-visit="{visit}"' in page and "Sign Me" in page
-    assert director.post(f"/visits/{visit}/sign-off").status_code == 302
+    assert f'data-review-visit="{visit}"' in page and "Sign Me" in page
+    assert "lot A1" in page and "by nurse@clinic-a.test" in page  # units, lot and who gave it
+    assert client.get(f"/visits/{visit}/review").status_code == 403
+    review = director.get(f"/visits/{visit}/review").get_data(as_text=True)
+    assert f'data-sign-visit="{visit}"' in review and "lot A1" in review and "I have reviewed" in review
+    unconfirmed = director.post(f"/visits/{visit}/sign-off")
+    assert unconfirmed.status_code == 422 and "Tick the confirmation" in unconfirmed.get_data(as_text=True)
+    assert director.post(f"/visits/{visit}/sign-off", data={"reviewed": "1"}).status_code == 302
     assert "Nothing awaits your sign-off." in director.get("/sign-off").get_data(as_text=True)
+    assert "read-only" in director.get(f"/visits/{visit}/review").get_data(as_text=True)
     assert client.post(f"/visits/{visit}/amendments", data={"text": "Note added."}).status_code == 302
     page = director.get("/sign-off").get_data(as_text=True)
     assert "Note added." in page and "data-sign-amendment=" in page

@@ -36,12 +36,16 @@ def _stock(api, lot_number="C1234", expires_on="2027-06-30"):
     return lot.get_json()
 
 
-def _treat(api, name, day, *, lot_id=None, lot="", seed=3.0, phone=""):
+def _treat(api, name, day, *, lot_id=None, lot="", seed=3.0, phone="", given=False):
+    """A patient with a saved plan of five sites; ``given``: its treatment recorded too."""
     patient = api("POST", "/api/v1/patients", json={"name": name, "phone": phone}).get_json()["id"]
     photo = _photo(api, patient, day, encode(astronaut(seed), "JPEG"))
     sites = api("GET", f"/api/v1/photos/{photo}/plan").get_json()["sites"][:5]
     response = _save(api, photo, {"sites": sites, "lot_id": lot_id, "lot": lot})
     assert response.status_code == 200, response.data
+    if given:
+        record = api("POST", f"/api/v1/visits/{response.get_json()['visit_id']}/treatment", json={})
+        assert record.status_code == 201, record.data
     return patient, photo, response.get_json()
 
 
@@ -90,10 +94,12 @@ def test_the_plan_takes_its_lot_from_stock_and_warns_when_expired(clinic):
 def test_a_recall_finds_exactly_the_treatments_with_that_lot(app, staff, client, clinic):
     lot = _stock(clinic["admin"], "A1")
     other_lot = _stock(clinic["admin"], "B2")
-    ann, _, _ = _treat(clinic["injector"], "Ann Stock", "2026-03-01", lot_id=lot["id"], phone="+44 20 7946 0001")
-    bea, _, _ = _treat(clinic["injector"], "Bea Typed", "2026-04-01", lot=" a1 ", seed=2.8)  # before stock was kept
-    _treat(clinic["injector"], "Cy Other", "2026-03-01", lot_id=other_lot["id"], seed=2.6)
-    _treat(clinic["other"], "Dee Elsewhere", "2026-03-01", lot="A1", seed=2.4)  # clinic B, same number
+    ann, _, _ = _treat(clinic["injector"], "Ann Stock", "2026-03-01", lot_id=lot["id"], phone="+44 20 7946 0001",
+                       given=True)
+    bea, _, _ = _treat(clinic["injector"], "Bea Typed", "2026-04-01", lot=" a1 ", seed=2.8, given=True)  # typed
+    _treat(clinic["injector"], "Cy Other", "2026-03-01", lot_id=other_lot["id"], seed=2.6, given=True)
+    _treat(clinic["other"], "Dee Elsewhere", "2026-03-01", lot="A1", seed=2.4, given=True)  # clinic B, same number
+    _treat(clinic["injector"], "Eve Planned", "2026-03-01", lot_id=lot["id"], seed=2.2)  # planned, never given
 
     found = clinic["injector"]("GET", "/api/v1/recalls", query_string={"lot": "A1"}).get_json()["treatments"]
     assert [(t["patient_id"], t["date"]) for t in found] == [(ann, "2026-03-01"), (bea, "2026-04-01")]
@@ -108,6 +114,7 @@ def test_a_recall_finds_exactly_the_treatments_with_that_lot(app, staff, client,
     staff.login(client)
     page = client.get("/recalls?lot=a1").get_data(as_text=True)
     assert "2 treatments with lot a1" in page and "+44 20 7946 0001" in page and "Dee Elsewhere" not in page
+    assert "Eve Planned" not in page
     assert "<td>20 U</td>" in page and "20.0" not in page  # units as a clinician writes them
     rows = list(csv.DictReader(io.StringIO(client.get("/recalls.csv?lot=A1").get_data(as_text=True))))
     assert [r["patient"] for r in rows] == ["Ann Stock", "Bea Typed"] and rows[0]["phone"] == "+44 20 7946 0001"

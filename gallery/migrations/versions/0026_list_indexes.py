@@ -1,0 +1,40 @@
+"""indexes for lists at a chain's size: the audit log by record, visits awaiting sign-off
+
+Revision ID: 0026
+Revises: 0024
+Create Date: 2026-12-07 09:00:00
+
+On PostgreSQL the indexes are built CONCURRENTLY, outside the migration's transaction,
+so a large table stays writable while they build (IF NOT EXISTS: a build interrupted
+and retried does not fail on the half it made).
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0026'
+down_revision = '0024'
+branch_labels = None
+depends_on = None
+
+AWAITING = sa.text("treated AND signed_off_at IS NULL")
+INDEXES = (
+    ("ix_audit_events_object", "audit_events", ["clinic_id", "object_type", "object_id", "at"], {}),
+    ("ix_visits_awaiting_sign_off", "visits", ["clinic_id", "visit_date"],
+     {"postgresql_where": AWAITING, "sqlite_where": AWAITING}),
+)
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        with op.get_context().autocommit_block():
+            for name, table, columns, options in INDEXES:
+                op.create_index(name, table, columns, postgresql_concurrently=True, if_not_exists=True, **options)
+    else:
+        for name, table, columns, options in INDEXES:
+            op.create_index(name, table, columns, **options)
+
+
+def downgrade() -> None:
+    for name, table, _, _ in INDEXES:
+        op.drop_index(name, table_name=table)

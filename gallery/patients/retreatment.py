@@ -1,0 +1,62 @@
+"""When to treat a patient again, from their own history, with the reasoning shown to staff.
+
+The toxin's effect wears off over months, at a pace that differs between people.
+Where an earlier treatment's photos show the lines coming back (the change since
+before it is again inside the index's repeatability), that interval is this
+patient's own; the next treatment is suggested that long after the latest one.
+Never sooner than the label's minimum interval between treatments, which is the
+suggestion while no return has been photographed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from gallery.models import Patient
+from gallery.patients.plain_words import AREAS, SAME_WITHIN, measured_series
+
+
+@dataclass(frozen=True)
+class Retreatment:
+    """``on``: the suggested date; ``reason``: why, in words staff can check."""
+
+    on: date
+    reason: str
+
+
+def _returned(patient: Patient, treated_on: date, until: date | None) -> tuple[int, str] | None:
+    """(days after ``treated_on``, area label) of the first photo, before ``until``, whose lines
+    are back to about where they were before that treatment; None when none shows it."""
+    first: tuple[int, str] | None = None
+    for region, (label, _) in AREAS.items():
+        for series in measured_series(patient, region):
+            before = [value for day, value in series if day <= treated_on]
+            if not before or before[-1] <= 0:
+                continue
+            back = [(day - treated_on).days for day, value in series
+                    if day > treated_on and (until is None or day <= until)
+                    and (day - treated_on).days > 30 and (value - before[-1]) / before[-1] > -SAME_WITHIN]
+            if back and (first is None or back[0] < first[0]):
+                first = (back[0], label.lower())
+    return first
+
+
+def suggested_retreatment(patient: Patient, min_days: int) -> Retreatment | None:
+    """The suggested next treatment of ``patient`` (None before any treatment)."""
+    treated = sorted({visit.visit_date for visit in patient.visits if visit.treated})
+    if not treated:
+        return None
+    last = treated[-1]
+    earliest = last + timedelta(days=min_days)
+    returns = [(day, found) for day, until in zip(treated, treated[1:] + [None])
+               if (found := _returned(patient, day, until)) is not None]
+    if not returns:
+        return Retreatment(earliest, f"No return of the lines photographed yet: the label's minimum interval of "
+                                     f"{min_days} days after the treatment of {last:%d %b %Y}.")
+    days = round(sum(found[0] for _, found in returns) / len(returns))
+    told = "; ".join(f"{found[1]} came back {found[0]} days after the treatment of {day:%d %b %Y}"
+                     for day, found in returns)
+    suggested = max(last + timedelta(days=days), earliest)
+    floor = f", not before the label's {min_days}-day interval" if suggested == earliest else ""
+    return Retreatment(suggested, f"{told[0].upper()}{told[1:]}: about {days} days after the latest treatment "
+                                  f"({last:%d %b %Y}){floor}.")

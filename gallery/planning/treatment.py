@@ -1,0 +1,105 @@
+"""Treatment records: "toxin given", recorded on purpose, apart from the plan.
+
+A plan proposes sites and units; a treatment record says what was injected, when
+and from which lot. Recording takes the visit's saved plan as it stands (its sites,
+units, product and lot) and the safety warnings standing at that moment. Warnings
+that put the patient at risk (an expired lot, a site inside a safety margin, the
+interval between treatments, the 3-month units) are not a save button away: the
+injector states why they went ahead, and the record, the visit report and the
+sign-off review carry that reason.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from gallery import audit
+from gallery.auth import current_user
+from gallery.db import get_db
+from gallery.errors import Conflict, InvalidInput
+from gallery.models import InjectionPlan, TreatmentRecord, Visit, utcnow
+from gallery.planning.service import plan_for_photo
+from gallery.signoff.service import require_unsigned
+
+# Warnings an injector must override with a reason before recording the treatment.
+NEEDS_OVERRIDE = frozenset({"lot_expired", "forehead_margin", "glabella_margin", "crows_feet_margin",
+                            "treatment_interval", "units_90_days"})
+MAX_REASON_CHARS = 1000
+# A treatment is recorded at the time it was given: today, not in the future.
+FUTURE_SLACK = timedelta(minutes=10)
+
+
+def saved_plan(visit: Visit) -> InjectionPlan | None:
+    """The visit's saved plan, if it has one."""
+    return get_db().scalar(select(InjectionPlan).where(InjectionPlan.visit_id == visit.id))
+
+
+def overrides_needed(warnings: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The warnings among ``warnings`` that need a reason to go ahead."""
+    return [w for w in warnings if w["code"] in NEEDS_OVERRIDE]
+
+
+def record_treatment(visit: Visit, given_at: datetime | None, reason: str) -> TreatmentRecord:
+    """Record the toxin given at ``visit`` from its saved plan (the caller commits): its
+    sites as saved and the warnings they raise now (``given_at`` None: now).
+
+    Refused (422) without a saved plan with units, with a time in the future or before
+    the visit's day, or when a warning needing an override has no reason; refused
+    (409) on a signed visit or a second record.
+    """
+    require_unsigned(visit)
+    if visit.treatment is not None:
+        raise Conflict(f"The treatment of this visit was recorded at {visit.treatment.given_at:%d %b %Y %H:%M}. "
+                       "Withdraw that record first if it was made in error.")
+    plan = saved_plan(visit)
+    plan_view = plan_for_photo(plan.photo) if plan is not None else None
+    if plan_view is None or plan_view["totals"]["all"] <= 0:
+        raise InvalidInput("Save the plan first, with the units given at each site: the treatment record takes "
+                           "its sites, units, product and lot from it.")
+    given_at = given_at or utcnow()
+    if given_at > utcnow() + FUTURE_SLACK or given_at.date() < visit.visit_date:
+        raise InvalidInput(f"Give the time the toxin was given: on or after the visit's day "
+                           f"({visit.visit_date:%d %b %Y}) and not in the future.")
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON_CHARS:
+        raise InvalidInput(f"Keep the reason to {MAX_REASON_CHARS} characters.")
+    risky = overrides_needed(plan_view["warnings"])
+    if risky and not reason:
+        raise InvalidInput("These warnings need a reason before the treatment is recorded: "
+                           + " ".join(w["message"] for w in risky))
+    record = TreatmentRecord(
+        clinic_id=visit.clinic_id, visit_id=visit.id, given_at=given_at, product=plan_view["product"] or "",
+        lot=plan_view["lot"] or "", lot_id=plan_view["lot_id"], dilution=plan_view["dilution"] or "",
+        sites=[{key: site[key] for key in ("region", "x", "y", "units", "label", "note")} for site in plan_view["sites"]],
+        total_units=round(float(plan_view["totals"]["all"]), 2), warnings=plan_view["warnings"],
+        override_reason=reason if risky else "", recorded_by_id=current_user().id)
+    db = get_db()
+    db.add(record)
+    visit.treated = True
+    db.flush()
+    audit.record("record_treatment", "visit", visit.id)
+    return record
+
+
+def withdraw_treatment(visit: Visit) -> None:
+    """Remove a record made in error, before sign-off (the caller commits); audited."""
+    require_unsigned(visit)
+    if visit.treatment is None:
+        raise Conflict("No treatment is recorded for this visit.")
+    get_db().delete(visit.treatment)
+    visit.treated = False
+    get_db().flush()
+    audit.record("withdraw_treatment", "visit", visit.id)
+
+
+def treatment_panel(visit: Visit) -> dict[str, Any]:
+    """What the photo page's treatment card shows: the record, or what recording it
+    would take from the saved plan (units, product, lot, the warnings needing a reason)."""
+    plan = saved_plan(visit)
+    view = plan_for_photo(plan.photo) if plan is not None else None
+    warnings = view["warnings"] if view else []
+    return {"record": visit.treatment, "plan": view, "overrides": overrides_needed(warnings),
+            "needs_override": [w["code"] for w in visit.treatment.warnings if w["code"] in NEEDS_OVERRIDE]
+            if visit.treatment else []}

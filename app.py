@@ -28,6 +28,7 @@ from gallery.patients.views import bp as patients_bp
 from gallery.proxies import TrustedProxies, parse_networks
 from gallery.photos.views import bp as photos_bp
 from gallery.planning.views import bp as planning_bp
+from gallery.portal.consent_views import bp as portal_consent_bp
 from gallery.portal.views import bp as portal_bp
 from gallery.public.views import bp as public_bp
 from gallery.routing import RecordId
@@ -73,7 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     queue.init_app(app)
     app.url_map.converters["id"] = RecordId
-    for blueprint in (auth_bp, patients_bp, photos_bp, compare_bp, consent_bp, portal_bp, public_bp,
+    for blueprint in (auth_bp, patients_bp, photos_bp, compare_bp, consent_bp, portal_bp, portal_consent_bp, public_bp,
                       auditlog_bp, calibration_bp, capture_bp, planning_bp, signoff_bp,
                       stock_bp, staff_bp, api_docs_bp):
         app.register_blueprint(blueprint)

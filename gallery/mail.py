@@ -9,6 +9,7 @@ server refused, so nobody is left without it.
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -18,8 +19,12 @@ from email.utils import formatdate, make_msgid
 
 from flask import current_app
 
+from gallery.errors import InvalidInput
+
 log = logging.getLogger(__name__)
 TIMEOUT_S = 10  # a server that does not answer must not hold a page for long
+# One address, no spaces: enough to catch a typo or a pasted list; the SMTP server judges the rest.
+ADDRESS_PATTERN = r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$"
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,14 @@ class Delivery:
 def configured() -> bool:
     """Whether email can be sent at all (GALLERY_SMTP_HOST and GALLERY_MAIL_FROM are set)."""
     return bool(current_app.config["GALLERY_SMTP_HOST"] and current_app.config["GALLERY_MAIL_FROM"])
+
+
+def parse_address(value: str) -> str:
+    """One email address typed on a page, trimmed and lower-cased; InvalidInput (422) otherwise."""
+    address = value.strip().lower()
+    if len(address) > 254 or not re.match(ADDRESS_PATTERN, address):
+        raise InvalidInput(f"{value.strip()[:80]!r} is not an email address: enter one, like name@example.com.")
+    return address
 
 
 def message(to: str, subject: str, body: str, clinic_name: str) -> EmailMessage:

@@ -16,7 +16,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, fields, post_load, validate
 from werkzeug.datastructures import FileStorage
 
 from gallery.compare.service import LAYOUTS, days_since_treatment
-from gallery.consent.views import MAX_SHARE_DAYS
+from gallery.consent.share_links import MAX_SHARE_DAYS
 from gallery.errors import InvalidInput
 from gallery.models import EXPRESSIONS, SCOPES, VIEWS
 from gallery.photos.images import VARIANTS

@@ -19,7 +19,8 @@ from gallery.api.declare import Blueprint
 from gallery.auth import user_for_bearer
 from gallery.compare.service import create_comparison, render
 from gallery.consent.records import effective_consent, grant, history, parse_signature, published_texts, withdraw
-from gallery.consent.views import new_share_link, publish_comparison
+from gallery.consent.share_links import new_share_link
+from gallery.consent.views import publish_comparison
 from gallery.db import get_db
 from gallery.errors import Conflict, Unauthorized
 from gallery.extensions import csrf
@@ -30,8 +31,8 @@ from gallery.photos.service import add_photo
 from gallery.planning.service import plan_etag, plan_for_photo, plan_revisions, save_plan
 from gallery.planning.treatment import as_utc, record_treatment, withdraw_treatment
 from gallery.planning.views import report_response
-from gallery.portal.views import new_invitation
 from gallery.paging import paginate
+from gallery.portal.invitations import new_invitation
 from gallery.queries import clinic_get, clinic_select
 from gallery.signoff.service import amend, awaiting_sign_off, sign_amendment, sign_visit
 from gallery.stock.service import add_lot, add_product, lots, products, recall

@@ -3,8 +3,10 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
+from gallery.mail import ADDRESS_PATTERN
+
 MIN_PASSWORD_LENGTH = 10
-EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter a valid email address.")
+EMAIL = Regexp(ADDRESS_PATTERN, message="Enter a valid email address.")
 NAME_REQUIRED = "Enter your full name: it is shown in the audit log and on signed reports."
 ROLE_CHOICES = [("injector", "Injector"), ("medical_director", "Medical director"), ("admin", "Admin")]
 

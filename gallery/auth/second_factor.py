@@ -2,7 +2,7 @@
 
 One stolen password opened every patient's face photos of a clinic. With a second factor a
 sign-in needs the password and a six-digit code from the staff member's phone (RFC 6238, by
-``pyotp``); the enrolment QR code is drawn by ``segno``. It is required for admins and medical
+``pyotp``); the enrolment QR code is drawn by ``gallery.qr``. It is required for admins and medical
 directors, and for everyone when the clinic says so. API tokens are unaffected: they are
 revocable secrets of their own.
 
@@ -17,8 +17,8 @@ import secrets
 from datetime import datetime, timezone
 
 import pyotp
-import segno
 
+from gallery import qr
 from gallery.models import User, utcnow
 
 REQUIRED_FOR_ROLES = ("admin", "medical_director")
@@ -42,7 +42,7 @@ def new_secret() -> str:
 def qr_svg(user: User, secret: str) -> str:
     """The enrolment QR code (an otpauth:// URI) as inline SVG markup."""
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=f"{ISSUER} ({user.clinic.name})")
-    return segno.make(uri, error="m").svg_inline(scale=5, dark="#1d2530")
+    return qr.qr_svg(uri)
 
 
 def _matching_step(secret: str, code: str) -> int | None:

@@ -14,6 +14,7 @@ from gallery.compare.service import (
     render,
 )
 from gallery.consent.records import effective_consent
+from gallery.consent.share_links import usual_address
 from gallery.db import get_db
 from gallery.errors import InvalidInput
 from gallery.models import Comparison, Patient, ShareLink, utcnow
@@ -50,7 +51,8 @@ def detail(comparison_id: int) -> str:
                            days=days_since_treatment(comparison), region_labels=REGION_LABELS,
                            short_labels=SHORT_LABELS, expression_labels=EXPRESSION_LABELS,
                            consent=effective_consent(comparison.patient_id), links=links, now=utcnow(),
-                           public_views=public_views(comparison.id), no_lines_below=NO_LINES_BELOW)
+                           public_views=public_views(comparison.id), no_lines_below=NO_LINES_BELOW,
+                           share_to=usual_address(comparison.patient_id))
 
 
 @bp.get("/comparisons/<id:comparison_id>/image")

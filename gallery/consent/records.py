@@ -49,6 +49,18 @@ SCOPE_WORDS = {
     "education": "Teaching health professionals: only the treated skin, without your name",
     "marketing": "The clinic's public before-and-after gallery",
 }
+# What withdrawing each scope does, from the next request on, for the patient about to confirm it.
+# Each sentence is what the app does (gallery.consent.sweep, the gate), nothing it cannot keep.
+WITHDRAWAL_WORDS = {
+    "clinical": ("The clinic's care team sees on your record that you no longer agree to clinical photos. "
+                 "Photos already in your medical record may have to be kept by law: ask the clinic about them."),
+    "portal": ("Your photos, before-and-after pictures and progress are no longer shown here, the private links "
+               "the clinic sent you stop working, and you are signed out on every device. You can still sign in "
+               "to download a copy of your data or to give this consent again."),
+    "education": "The clinic no longer shows your photos to health professionals for teaching.",
+    "marketing": ("Your before-and-after pictures leave the clinic's public gallery at once; the clinic may "
+                  "publish them again only if you give this consent again."),
+}
 
 
 @dataclass(frozen=True)
@@ -171,8 +183,9 @@ def parse_signature(data_url: str | None) -> bytes | None:
 
 
 def grant(patient_clinic_id: int, patient_id: int, scopes: list[str], *, text_version: str, signed_name: str,
-          marketing_identifiable: bool | None, signature_png: bytes | None, recorded_by_id: int) -> ConsentRecord:
-    """Add a grant record (the caller commits)."""
+          marketing_identifiable: bool | None, signature_png: bytes | None, recorded_by_id: int | None,
+          by_patient: bool = False) -> ConsentRecord:
+    """Add a grant record (the caller commits): recorded by staff, or by the patient in the portal."""
     versions = {t.version for t in published_texts(patient_clinic_id)}
     if text_version not in versions:
         raise InvalidInput(f"Unknown consent text version {text_version!r}; published: {', '.join(sorted(versions))}.")
@@ -182,7 +195,7 @@ def grant(patient_clinic_id: int, patient_id: int, scopes: list[str], *, text_ve
         clinic_id=patient_clinic_id, patient_id=patient_id, action="grant", scopes=scopes,
         marketing_identifiable=bool(marketing_identifiable) if "marketing" in scopes else None,
         text_version=text_version, signed_name=signed_name.strip()[:200], signature_png=signature_png,
-        recorded_by_id=recorded_by_id)
+        recorded_by_id=recorded_by_id, recorded_by_patient=by_patient)
     get_db().add(record)
     return record
 

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import base64
-import secrets
-from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from gallery import audit
-from gallery.auth import current_user, login_required, require_role, token_sha256
+from gallery import audit, mail
+from gallery.auth import current_user, login_required, require_role
 from gallery.consent.records import (
     describe_withdrawal,
     effective_consent,
@@ -19,6 +17,7 @@ from gallery.consent.records import (
     published_texts,
     withdraw,
 )
+from gallery.consent.share_links import email_share_link, new_share_link
 from gallery.db import get_db
 from gallery.errors import Conflict, InvalidInput
 from gallery.models import (
@@ -30,12 +29,12 @@ from gallery.models import (
     ShareLink,
     utcnow,
 )
-from gallery.portal.views import INVITATION_DAYS, new_invitation
+from gallery.portal.invitations import INVITATION_DAYS, email_invitation, new_invitation
 from gallery.public.service import check_publishable, render_public_image
+from gallery.qr import qr_svg
 from gallery.queries import clinic_get
 
 bp = Blueprint("consent", __name__)
-MAX_SHARE_DAYS = 90
 
 
 @bp.route("/patients/<id:patient_id>/consents/new", methods=["GET", "POST"])
@@ -87,13 +86,22 @@ def receipt(record_id: int) -> str:
 @bp.post("/patients/<id:patient_id>/invitation")
 @login_required
 def invite(patient_id: int) -> str:
+    """A portal invitation: emailed when an address is given, and shown to copy or scan either way."""
     patient = clinic_get(Patient, patient_id)
+    to = _recipient()
     token, _ = new_invitation(patient, current_user().id)
     audit.record("invite", "patient", patient.id)
     get_db().commit()
-    return render_template("consent/invitation.html", patient=patient, days=INVITATION_DAYS,
-                           link=url_for("portal.accept", token=token, _external=True),
+    link = url_for("portal.accept", token=token, _external=True)
+    return render_template("consent/invitation.html", patient=patient, days=INVITATION_DAYS, link=link,
+                           qr=qr_svg(link), to=to, delivery=email_invitation(patient, to, link) if to else None,
                            portal=effective_consent(patient.id).allows("portal"))
+
+
+def _recipient() -> str:
+    """The address typed on the form, checked; empty when the link is to be handed over on screen only."""
+    typed = request.form.get("email", "").strip()
+    return mail.parse_address(typed) if typed else ""
 
 
 def publish_comparison(comparison: Comparison) -> None:
@@ -106,24 +114,6 @@ def publish_comparison(comparison: Comparison) -> None:
     comparison.published_by_id = current_user().id
     audit.record("publish", "comparison", comparison.id)
     get_db().commit()
-
-
-def new_share_link(comparison: Comparison, expires_in_days: object) -> tuple[str, ShareLink]:
-    """A share link for the patient; needs portal consent now (409 otherwise)."""
-    if isinstance(expires_in_days, bool) or not isinstance(expires_in_days, int) \
-            or not 1 <= expires_in_days <= MAX_SHARE_DAYS:
-        raise InvalidInput(f"'expires_in_days' must be a whole number from 1 to {MAX_SHARE_DAYS}.")
-    if not effective_consent(comparison.patient_id).allows("portal"):
-        raise Conflict("The patient has not agreed to see photos online (portal consent): no link can be shared.")
-    token = secrets.token_urlsafe(32)
-    link = ShareLink(clinic_id=comparison.clinic_id, comparison_id=comparison.id,
-                     token_sha256=token_sha256(token),
-                     expires_at=utcnow() + timedelta(days=expires_in_days), created_by_id=current_user().id)
-    get_db().add(link)
-    get_db().flush()
-    audit.record("share", "comparison", comparison.id)
-    get_db().commit()
-    return token, link
 
 
 @bp.post("/comparisons/<id:comparison_id>/publish")
@@ -148,11 +138,14 @@ def unpublish(comparison_id: int) -> Response:
 @bp.post("/comparisons/<id:comparison_id>/share-links")
 @login_required
 def share(comparison_id: int) -> str:
+    """A share link: emailed when an address is given, and shown to copy or scan either way."""
     comparison = clinic_get(Comparison, comparison_id)
+    to = _recipient()
     days = request.form.get("expires_in_days", "14")
     token, link = new_share_link(comparison, int(days) if days.isdigit() else days)
-    return render_template("consent/share.html", comparison=comparison, link=link,
-                           url=url_for("public.shared", token=token, _external=True))
+    url = url_for("public.shared", token=token, _external=True)
+    return render_template("consent/share.html", comparison=comparison, link=link, url=url, qr=qr_svg(url), to=to,
+                           delivery=email_share_link(link, to, url) if to else None)
 
 
 @bp.post("/share-links/<id:link_id>/revoke")

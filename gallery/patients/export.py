@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any, BinaryIO
 
 from flask import request
+from sqlalchemy import select
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 from werkzeug.wsgi import wrap_file
@@ -145,6 +146,12 @@ def archive_response(patient: Patient, archive: BinaryIO) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store, max-age=0"
     return response
+
+
+def latest_export(patient_id: int) -> DataExport | None:
+    """The patient's newest data export, whatever its state (the portal shows one at a time)."""
+    return get_db().scalar(select(DataExport).where(DataExport.patient_id == patient_id)
+                           .order_by(DataExport.id.desc()).limit(1))
 
 
 def request_export(patient: Patient, *, by_patient: bool, user_id: int | None = None) -> DataExport:

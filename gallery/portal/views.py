@@ -1,28 +1,11 @@
-"""The patient portal: invitation, login, own photos and progress, own consents.
+"""The patient portal: invitation, login, own photos and progress, own data export.
 
 A patient account sees one patient's records only, and photos only while the
 ``portal`` scope is in force (checked by the gate on every request).
 """
 from __future__ import annotations
 
-import functools
-import secrets
-from collections.abc import Callable
-from datetime import timedelta
-from typing import Any
-
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    g,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
@@ -32,76 +15,20 @@ from gallery.auth import end_patient_sessions, hash_password, password_matches, 
 from gallery.auth.forms import MIN_PASSWORD_LENGTH
 from gallery.compare.service import render
 from gallery.consent.gate import private_image, require
-from gallery.consent.records import (
-    SCOPE_WORDS,
-    describe_withdrawal,
-    effective_consent,
-    history,
-    parse_scopes,
-    withdraw,
-)
+from gallery.consent.records import SCOPE_WORDS, effective_consent, history, parse_scopes
 from gallery.db import get_db
-from gallery.errors import Conflict, Gone, InvalidInput, NotFound
+from gallery.errors import Conflict, Gone, NotFound
 from gallery.extensions import account_key, failed, limiter, login_limit
 from gallery.models import SCOPES, Comparison, DataExport, Invitation, PatientAccount, Photo, utcnow
 from gallery.patients.chart import progress_charts
-from gallery.patients.export import EXPORT_DAYS, archive_response, request_export
+from gallery.patients.export import EXPORT_DAYS, archive_response, latest_export, request_export
 from gallery.patients.plain_words import area_changes
 from gallery.photos.service import blob_store
+from gallery.portal.session import actor, current_account, patient_login_required, sign_in
 from gallery.regions import REGION_LABELS
 from gallery.throttle import refuse
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
-INVITATION_DAYS = 7
-
-
-def new_invitation(patient, created_by_id: int) -> tuple[str, Invitation]:
-    """A single-use link token valid for ``INVITATION_DAYS``, and its record (the caller commits).
-
-    Refused for a patient who already has portal access: whoever opened the link
-    would otherwise take over their account (and their photos).
-    """
-    existing = get_db().scalar(select(PatientAccount).where(PatientAccount.patient_id == patient.id))
-    if existing is not None:
-        raise Conflict("This patient already has portal access and signs in with their own email and password; "
-                       "no new invitation is needed.")
-    token = secrets.token_urlsafe(32)
-    invitation = Invitation(clinic_id=patient.clinic_id, patient_id=patient.id, token_sha256=token_sha256(token),
-                            expires_at=utcnow() + timedelta(days=INVITATION_DAYS), created_by_id=created_by_id)
-    get_db().add(invitation)
-    return token, invitation
-
-
-def current_account() -> PatientAccount | None:
-    """The patient signed in on this request, if their session is still in force on the server."""
-    if "patient_account" not in g:
-        account_id = session.get("patient_account_id")
-        account = get_db().get(PatientAccount, account_id) if account_id else None
-        in_force = account is not None and session.get("patient_epoch") == account.session_epoch
-        g.patient_account = account if in_force else None
-    return g.patient_account
-
-
-def _sign_in(account: PatientAccount) -> None:
-    session.clear()  # a new session against fixation
-    session["patient_account_id"] = account.id
-    session["patient_epoch"] = account.session_epoch
-    session.permanent = True
-
-
-def patient_login_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if current_account() is None:
-            return redirect(url_for("portal.login"))
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-
-def _actor() -> str:
-    return f"patient:{current_account().patient_id}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -112,7 +39,7 @@ def login() -> Response | str | tuple[str, int]:
         password = request.form.get("password", "")
         account = get_db().scalar(select(PatientAccount).where(PatientAccount.email == email))
         if password_matches(account.password_hash if account else None, password):
-            _sign_in(account)
+            sign_in(account)
             return redirect(url_for("portal.home"))
         return refuse("login", lambda error: render_template("portal/login.html", error=error),
                       "Wrong email or password.")
@@ -172,7 +99,7 @@ def accept(token: str) -> Response | str | tuple[str, int]:
         return render_template("portal/accept.html", error=(
             "This invitation was used a moment ago, or this email was just taken: sign in with the account "
             "made from it, or ask the clinic for a new invitation.")), 409
-    _sign_in(account)
+    sign_in(account)
     return redirect(url_for("portal.home"))
 
 
@@ -184,12 +111,12 @@ def home() -> str:
     consent = effective_consent(patient.id)
     can_view = consent.allows("portal")
     if can_view:
-        audit.viewed("patient", patient.id, clinic_id=patient.clinic_id, actor=_actor())
+        audit.viewed("patient", patient.id, clinic_id=patient.clinic_id, actor=actor())
     return render_template("portal/home.html", patient=patient, consent=consent, can_view=can_view,
                            history=history(patient.id), scopes=SCOPES, scope_words=SCOPE_WORDS,
                            charts=progress_charts(patient) if can_view else [],
                            changes=area_changes(patient) if can_view else [], region_labels=REGION_LABELS,
-                           export=_latest_export(), now=utcnow())
+                           export=latest_export(current_account().patient_id), now=utcnow())
 
 
 def _own(model, record_id: int):
@@ -206,7 +133,7 @@ def photo_image(photo_id: int, variant: str) -> Response:
     require(photo.patient_id, "portal")
     if variant not in ("display", "thumb"):
         raise NotFound("Unknown image.")
-    audit.viewed("photo", photo.id, clinic_id=photo.clinic_id, actor=_actor())
+    audit.viewed("photo", photo.id, clinic_id=photo.clinic_id, actor=actor())
     return private_image(blob_store().read(photo.sha256, variant), "image/jpeg")
 
 
@@ -215,7 +142,7 @@ def photo_image(photo_id: int, variant: str) -> Response:
 def comparison(comparison_id: int) -> str:
     record = _own(Comparison, comparison_id)
     require(record.patient_id, "portal")
-    audit.viewed("comparison", record.id, clinic_id=record.clinic_id, actor=_actor())
+    audit.viewed("comparison", record.id, clinic_id=record.clinic_id, actor=actor())
     return render_template("portal/comparison.html", comparison=record, region_labels=REGION_LABELS)
 
 
@@ -224,13 +151,8 @@ def comparison(comparison_id: int) -> str:
 def comparison_image(comparison_id: int) -> Response:
     record = _own(Comparison, comparison_id)
     require(record.patient_id, "portal")
-    audit.viewed("comparison", record.id, clinic_id=record.clinic_id, actor=_actor())
+    audit.viewed("comparison", record.id, clinic_id=record.clinic_id, actor=actor())
     return private_image(render(record, "side"), "image/png")
-
-
-def _latest_export() -> DataExport | None:
-    return get_db().scalar(select(DataExport).where(DataExport.patient_id == current_account().patient_id)
-                           .order_by(DataExport.id.desc()).limit(1))
 
 
 @bp.post("/export")
@@ -242,14 +164,18 @@ def request_data_export() -> Response:
     asking again while one is being prepared changes nothing.
     """
     patient = current_account().patient
-    latest = _latest_export()
+    latest = latest_export(current_account().patient_id)
     if latest is None or latest.status != "pending":
         export = request_export(patient, by_patient=True)
         get_db().flush()
-        audit.record("request_export", "patient", patient.id, clinic_id=patient.clinic_id, actor=_actor())
+        audit.record("request_export", "patient", patient.id, clinic_id=patient.clinic_id, actor=actor())
         get_db().commit()
         current_app.extensions["gallery_queue"].enqueue_export(export.id)
     flash("Your archive is being prepared; it appears below when ready.")
+    withdrawing = request.form.getlist("scopes")  # asked for on the way to a withdrawal: back to that step
+    if withdrawing:
+        return redirect(url_for("portal_consent.confirm_withdrawal", scopes=parse_scopes(withdrawing),
+                                _anchor="data"))
     return redirect(url_for("portal.home", _anchor="data"))
 
 
@@ -269,27 +195,6 @@ def download_export(export_id: int) -> Response:
         raise Conflict("This archive is not ready: it is still being prepared, or it failed. Ask for a new one.")
     if export.expires_at <= utcnow():
         raise Gone(f"This archive was kept for {EXPORT_DAYS} days and has been removed. Ask for a new one.")
-    audit.record("download_export", "patient", export.patient_id, clinic_id=export.clinic_id, actor=_actor())
+    audit.record("download_export", "patient", export.patient_id, clinic_id=export.clinic_id, actor=actor())
     get_db().commit()
     return archive_response(current_account().patient, blob_store().open_blob(export.sha256, "export"))
-
-
-@bp.post("/consents/withdraw")
-@patient_login_required
-def withdraw_consent() -> Response:
-    patient = current_account().patient
-    scopes = parse_scopes(request.form.getlist("scopes"))
-    if not scopes:
-        raise InvalidInput("Choose what to withdraw.")
-    record = withdraw(patient.clinic_id, patient.id, scopes, recorded_by_id=None, by_patient=True,
-                      signed_name=patient.name)
-    if record is not None:
-        get_db().flush()
-        audit.record("withdraw_consent", "consent", record.id, clinic_id=patient.clinic_id, actor=_actor())
-        get_db().commit()
-    message = describe_withdrawal(scopes, record)
-    if record is not None and "portal" in record.scopes:
-        message += (" Your portal sessions have ended; sign in again to download a copy of your records or to "
-                    "change your choices.")
-    flash(message)
-    return redirect(url_for("portal.home"))

@@ -96,7 +96,10 @@ def clinic(live_app, live_server):
                   "capture-protocol": "/admin/capture-protocol", "stock": "/admin/stock",
                   "recalls": "/recalls?lot=A1", "withdrawal-receipt": f"/consents/{withdrawal}/receipt",
                   "staff": "/admin/staff"},
-        "patient": {"portal": "/portal", "portal-comparison": f"/portal/comparisons/{comparison}"},
+        "patient": {"portal": "/portal", "portal-comparison": f"/portal/comparisons/{comparison}",
+                    "portal-withdraw": "/portal/consents/withdraw?scopes=marketing",
+                    "portal-withdraw-portal": "/portal/consents/withdraw?scopes=portal",
+                    "portal-give": "/portal/consents/give?scopes=education"},
         "director": {"sign-off": "/sign-off"},
         "invite": f"/patients/{other}", "accept": path(invitation),
     }
@@ -170,6 +173,11 @@ def test_every_page_fits_the_screen_and_passes_axe(browser, live_server, clinic,
             page.wait_for_load_state("load")
             screenshot(page, f"{viewport}-invitation")
             problems.extend(f"invitation: {p}" for p in _problems(page, axe, viewport))
+            page.goto(f"{live_server}{clinic['staff']['comparison']}")
+            page.click("text=Create share link")
+            page.wait_for_load_state("load")
+            screenshot(page, f"{viewport}-share-link")
+            problems.extend(f"share link: {p}" for p in _problems(page, axe, viewport))
         context.close()
     assert not problems, "\n".join(problems)
 

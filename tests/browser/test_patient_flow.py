@@ -61,6 +61,12 @@ def test_patient_withdraws_marketing_and_case_leaves_gallery(live_app, live_serv
 
     page.check("input[name=scopes][value=marketing]")
     page.click("#withdraw-button")
+    page.wait_for_url(f"{live_server}/portal/consents/withdraw?scopes=marketing")
+    assert "public gallery at once" in page.inner_text("#confirm-withdrawal")
+    page.goto(f"{live_server}/gallery")  # nothing withdrawn before the confirmation
+    assert page.locator(f"a[href='/gallery/{comparison}']").count() == 1
+    page.go_back()
+    page.click("#confirm-withdraw")
     page.wait_for_url(f"{live_server}/portal")
     assert page.inner_text("#consents li[data-scope=marketing]").startswith("No")
     page.goto(f"{live_server}/gallery")

@@ -229,7 +229,8 @@ def test_patient_withdraws_in_the_portal(app, client, staff, case, api):
     patient = app.test_client()
     patient.post(f"/portal/accept/{token}", data={"email": "a@b.test", "password": PASSWORD, "confirm": PASSWORD})
     assert patient.get("/portal/photos/1/image/display").status_code == 200
-    withdrawn = patient.post("/portal/consents/withdraw", data={"scopes": ["portal"]}, follow_redirects=True)
+    withdrawn = patient.post("/portal/consents/withdraw", data={"scopes": ["portal"], "confirmed": "yes"},
+                             follow_redirects=True)
     assert "Withdrawn: portal" in withdrawn.get_data(as_text=True) and "sign in again" in withdrawn.get_data(as_text=True)
     # The portal's sessions ended with the consent; signed in again, the photos stay closed.
     assert patient.get("/portal/photos/1/image/display").status_code == 302
@@ -237,7 +238,8 @@ def test_patient_withdraws_in_the_portal(app, client, staff, case, api):
     assert patient.get("/portal/photos/1/image/display").status_code == 404
     history = api("GET", f"/api/v1/patients/{case['patient']}/consents").get_json()["history"]
     assert history[-1]["action"] == "withdraw" and history[-1]["recorded_by"] == "patient"
-    again = patient.post("/portal/consents/withdraw", data={"scopes": ["portal"]}, follow_redirects=True)
+    again = patient.post("/portal/consents/withdraw", data={"scopes": ["portal"], "confirmed": "yes"},
+                         follow_redirects=True)
     assert "Nothing recorded for portal: it was not given." in again.get_data(as_text=True)
     assert len(api("GET", f"/api/v1/patients/{case['patient']}/consents").get_json()["history"]) == len(history)
 
@@ -361,7 +363,7 @@ def test_a_text_needing_reconsent_lapses_older_consents_at_once(app, client, sta
     patient.post(url.split("localhost", 1)[1], data={"email": "ann@example.test", "password": PASSWORD,
                                                      "confirm": PASSWORD})
     portal = patient.get("/portal").get_data(as_text=True)
-    assert "(your consent lapsed: consent text version 2 asks for it again; the clinic will ask you again)" in portal
+    assert "(your consent lapsed: consent text version 2 asks for it again; you can give it again below)" in portal
     # Consent under an older version, recorded after the new one is out, lapses too.
     api("POST", f"/api/v1/patients/{case['patient']}/consents",
         json={"scopes": ["marketing"], "signed_name": "Ann Lee", "text_version": "1"})

@@ -78,8 +78,9 @@ GATED = {
 NO_PHOTO = {
     "static", "api_docs.reference", "api_docs.asset", "api-docs.openapi_json",
     "auth.login", "auth.logout", "auth.setup", "auth.join", "auth.reset_password", "auth.forgot_password",
-    "portal.login", "portal.logout", "portal.accept", "portal.withdraw_consent", "portal.request_data_export",
-    "portal.export_status",
+    "portal.login", "portal.logout", "portal.accept", "portal.request_data_export", "portal.export_status",
+    # The patient's own consents: what withdrawing will do, the withdrawal, the consent text to give again.
+    "portal_consent.confirm_withdrawal", "portal_consent.withdraw_scopes", "portal_consent.give",
     # The patient's copy of their own records is their right of access (data protection law), not a use
     # they consent to: it is served to the signed-in patient whatever their portal consent says.
     "portal.download_export",

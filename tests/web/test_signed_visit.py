@@ -66,7 +66,7 @@ NOT_VISIT_WRITES = {
     "staff.reset_second_factor", "auth.join", "auth.reset_password", "auth.forgot_password", "staff.invite",
     "staff.cancel_invitation", "staff.change_role", "staff.deactivate", "staff.reactivate", "staff.send_password_reset",
     "portal.login", "portal.logout", "portal.accept",
-    "portal.withdraw_consent", "portal.request_data_export",
+    "portal_consent.withdraw_scopes", "portal_consent.give", "portal.request_data_export",
     "patients.new", "patients.edit", "api.create_patient", "consent.record", "consent.withdraw_page", "consent.invite",
     "api.grant_consent", "api.withdraw_consent", "api.invite",
     "compare.create", "api.create_comparison_api", "consent.publish", "consent.unpublish", "consent.share",

@@ -163,7 +163,7 @@ class PatientOut(PatientSummary):
                                 required=True, metadata={"type": "array", "items": {"type": "integer"}})
 
 
-class PageQuery(Base):
+class PageQuery(Query):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000, error="must be from 1."),
                           metadata={"description": "The page, from 1."})
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200, error="must be from 1 to 200."),
@@ -595,7 +595,7 @@ class Margins(Schema):
     crows_feet_from_canthus_mm = fields.Float(required=True)
 
 
-class PlanStartQuery(Schema):
+class PlanStartQuery(Query):
     start = choice(("previous", "template"), load_default=None, metadata={
         "description": "Where an unsaved plan of a later visit starts: the last visit's plan or the label template."})
 

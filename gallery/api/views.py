@@ -386,15 +386,16 @@ def withdraw_consent(body: dict[str, Any], patient_id: int) -> tuple[dict[str, A
 
 
 def _intake(patient: Patient) -> dict[str, Any]:
-    audit.viewed("patient", patient.id)  # a health record
     return {"patient_id": patient.id, "in_force": intake_in_force(patient.id), "history": intake_history(patient.id)}
 
 
 @bp.get("/patients/<id:patient_id>/intake")
 @bp.response(200, schemas.IntakeHistoryOut)
 def get_intake(patient_id: int) -> dict[str, Any]:
-    """The patient's medical history: every review, newest first, and the one in force."""
-    return _intake(clinic_get(Patient, patient_id))
+    """The patient's medical history: every review, newest first, and the one in force (audited: a health record)."""
+    patient = clinic_get(Patient, patient_id)
+    audit.viewed("patient", patient.id)
+    return _intake(patient)
 
 
 @bp.post("/patients/<id:patient_id>/intake")

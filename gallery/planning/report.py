@@ -23,7 +23,7 @@ from gallery.compare.service import measured_alike
 from gallery.consent.records import effective_consent
 from gallery.db import get_db
 from gallery.intake.consent import consent_in_force
-from gallery.intake.service import TEXTS, flags, intake_in_force
+from gallery.intake.service import INTAKE_VALID_DAYS, TEXTS, flags, intake_in_force
 from gallery.models import Clinic, InjectionPlan, Photo, Visit
 from gallery.photos.service import photo_pixels
 from gallery.regions import REGION_LABELS
@@ -84,7 +84,8 @@ def _before_treatment(visit: Visit, styles) -> list:
     history, consent = intake_in_force(visit.patient_id, at), consent_in_force(visit.patient_id, at)
     story: list = [Spacer(1, 4 * mm), Paragraph("Medical history and treatment consent", styles["Heading2"])]
     if history is None:
-        story.append(Paragraph("Medical history: none reviewed in the 90 days before.", styles["Normal"]))
+        story.append(Paragraph(f"Medical history: none reviewed in the {INTAKE_VALID_DAYS} days before.",
+                               styles["Normal"]))
     else:
         flagged = [f"contraindication: {q.flag}" for q in flags(history, "contraindication")]
         flagged += [f"caution: {q.flag}" for q in flags(history, "caution")]

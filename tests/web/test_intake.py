@@ -75,7 +75,7 @@ def test_an_unanswered_question_is_refused_not_taken_as_no(app, staff, team):
     assert 'value="yes" checked' in page  # the next review starts from the last answers
 
 
-def test_without_a_treatment_consent_the_treatment_needs_a_reason(team):
+def test_without_a_treatment_consent_the_treatment_needs_a_reason(app, staff, team):
     api = team["injector"]
     patient, _, visit = _planned(api, lot="A1")  # ready for treatment: withdraw its consent
     assert api("POST", f"/api/v1/patients/{patient}/treatment-consents/withdraw").status_code == 201
@@ -85,6 +85,9 @@ def test_without_a_treatment_consent_the_treatment_needs_a_reason(team):
     record = api("POST", f"/api/v1/visits/{visit}/treatment", json={"override_reason": "Signed on paper; scanned"})
     assert record.status_code == 201 and "no_treatment_consent" in _codes(record.get_json())
     assert record.get_json()["override_reason"] == "Signed on paper; scanned"
+    staff.create("mo@clinic-a.test", role="medical_director")
+    review = staff.login(app.test_client(), "mo@clinic-a.test").get(f"/visits/{visit}/review").get_data(as_text=True)
+    assert "No toxin treatment consent in force" in review and "Signed on paper; scanned" in review
 
 
 def test_a_review_older_than_90_days_is_no_current_history(app, team):

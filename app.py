@@ -23,6 +23,7 @@ from gallery.compare.views import bp as compare_bp
 from gallery.config import load_config
 from gallery.consent.views import bp as consent_bp
 from gallery.extensions import csrf, limiter
+from gallery.intake.views import bp as intake_bp
 from gallery.json import GalleryJSONProvider
 from gallery.patients.views import bp as patients_bp
 from gallery.proxies import TrustedProxies, parse_networks
@@ -76,7 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["id"] = RecordId
     for blueprint in (auth_bp, patients_bp, photos_bp, compare_bp, consent_bp, portal_bp, portal_consent_bp, public_bp,
                       auditlog_bp, calibration_bp, capture_bp, planning_bp, signoff_bp,
-                      stock_bp, staff_bp, api_docs_bp):
+                      stock_bp, staff_bp, intake_bp, api_docs_bp):
         app.register_blueprint(blueprint)
     init_api(app, api_bp)
     command = click.get_current_context(silent=True)

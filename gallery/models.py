@@ -341,6 +341,67 @@ class ConsentRecord(Base):
     recorded_by: Mapped[User | None] = relationship()
 
 
+class MedicalHistory(Base):
+    """One review of a patient's medical history before toxin treatment (the intake).
+
+    Append-only: every review is a new row, the newest is the history in force
+    (``gallery.intake.service``). The booleans are the questions whose answer
+    changes whether the toxin may be given; the texts are for the injector to read.
+    """
+
+    __tablename__ = "medical_histories"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    pregnant_or_breastfeeding: Mapped[bool] = mapped_column(default=False)
+    neuromuscular_disease: Mapped[bool] = mapped_column(default=False)
+    toxin_allergy: Mapped[bool] = mapped_column(default=False)
+    infection_at_sites: Mapped[bool] = mapped_column(default=False)
+    anticoagulants: Mapped[bool] = mapped_column(default=False)
+    aminoglycosides: Mapped[bool] = mapped_column(default=False)
+    previous_treatments: Mapped[str] = mapped_column(Text, default="")
+    other_medication: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    recorded_by: Mapped[User | None] = relationship()
+
+
+class TreatmentConsentText(Base):
+    """A published toxin treatment consent text; immutable (a change is a new version).
+
+    Kept apart from the photo consent's texts: they are versioned on their own, and a
+    new version always asks every patient to consent again (the risks read changed).
+    """
+
+    __tablename__ = "treatment_consent_texts"
+    __table_args__ = (UniqueConstraint("clinic_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    version: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class TreatmentConsent(Base):
+    """A patient's consent to toxin treatment, append-only: ``action`` is ``grant`` (signed on the
+    tablet: typed name and drawn signature, to ``text_version``) or ``withdraw``."""
+
+    __tablename__ = "treatment_consents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    action: Mapped[str] = mapped_column(String(10))
+    text_version: Mapped[str | None] = mapped_column(String(20))
+    signed_name: Mapped[str] = mapped_column(String(200), default="")
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    recorded_by: Mapped[User | None] = relationship()
+
+
 class PatientAccount(Base):
     """A patient's portal login, created from a staff invitation."""
 

@@ -18,6 +18,7 @@ from werkzeug.datastructures import FileStorage
 from gallery.compare.service import LAYOUTS, days_since_treatment
 from gallery.consent.share_links import MAX_SHARE_DAYS
 from gallery.errors import InvalidInput
+from gallery.intake.service import INTAKE_VALID_DAYS, flags
 from gallery.models import EXPRESSIONS, SCOPES, VIEWS
 from gallery.photos.images import VARIANTS
 from gallery.photos.service import parse_taken_at
@@ -429,6 +430,85 @@ class ConsentsOut(Schema):
     lapsed = fields.List(fields.Nested(LapsedOut), required=True, metadata={
         "description": "Given and never withdrawn, but no longer in force: the patient must consent again."})
     history = fields.List(fields.Nested(ConsentRecordOut), required=True)
+
+
+# ---- intake and treatment consent ---------------------------------------------------------------------------------
+
+def _yes_no(description: str) -> fields.Boolean:
+    return fields.Boolean(required=True, metadata={"description": description}, error_messages={
+        "required": "is required (true or false): a missing answer is not a no.", "invalid": "must be true or false."})
+
+
+class IntakeInput(Base):
+    pregnant_or_breastfeeding = _yes_no("Contraindication.")
+    neuromuscular_disease = _yes_no("Myasthenia gravis, Lambert-Eaton syndrome, ALS: contraindication.")
+    toxin_allergy = _yes_no("Allergy to botulinum toxin or an ingredient (e.g. albumin): contraindication.")
+    infection_at_sites = _yes_no("Infection or inflammation at the injection sites: contraindication.")
+    anticoagulants = _yes_no("Anticoagulants or antiplatelets: caution (bruising).")
+    aminoglycosides = _yes_no("Aminoglycoside antibiotics: caution (a stronger effect).")
+    previous_treatments = text(2000, load_default="", metadata={
+        "description": "Previous botulinum treatments: when, where, product, any problems."})
+    other_medication = text(2000, load_default="")
+    notes = text(2000, load_default="")
+
+
+class IntakeOut(Schema):
+    id = fields.Integer(required=True)
+    pregnant_or_breastfeeding = fields.Boolean(required=True)
+    neuromuscular_disease = fields.Boolean(required=True)
+    toxin_allergy = fields.Boolean(required=True)
+    infection_at_sites = fields.Boolean(required=True)
+    anticoagulants = fields.Boolean(required=True)
+    aminoglycosides = fields.Boolean(required=True)
+    previous_treatments = fields.String(required=True)
+    other_medication = fields.String(required=True)
+    notes = fields.String(required=True)
+    contraindications = fields.Function(lambda h: [q.field for q in flags(h, "contraindication")], required=True,
+                                        metadata={"type": "array", "items": {"type": "string"},
+                                                  "description": "The contraindications answered yes."})
+    cautions = fields.Function(lambda h: [q.field for q in flags(h, "caution")], required=True,
+                               metadata={"type": "array", "items": {"type": "string"}})
+    recorded_by = fields.Nested("StaffOut", required=True, allow_none=True)
+    recorded_at = Instant(required=True)
+
+
+class IntakeHistoryOut(Schema):
+    patient_id = fields.Integer(required=True)
+    in_force = fields.Nested(IntakeOut, required=True, allow_none=True, metadata={
+        "description": f"The newest review, if made in the last {INTAKE_VALID_DAYS} days."})
+    history = fields.List(fields.Nested(IntakeOut), required=True, metadata={"description": "Newest first."})
+
+
+class TreatmentConsentInput(Base):
+    text_version = TextVersion(required=True, validate=[validate.Length(1, 20), PRINTABLE], error_messages={
+        "required": "is required (the version of the treatment consent text the patient read)."})
+    signed_name = text(200, required=True, blank=False, metadata={"description": "The patient's typed name."})
+    signature = fields.String(required=True, validate=validate.Regexp(
+        r"data:image/png;base64,", error="must be a PNG data URL."), error_messages={"required": "is required."},
+        metadata={"description": "The drawn signature as a data:image/png;base64 URL (under 200 kB)."})
+
+
+class TreatmentConsentOut(Schema):
+    id = fields.Integer(required=True)
+    action = choice(("grant", "withdraw"), required=True)
+    text_version = fields.String(required=True, allow_none=True)
+    signed_name = fields.String(required=True)
+    recorded_by = fields.Nested("StaffOut", required=True, allow_none=True)
+    at = Instant(required=True, attribute="created_at")
+
+
+class TreatmentConsentsOut(Schema):
+    patient_id = fields.Integer(required=True)
+    in_force = fields.Nested(TreatmentConsentOut, required=True, allow_none=True, metadata={
+        "description": "The signature in force: not withdrawn, to the newest text."})
+    history = fields.List(fields.Nested(TreatmentConsentOut), required=True, metadata={"description": "Oldest first."})
+
+
+class TreatmentConsentTextOut(Schema):
+    version = fields.String(required=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+    published_at = Instant(required=True)
 
 
 # ---- stock and recalls ---------------------------------------------------------------------------------------------

@@ -24,6 +24,14 @@ from gallery.consent.views import publish_comparison
 from gallery.db import get_db
 from gallery.errors import Conflict, Unauthorized
 from gallery.extensions import csrf
+from gallery.intake.consent import (
+    consent_in_force,
+    sign_treatment_consent,
+    treatment_consents,
+    treatment_texts,
+    withdraw_treatment_consent,
+)
+from gallery.intake.service import QUESTIONS, TEXTS, intake_history, intake_in_force, record_intake
 from gallery.models import SCOPES, Amendment, Comparison, Lot, Patient, Photo, Product, TreatmentRecord, Visit
 from gallery.patients.export import archive_response, build_archive
 from gallery.photos.images import image_response
@@ -379,6 +387,73 @@ def withdraw_consent(body: dict[str, Any], patient_id: int) -> tuple[dict[str, A
     audit.record("withdraw_consent", "consent", record.id)
     get_db().commit()
     return _consents(patient), 201
+
+
+def _intake(patient: Patient) -> dict[str, Any]:
+    return {"patient_id": patient.id, "in_force": intake_in_force(patient.id), "history": intake_history(patient.id)}
+
+
+@bp.get("/patients/<id:patient_id>/intake")
+@bp.response(200, schemas.IntakeHistoryOut)
+def get_intake(patient_id: int) -> dict[str, Any]:
+    """The patient's medical history: every review, newest first, and the one in force (audited: a health record)."""
+    patient = clinic_get(Patient, patient_id)
+    audit.viewed("patient", patient.id)
+    return _intake(patient)
+
+
+@bp.post("/patients/<id:patient_id>/intake")
+@bp.arguments(schemas.IntakeInput)
+@bp.response(201, schemas.IntakeHistoryOut)
+def post_intake(body: dict[str, Any], patient_id: int) -> dict[str, Any]:
+    """Record a review of the medical history (a new entry; earlier ones are kept)."""
+    patient = clinic_get(Patient, patient_id)
+    record_intake(patient, {q.field: body[q.field] for q in QUESTIONS}, {field: body[field] for field in TEXTS},
+                  g.user.id)
+    get_db().commit()
+    return _intake(patient)
+
+
+@bp.get("/treatment-consent-texts")
+@bp.response(200, schemas.TreatmentConsentTextOut(many=True))
+def get_treatment_consent_texts() -> list[Any]:
+    """The clinic's treatment consent texts, newest (the one patients sign) first."""
+    return treatment_texts(g.user.clinic_id)
+
+
+def _treatment_consents(patient: Patient) -> dict[str, Any]:
+    return {"patient_id": patient.id, "in_force": consent_in_force(patient.id),
+            "history": treatment_consents(patient.id)}
+
+
+@bp.get("/patients/<id:patient_id>/treatment-consents")
+@bp.response(200, schemas.TreatmentConsentsOut)
+def get_treatment_consents(patient_id: int) -> dict[str, Any]:
+    """The treatment consent in force and every signature and withdrawal."""
+    return _treatment_consents(clinic_get(Patient, patient_id))
+
+
+@bp.post("/patients/<id:patient_id>/treatment-consents")
+@bp.arguments(schemas.TreatmentConsentInput)
+@bp.response(201, schemas.TreatmentConsentsOut)
+def post_treatment_consent(body: dict[str, Any], patient_id: int) -> dict[str, Any]:
+    """Record the patient's signature to the current treatment consent text (typed name and drawn signature)."""
+    patient = clinic_get(Patient, patient_id)
+    sign_treatment_consent(patient, text_version=body["text_version"], signed_name=body["signed_name"],
+                           signature_png=parse_signature(body["signature"]), recorded_by_id=g.user.id)
+    get_db().commit()
+    return _treatment_consents(patient)
+
+
+@bp.post("/patients/<id:patient_id>/treatment-consents/withdraw")
+@bp.response(201, schemas.TreatmentConsentsOut, description="The withdrawal was recorded.")
+@bp.alt_response(200, schema=schemas.TreatmentConsentsOut, description="None was in force: nothing recorded.")
+def withdraw_treatment_consent_api(patient_id: int) -> tuple[dict[str, Any], int]:
+    """Withdraw the patient's treatment consent: no toxin without a new signature."""
+    patient = clinic_get(Patient, patient_id)
+    record = withdraw_treatment_consent(patient, g.user.id)
+    get_db().commit()
+    return _treatment_consents(patient), 201 if record else 200
 
 
 PLAN_TAG = {"ETag": {"description": "The plan's revision: send it back as If-Match to save.",

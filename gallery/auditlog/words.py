@@ -27,10 +27,13 @@ ACTIONS = {
     "export_settings": "changed the data-export settings of", "capture_protocol": "changed the capture protocol of",
     "revoke_tokens": "revoked the API tokens of", "sign_off": "signed off", "amend": "amended",
     "recall_search": "searched a recall for", "stock": "changed the stock of",
+    "record_intake": "recorded", "grant_treatment_consent": "recorded", "withdraw_treatment_consent": "recorded",
 }
 NOUNS = {"photo": "photo", "patient": "patient", "comparison": "comparison", "visit": "visit",
          "consent": "consent record", "consent_text": "consent text", "clinic": "clinic", "user": "user",
-         "lot": "lot", "product": "product", "amendment": "amendment"}
+         "lot": "lot", "product": "product", "amendment": "amendment",
+         "medical_history": "medical history review", "treatment_consent": "treatment consent record",
+         "treatment_consent_text": "treatment consent text"}
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,8 @@ def _link(kind: str, object_id: int | None, owner: dict[str, dict]) -> str | Non
         return url_for("compare.detail", comparison_id=object_id)
     if kind == "consent":
         return url_for("consent.receipt", record_id=object_id)
+    if kind == "treatment_consent":
+        return url_for("intake.consent_receipt", consent_id=object_id)
     if kind == "visit" and object_id in owner["visit"]:
         return url_for("patients.timeline", patient_id=owner["visit"][object_id].patient_id)
     return None

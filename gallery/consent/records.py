@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from gallery.consent.sweep import sweep
+from gallery.consent.texts import published
 from gallery.db import get_db
 from gallery.errors import InvalidInput
 from gallery.models import SCOPES, ConsentRecord, ConsentText, utcnow
@@ -147,14 +148,7 @@ def effective_consents(patient_ids: Iterable[int]) -> dict[int, EffectiveConsent
 
 def published_texts(clinic_id: int) -> list[ConsentText]:
     """The clinic's consent texts, newest first; a clinic starts with the default version 1."""
-    db = get_db()
-    texts = list(db.scalars(select(ConsentText).where(ConsentText.clinic_id == clinic_id)
-                            .order_by(ConsentText.published_at.desc(), ConsentText.id.desc())))
-    if not texts:
-        texts = [ConsentText(clinic_id=clinic_id, **DEFAULT_TEXT)]
-        db.add(texts[0])
-        db.commit()
-    return texts
+    return published(ConsentText, clinic_id, DEFAULT_TEXT)
 
 
 def parse_scopes(value: object) -> list[str]:
@@ -180,6 +174,11 @@ def parse_signature(data_url: str | None) -> bytes | None:
     if not png.startswith(b"\x89PNG\r\n\x1a\n") or len(png) > MAX_SIGNATURE_BYTES:
         raise InvalidInput("The signature must be a PNG image under 200 kB.")
     return png
+
+
+def signature_data_url(png: bytes | None) -> str | None:
+    """A stored signature as a data URL for an ``<img>`` on a receipt (the CSP allows data: images)."""
+    return "data:image/png;base64," + base64.b64encode(png).decode() if png else None
 
 
 def grant(patient_clinic_id: int, patient_id: int, scopes: list[str], *, text_version: str, signed_name: str,

@@ -1,8 +1,6 @@
 """Staff pages for consent, portal invitations, publishing and share links."""
 from __future__ import annotations
 
-import base64
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -15,9 +13,11 @@ from gallery.consent.records import (
     parse_scopes,
     parse_signature,
     published_texts,
+    signature_data_url,
     withdraw,
 )
 from gallery.consent.share_links import email_share_link, new_share_link
+from gallery.consent.texts import publish as publish_text
 from gallery.db import get_db
 from gallery.errors import Conflict, InvalidInput
 from gallery.models import (
@@ -77,9 +77,8 @@ def receipt(record_id: int) -> str:
     patient = clinic_get(Patient, entry.patient_id)
     audit.viewed("consent", entry.id)  # it shows the patient's signature
     text = next((t for t in published_texts(patient.clinic_id) if t.version == entry.text_version), None)
-    signature = ("data:image/png;base64," + base64.b64encode(entry.signature_png).decode()
-                 if entry.signature_png else None)
-    return render_template("consent/receipt.html", record=entry, patient=patient, text=text, signature=signature,
+    return render_template("consent/receipt.html", record=entry, patient=patient, text=text,
+                           signature=signature_data_url(entry.signature_png),
                            consent=effective_consent(patient.id))
 
 
@@ -165,19 +164,11 @@ def texts() -> Response | str:
     user = require_role(current_user(), "admin", "Only an admin manages consent texts.")
     existing = published_texts(user.clinic_id)
     if request.method == "POST":
-        version = request.form.get("version", "").strip()
-        title, body = request.form.get("title", "").strip(), request.form.get("body", "").strip()
-        if not version or not title or not body or len(version) > 20 or len(title) > 200:
-            raise InvalidInput("A new version needs a version label (up to 20 characters), a title and a text.")
-        if any(t.version == version for t in existing):
-            raise Conflict(f"Version {version} is published already; published texts never change. Use a new label.")
         reconsent = parse_scopes(request.form.getlist("reconsent_scopes")) \
             if request.form.getlist("reconsent_scopes") else []
-        text = ConsentText(clinic_id=user.clinic_id, version=version, title=title, body=body,
-                           reconsent_scopes=reconsent, published_by_id=user.id)
-        get_db().add(text)
-        get_db().flush()
-        audit.record("publish_text", "consent_text", text.id)
+        publish_text(ConsentText, existing, user.clinic_id, user.id, version=request.form.get("version", ""),
+                     title=request.form.get("title", ""), body=request.form.get("body", ""),
+                     reconsent_scopes=reconsent)
         get_db().commit()
         return redirect(url_for("consent.texts"))
     return render_template("consent/texts.html", texts=existing, clinic=user.clinic, scopes=SCOPES)

@@ -26,6 +26,8 @@ from gallery.compare.service import render
 from gallery.consent.records import SCOPE_WORDS, effective_consent, history
 from gallery.csvfiles import csv_text
 from gallery.db import get_db
+from gallery.intake.consent import treatment_consents
+from gallery.intake.service import QUESTIONS, TEXTS, flags, intake_history
 from gallery.models import SCOPES, Comparison, DataExport, Patient, Photo, utcnow
 from gallery.patients.plain_words import area_changes
 from gallery.photos.service import blob_store
@@ -111,6 +113,15 @@ def records(patient: Patient) -> dict[str, Any]:
                                  "text_version": r.text_version,
                                  "recorded_by": "patient" if r.recorded_by_patient else "clinic"}
                                 for r in history(patient.id)]},
+        "medical_history": [{"reviewed_at": h.recorded_at.isoformat() + "Z",
+                             **{q.field: getattr(h, q.field) for q in QUESTIONS},
+                             "contraindications": [q.flag for q in flags(h, "contraindication")],
+                             "cautions": [q.flag for q in flags(h, "caution")],
+                             **{field: getattr(h, field) for field in TEXTS}}
+                            for h in intake_history(patient.id)],
+        "treatment_consent": [{"at": r.created_at.isoformat() + "Z", "action": r.action,
+                               "text_version": r.text_version, "signed_name": r.signed_name}
+                              for r in treatment_consents(patient.id)],
     }
 
 
@@ -125,6 +136,15 @@ def summary(patient: Patient, comparisons: list[Comparison], include_originals: 
         lines += ["", "Progress:"] + [f"  {change.sentence}" for change in changes]
     lines += ["", "Your choices about your photos:"]
     lines += [f"  {'Yes' if consent.allows(scope) else 'No'}: {SCOPE_WORDS[scope]}" for scope in SCOPES]
+    lines += ["", "Your medical history, as reviewed before treatment (newest first):"]
+    lines += [f"  {h.recorded_at:%d %B %Y}: " + ("; ".join(
+        [f"contraindication: {q.flag}" for q in flags(h, "contraindication")]
+        + [f"caution: {q.flag}" for q in flags(h, "caution")]) or "nothing that stands against treatment")
+        for h in intake_history(patient.id)] or ["  none recorded"]
+    lines += ["", "Your consent to toxin treatment:"]
+    lines += [f"  {r.created_at:%d %B %Y}: " + (f"signed as {r.signed_name!r}, text version {r.text_version}"
+                                                 if r.action == "grant" else "withdrawn")
+              for r in treatment_consents(patient.id)] or ["  none recorded"]
     lines += ["", "What is in this archive:",
               f"  photos/        your {len(patient.photos)} photo(s), named date_expression_number.jpg"]
     if include_originals:
@@ -132,7 +152,8 @@ def summary(patient: Patient, comparisons: list[Comparison], include_originals: 
     lines += [f"  comparisons/   {len(comparisons)} before-and-after image(s)",
               "  progress.csv   the wrinkle index of each area on each photo (lower is smoother),",
               "                 measured in millimetres of line per square centimetre; opens in a spreadsheet",
-              "  records.json   visits, photos, comparisons and your consent history, as data",
+              "  records.json   visits, photos, comparisons, your consent history, medical history and",
+              "                 treatment consents, as data",
               "", "Areas: " + "; ".join(f"{key} = {words}" for key, words in REGION_WORDS.items()), ""]
     return "\n".join(lines)
 

@@ -20,6 +20,8 @@ from gallery.consent.records import effective_consent, history
 from gallery.db import get_db
 from gallery.errors import Conflict, GalleryError, InvalidInput, PhotoDateUnconfirmed, upload_status
 from gallery.grading import GRADES
+from gallery.intake.consent import consent_in_force
+from gallery.intake.service import intake_in_force
 from gallery.models import Patient, PatientAccount, Photo, Visit
 from gallery.capture.protocol import clinic_protocol, missing_steps
 from gallery.patients.chart import progress_charts
@@ -111,6 +113,7 @@ def timeline(patient_id: int) -> str:
                            expression_labels=EXPRESSION_LABELS, progress=patient_progress(patient),
                            region_labels=REGION_LABELS, grades=GRADES, charts=progress_charts(patient),
                            consent=effective_consent(patient.id), consent_records=history(patient.id),
+                           intake=intake_in_force(patient.id), treatment_consent=consent_in_force(patient.id),
                            missing={visit.id: missing_steps(visit, protocol) for visit in patient.visits},
                            portal_account=get_db().scalar(select(PatientAccount)
                                                           .where(PatientAccount.patient_id == patient.id)),

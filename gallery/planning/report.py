@@ -22,6 +22,8 @@ from sqlalchemy import select
 from gallery.compare.service import measured_alike
 from gallery.consent.records import effective_consent
 from gallery.db import get_db
+from gallery.intake.consent import consent_in_force
+from gallery.intake.service import INTAKE_VALID_DAYS, TEXTS, flags, intake_in_force
 from gallery.models import Clinic, InjectionPlan, Photo, Visit
 from gallery.photos.service import photo_pixels
 from gallery.regions import REGION_LABELS
@@ -76,6 +78,32 @@ def _treatment(visit: Visit, styles) -> list:
     return story
 
 
+def _before_treatment(visit: Visit, styles) -> list:
+    """The medical history and the treatment consent in force when the treatment was recorded (now, if not)."""
+    at = visit.treatment.recorded_at if visit.treatment else None
+    history, consent = intake_in_force(visit.patient_id, at), consent_in_force(visit.patient_id, at)
+    story: list = [Spacer(1, 4 * mm), Paragraph("Medical history and treatment consent", styles["Heading2"])]
+    if history is None:
+        story.append(Paragraph(f"Medical history: none reviewed in the {INTAKE_VALID_DAYS} days before.",
+                               styles["Normal"]))
+    else:
+        flagged = [f"contraindication: {q.flag}" for q in flags(history, "contraindication")]
+        flagged += [f"caution: {q.flag}" for q in flags(history, "caution")]
+        story.append(_para("Medical history reviewed {when} UTC by {who}: {flags}.", styles["Normal"],
+                           when=f"{history.recorded_at:%d %b %Y %H:%M}",
+                           who=history.recorded_by.display_name if history.recorded_by else "not recorded",
+                           flags="; ".join(flagged) or "no contraindication or caution"))
+        story += [_para("{label}: {text}", styles["Normal"], label=label, text=getattr(history, field))
+                  for field, label in TEXTS.items() if getattr(history, field)]
+    if consent is None:
+        story.append(Paragraph("Treatment consent: none in force.", styles["Normal"]))
+    else:
+        story.append(_para("Treatment consent: text version {version}, signed {when} UTC, typed name {name}.",
+                           styles["Normal"], version=consent.text_version, when=f"{consent.created_at:%d %b %Y %H:%M}",
+                           name=consent.signed_name))
+    return story
+
+
 def visit_report(visit: Visit) -> bytes:
     """PDF: patient and visit, the annotated photo, units table, product, consent, comparison."""
     db = get_db()
@@ -123,7 +151,7 @@ def visit_report(visit: Visit) -> bytes:
                   Spacer(1, 2 * mm), table]
     else:
         story.append(Paragraph("No injection plan was saved for this visit.", styles["Normal"]))
-    story += _treatment(visit, styles)
+    story += _before_treatment(visit, styles) + _treatment(visit, styles)
     story += [Spacer(1, 4 * mm), Paragraph("Sign-off", styles["Heading2"])]
     if visit.signed_off_at:
         story.append(_para("Signed off by {who} on {when} UTC.", styles["Normal"], who=visit.signed_off_by.display_name,

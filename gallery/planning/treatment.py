@@ -4,8 +4,9 @@ A plan proposes sites and units; a treatment record says what was injected, when
 and from which lot. Recording takes the visit's saved plan as it stands (its sites,
 units, product and lot) and the safety warnings standing at that moment. Warnings
 that put the patient at risk (an expired lot, a site inside a safety margin, the
-interval between treatments, the 3-month units) are not a save button away: the
-injector states why they went ahead, and the record, the visit report and the
+interval between treatments, the 3-month units; no medical history reviewed, a
+contraindication in it, no treatment consent signed) are not a save button away:
+the injector states why they went ahead, and the record, the visit report and the
 sign-off review carry that reason.
 """
 from __future__ import annotations
@@ -19,13 +20,16 @@ from gallery import audit
 from gallery.auth import current_user
 from gallery.db import get_db
 from gallery.errors import Conflict, InvalidInput
+from gallery.intake.consent import consent_in_force
+from gallery.intake.service import intake_in_force, safety_warnings
 from gallery.models import InjectionPlan, TreatmentRecord, Visit, utcnow
 from gallery.planning.service import plan_for_photo
 from gallery.signoff.service import require_unsigned
 
 # Warnings an injector must override with a reason before recording the treatment.
 NEEDS_OVERRIDE = frozenset({"lot_expired", "forehead_margin", "glabella_margin", "crows_feet_margin",
-                            "treatment_interval", "units_90_days"})
+                            "treatment_interval", "units_90_days", "no_medical_history", "contraindication",
+                            "no_treatment_consent"})
 MAX_REASON_CHARS = 1000
 # A treatment is recorded at the time it was given: today, not in the future.
 FUTURE_SLACK = timedelta(minutes=10)
@@ -76,7 +80,8 @@ def record_treatment(visit: Visit, given_at: datetime | None, reason: str) -> Tr
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON_CHARS:
         raise InvalidInput(f"Keep the reason to {MAX_REASON_CHARS} characters.")
-    risky = overrides_needed(plan_view["warnings"])
+    warnings = plan_view["warnings"] + safety_warnings(visit.patient_id)
+    risky = overrides_needed(warnings)
     if risky and not reason:
         raise InvalidInput("These warnings need a reason before the treatment is recorded: "
                            + " ".join(w["message"] for w in risky))
@@ -84,7 +89,7 @@ def record_treatment(visit: Visit, given_at: datetime | None, reason: str) -> Tr
         clinic_id=visit.clinic_id, visit_id=visit.id, given_at=given_at, product=plan_view["product"] or "",
         lot=plan_view["lot"] or "", lot_id=plan_view["lot_id"], dilution=plan_view["dilution"] or "",
         sites=[{key: site[key] for key in ("region", "x", "y", "units", "label", "note")} for site in plan_view["sites"]],
-        total_units=round(float(plan_view["totals"]["all"]), 2), warnings=plan_view["warnings"],
+        total_units=round(float(plan_view["totals"]["all"]), 2), warnings=warnings,
         override_reason=reason if risky else "", recorded_by_id=current_user().id)
     db = get_db()
     db.add(record)
@@ -106,11 +111,15 @@ def withdraw_treatment(visit: Visit) -> None:
 
 
 def treatment_panel(visit: Visit) -> dict[str, Any]:
-    """What the photo page's treatment card shows: the record, or what recording it
-    would take from the saved plan (units, product, lot, the warnings needing a reason)."""
+    """What the photo page's treatment card shows: the record, or what recording it would take
+    from the saved plan (units, product, lot, the warnings needing a reason), with the medical
+    history and the treatment consent in force now, which the injector reads before treating."""
     plan = saved_plan(visit)
     view = plan_for_photo(plan.photo) if plan is not None else None
-    warnings = view["warnings"] if view else []
+    safety = safety_warnings(visit.patient_id)
+    warnings = (view["warnings"] if view else []) + safety
     return {"record": visit.treatment, "plan": view, "overrides": overrides_needed(warnings),
+            "intake": intake_in_force(visit.patient_id), "consent": consent_in_force(visit.patient_id),
+            "safety": safety,
             "needs_override": [w["code"] for w in visit.treatment.warnings if w["code"] in NEEDS_OVERRIDE]
             if visit.treatment else []}

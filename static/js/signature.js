@@ -31,6 +31,6 @@ document.getElementById("signature-clear").addEventListener("click", () => {
   context.clearRect(0, 0, canvas.width, canvas.height);
   drawn = false;
 });
-document.getElementById("consent-form").addEventListener("submit", () => {
+canvas.closest("form").addEventListener("submit", () => {
   field.value = drawn ? canvas.toDataURL("image/png") : "";
 });

@@ -16,6 +16,7 @@ from axe_playwright_python.sync_playwright import Axe
 from tests.browser.conftest import screenshot, sign_in
 from tests.conftest import Staff
 from tests.images import astronaut, encode
+from tests.web.helpers import NO_FLAGS, SIGNATURE
 from tests.web.test_compare import MEASURED_SCALE, _moved
 
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desk": {"width": 1280, "height": 900}}
@@ -61,6 +62,12 @@ def clinic(live_app, live_server):
     product = api.post("/api/v1/products", json={"name": "Botox 100 U", "units_per_vial": 100}, headers=headers)
     lot = api.post("/api/v1/lots", json={"product_id": product.get_json()["id"], "lot_number": "A1",
                                          "expires_on": "2027-06-30"}, headers=headers).get_json()
+    # A medical history with a contraindication and a caution, and a signed treatment consent.
+    assert api.post(f"/api/v1/patients/{patient}/intake", headers=headers, json={
+        **NO_FLAGS, "infection_at_sites": True, "anticoagulants": True,
+        "previous_treatments": "Botox 20 U glabella, March 2025, another clinic; no problems"}).status_code == 201
+    treatment_consent = api.post(f"/api/v1/patients/{patient}/treatment-consents", headers=headers, json={
+        "text_version": "1", "signed_name": "Eileen Collins", "signature": SIGNATURE}).get_json()["in_force"]["id"]
     plan = api.get(f"/api/v1/photos/{photos[0]}/plan", headers=headers)
     assert api.put(f"/api/v1/photos/{photos[0]}/plan", json={"sites": plan.get_json()["sites"], "lot_id": lot["id"]},
                    headers={**headers, "If-Match": plan.headers["ETag"]}).status_code == 200
@@ -95,7 +102,10 @@ def clinic(live_app, live_server):
                   "grade-calibration": "/admin/grade-calibration", "capture": f"/patients/{patient}/capture",
                   "capture-protocol": "/admin/capture-protocol", "stock": "/admin/stock",
                   "recalls": "/recalls?lot=A1", "withdrawal-receipt": f"/consents/{withdrawal}/receipt",
-                  "staff": "/admin/staff"},
+                  "staff": "/admin/staff", "intake": f"/patients/{patient}/intake",
+                  "treatment-consent": f"/patients/{patient}/treatment-consent",
+                  "treatment-consent-receipt": f"/treatment-consents/{treatment_consent}",
+                  "treatment-consent-texts": "/admin/treatment-consent-texts"},
         "patient": {"portal": "/portal", "portal-comparison": f"/portal/comparisons/{comparison}",
                     "portal-withdraw": "/portal/consents/withdraw?scopes=marketing",
                     "portal-withdraw-portal": "/portal/consents/withdraw?scopes=portal",

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from tests.browser.conftest import photo_for_staff, screenshot, sign_in
 from tests.images import astronaut, encode
+from tests.web.helpers import ready_for_treatment
 
 
 def test_drag_site_change_units_and_find_it_saved(live_app, live_server, page):
@@ -119,6 +120,8 @@ def test_a_review_visit_starts_empty_and_a_treatment_is_recorded_on_purpose(live
     two-week review opens with no plan (nothing to save by accident) and the choice of where to start."""
     photo, headers = photo_for_staff(live_app, "Review Visit", encode(astronaut(3.0), "JPEG"))
     api = live_app.test_client()
+    ready_for_treatment(lambda method, path, **kwargs: api.open(path, method=method, headers=headers, **kwargs),
+                        photo["patient_id"])
     sign_in(page, live_server)
     page.goto(f"{live_server}/photos/{photo['id']}")
     page.locator("#plan-sites .site").nth(15).wait_for()

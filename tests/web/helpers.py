@@ -1,8 +1,15 @@
 """Shared steps of web tests."""
 from __future__ import annotations
 
+import base64
 import io
 from pathlib import Path
+
+from tests.images import astronaut, encode
+
+SIGNATURE = "data:image/png;base64," + base64.b64encode(encode(astronaut(0.1), "PNG")).decode()
+NO_FLAGS = {"pregnant_or_breastfeeding": False, "neuromuscular_disease": False, "toxin_allergy": False,
+            "infection_at_sites": False, "anticoagulants": False, "aminoglycosides": False}
 
 
 def create_patient(client, name: str = "Jane Doe") -> int:
@@ -31,3 +38,13 @@ def upload(client, patient_id: int, *files: tuple[bytes, str], expression: str =
 
 def stored_files(app) -> list[Path]:
     return sorted(p for p in (Path(app.config["GALLERY_DATA_DIR"]) / "blobs").glob("**/*") if p.is_file())
+
+
+def ready_for_treatment(api, patient_id: int) -> None:
+    """A medical history with nothing against treatment and the patient's signed treatment consent, so that
+    recording a treatment raises only the plan's own warnings (``api``: an ``api_caller``)."""
+    intake = api("POST", f"/api/v1/patients/{patient_id}/intake", json=NO_FLAGS)
+    assert intake.status_code == 201, intake.get_json()
+    consent = api("POST", f"/api/v1/patients/{patient_id}/treatment-consents",
+                  json={"text_version": "1", "signed_name": "The Patient", "signature": SIGNATURE})
+    assert consent.status_code == 201, consent.get_json()

@@ -31,6 +31,8 @@ NO_FACE = {
     "api.get_consents": "the consent records, with only whether a signature is kept",
     "patients.upload": "the empty upload form",
     "consent.record": "the empty consent form",
+    "intake.sign_consent": "the treatment consent text to sign, and who signed when (the receipt shows a signature)",
+    "api.get_treatment_consents": "the treatment consent records, without the signature",
 }
 PNG = base64.b64encode(encode(astronaut(0.1), "PNG")).decode()
 

@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image
 
 from tests.images import astronaut, encode
-from tests.web.helpers import create_patient, upload
+from tests.web.helpers import create_patient, ready_for_treatment, upload
 
 
 # At 4.5x her irises are ~37 px: 0.32 mm per pixel, within the measurement standard
@@ -107,6 +107,8 @@ def test_progress_chart_marks_treatments(app, client, staff):
             view = client.get(f"/api/v1/photos/{photo}/plan", headers=headers)
             client.put(f"/api/v1/photos/{photo}/plan", json={"sites": view.get_json()["sites"][:5]},
                        headers={**headers, "If-Match": view.headers["ETag"]})
+            ready_for_treatment(lambda method, path, **kwargs: client.open(path, method=method, headers=headers,
+                                                                          **kwargs), patient_id)
             given = client.post(f"/api/v1/visits/{view.get_json()['visit_id']}/treatment", json={}, headers=headers)
             assert given.status_code == 201, given.get_json()
     page = client.get(f"/patients/{patient_id}").get_data(as_text=True)

@@ -11,7 +11,7 @@ from gallery.db import get_db
 from gallery.models import Photo
 from landmarks.wrinkles import MEASUREMENT_STANDARD
 from tests.images import astronaut, encode
-from tests.web.helpers import api_caller
+from tests.web.helpers import api_caller, ready_for_treatment
 from tests.web.test_compare import _moved
 
 
@@ -91,6 +91,7 @@ def test_label_warnings_interval_and_units(api, patient):
     # A plan that was never given is no treatment: nothing to count yet.
     assert not {"treatment_interval", "units_90_days"} & {w["code"] for w in carried["warnings"]}
     visit = plan["visit_id"]
+    ready_for_treatment(api, patient)
     given = api("POST", f"/api/v1/visits/{visit}/treatment", json={})
     assert given.status_code == 201  # 400 U at a first visit: no rule across visits applies yet
     carried = api("GET", f"/api/v1/photos/{second}/plan?start=previous").get_json()

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from gallery.db import get_db
 from gallery.models import InjectionPlan, Photo, RegionGrade, TreatmentRecord, Visit
 from tests.images import astronaut, encode
-from tests.web.helpers import api_caller
+from tests.web.helpers import api_caller, ready_for_treatment
 from tests.web.test_planning import _save
 
 TODAY = date.today().isoformat()
@@ -72,6 +72,9 @@ NOT_VISIT_WRITES = {
     "compare.create", "api.create_comparison_api", "consent.publish", "consent.unpublish", "consent.share",
     "consent.revoke", "api.publish", "api.share",
     "capture.check",  # judges a frame, stores nothing
+    # The patient's medical history and treatment consent: the patient's, not a visit's.
+    "intake.history_page", "intake.sign_consent", "intake.withdraw_consent", "intake.texts", "api.post_intake",
+    "api.post_treatment_consent", "api.withdraw_treatment_consent_api",
     "capture.protocol", "consent.texts", "consent.export_settings", "staff.revoke", "stock.new_lot",
     "stock.new_product", "api.create_lot", "api.create_product",
 }
@@ -92,6 +95,7 @@ def signed(app, staff):
     photo = made.get_json()["id"]
     plan = api("GET", f"/api/v1/photos/{photo}/plan").get_json()
     assert _save(api, photo, {"sites": plan["sites"][:5], "lot": "A1"}).status_code == 200
+    ready_for_treatment(api, patient)
     assert api("POST", f"/api/v1/visits/{plan['visit_id']}/treatment", json={}).status_code == 201
     web = staff.login(app.test_client())
     assert web.post(f"/photos/{photo}/grades", data={"grade_glabella": "3"}).status_code in (200, 302)

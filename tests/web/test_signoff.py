@@ -7,7 +7,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.images import astronaut, encode
-from tests.web.helpers import api_caller
+from tests.web.helpers import api_caller, ready_for_treatment
 from tests.web.test_planning import _photo, _save
 
 
@@ -29,6 +29,7 @@ def treated(team):
     photo = _photo(api, patient, "2026-03-01", encode(astronaut(3.0), "JPEG"))
     plan = api("GET", f"/api/v1/photos/{photo}/plan").get_json()
     assert _save(api, photo, {"sites": plan["sites"][:5], "lot": "A1"}).status_code == 200
+    ready_for_treatment(api, patient)
     given = api("POST", f"/api/v1/visits/{plan['visit_id']}/treatment", json={"given_at": "2026-03-01T10:30:00+00:00"})
     assert given.status_code == 201, given.get_json()
     return patient, photo, plan["visit_id"]

@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.images import astronaut, encode
-from tests.web.helpers import api_caller
+from tests.web.helpers import api_caller, ready_for_treatment
 from tests.web.test_planning import _photo, _save
 from tests.web.test_stock import _stock
 
@@ -35,6 +35,7 @@ def _planned(api, day: str = "2026-03-01", **plan) -> tuple[int, int, int]:
     view = api("GET", f"/api/v1/photos/{photo}/plan").get_json()
     saved = _save(api, photo, {"sites": view["sites"][:5], **plan})
     assert saved.status_code == 200, saved.get_json()
+    ready_for_treatment(api, patient)
     return patient, photo, view["visit_id"]
 
 

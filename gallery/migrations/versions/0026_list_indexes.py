@@ -1,7 +1,7 @@
 """indexes for lists at a chain's size: the audit log by record, visits awaiting sign-off
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-07 09:00:00
 
 On PostgreSQL the indexes are built CONCURRENTLY, outside the migration's transaction,
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0026'
-down_revision = '0024'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 

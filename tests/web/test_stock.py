@@ -10,7 +10,7 @@ import pytest
 from gallery.db import get_db
 from gallery.models import AuditEvent, utcnow
 from tests.images import astronaut, encode
-from tests.web.helpers import api_caller
+from tests.web.helpers import api_caller, ready_for_treatment
 from tests.web.test_planning import _photo, _save
 
 
@@ -44,6 +44,7 @@ def _treat(api, name, day, *, lot_id=None, lot="", seed=3.0, phone="", given=Fal
     response = _save(api, photo, {"sites": sites, "lot_id": lot_id, "lot": lot})
     assert response.status_code == 200, response.data
     if given:
+        ready_for_treatment(api, patient)
         record = api("POST", f"/api/v1/visits/{response.get_json()['visit_id']}/treatment", json={})
         assert record.status_code == 201, record.data
     return patient, photo, response.get_json()

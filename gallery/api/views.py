@@ -20,7 +20,6 @@ from gallery.auth import user_for_bearer
 from gallery.compare.service import create_comparison, render
 from gallery.consent.records import effective_consent, grant, history, parse_signature, published_texts, withdraw
 from gallery.consent.share_links import new_share_link
-from gallery.consent.views import publish_comparison
 from gallery.db import get_db
 from gallery.errors import Conflict, Unauthorized
 from gallery.extensions import csrf
@@ -38,9 +37,10 @@ from gallery.photos.images import image_response
 from gallery.photos.service import add_photo
 from gallery.planning.service import plan_etag, plan_for_photo, plan_revisions, save_plan
 from gallery.planning.treatment import as_utc, record_treatment, withdraw_treatment
-from gallery.planning.views import report_response
+from gallery.planning.report import report_response
 from gallery.paging import paginate
 from gallery.portal.invitations import new_invitation
+from gallery.public.service import publish_comparison
 from gallery.queries import clinic_get, clinic_select
 from gallery.signoff.service import amend, awaiting_sign_off, sign_amendment, sign_visit
 from gallery.stock.service import add_lot, add_product, lots, products, recall

@@ -19,7 +19,6 @@ from gallery.consent.records import (
 from gallery.consent.share_links import email_share_link, new_share_link
 from gallery.consent.texts import publish as publish_text
 from gallery.db import get_db
-from gallery.errors import Conflict, InvalidInput
 from gallery.models import (
     SCOPES,
     Comparison,
@@ -30,7 +29,7 @@ from gallery.models import (
     utcnow,
 )
 from gallery.portal.invitations import INVITATION_DAYS, email_invitation, new_invitation
-from gallery.public.service import check_publishable, render_public_image
+from gallery.public.service import publish_comparison
 from gallery.qr import qr_svg
 from gallery.queries import clinic_get
 
@@ -101,18 +100,6 @@ def _recipient() -> str:
     """The address typed on the form, checked; empty when the link is to be handed over on screen only."""
     typed = request.form.get("email", "").strip()
     return mail.parse_address(typed) if typed else ""
-
-
-def publish_comparison(comparison: Comparison) -> None:
-    """Into the public gallery, as the patient's marketing consent allows (409 otherwise)."""
-    consent = effective_consent(comparison.patient_id)
-    check_publishable(comparison, consent)
-    render_public_image(comparison, consent)  # once, here: the gallery serves the stored bytes
-    comparison.public_note = None
-    comparison.published_at = comparison.published_at or utcnow()
-    comparison.published_by_id = current_user().id
-    audit.record("publish", "comparison", comparison.id)
-    get_db().commit()
 
 
 @bp.post("/comparisons/<id:comparison_id>/publish")

@@ -17,8 +17,10 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from flask import Response
 from sqlalchemy import select
 
+from gallery import audit
 from gallery.compare.service import measured_alike
 from gallery.consent.records import effective_consent
 from gallery.db import get_db
@@ -189,3 +191,14 @@ def visit_report(visit: Visit) -> bytes:
     SimpleDocTemplate(buffer, pagesize=A4, title=f"Visit report {visit.visit_date:%Y-%m-%d}",
                       leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm, bottomMargin=15 * mm).build(story)
     return buffer.getvalue()
+
+
+def report_response(visit: Visit) -> Response:
+    """The visit report as a PDF download, audited as an export (the page and the API)."""
+    data = visit_report(visit)
+    audit.record("export", "visit", visit.id)
+    get_db().commit()
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="visit-{visit.visit_date:%Y-%m-%d}-report.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

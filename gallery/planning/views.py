@@ -5,13 +5,12 @@ from datetime import datetime
 
 from flask import Blueprint, Response, flash, jsonify, redirect, request, url_for
 
-from gallery import audit
 from gallery.api.declare import load
 from gallery.api.schemas import PlanInput, PlanRevisionOut
 from gallery.auth import login_required
 from gallery.db import get_db
 from gallery.models import Photo, Visit
-from gallery.planning.report import visit_report
+from gallery.planning.report import report_response
 from gallery.errors import InvalidInput
 from gallery.planning.service import PLAN_STARTS, plan_etag, plan_for_photo, plan_revisions, save_plan
 from gallery.planning.treatment import as_utc, record_treatment, withdraw_treatment
@@ -55,17 +54,6 @@ def revisions(photo_id: int) -> Response:
 @login_required
 def report(visit_id: int) -> Response:
     return report_response(clinic_get(Visit, visit_id))
-
-
-def report_response(visit: Visit) -> Response:
-    """The visit report as a PDF download, audited as an export (the page and the API)."""
-    data = visit_report(visit)
-    audit.record("export", "visit", visit.id)
-    get_db().commit()
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="visit-{visit.visit_date:%Y-%m-%d}-report.pdf"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _back_to_photo(visit: Visit) -> Response:

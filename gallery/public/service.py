@@ -24,7 +24,8 @@ from sqlalchemy.orm import selectinload
 from gallery import audit
 from gallery.compare.service import render, render_deidentified, treated_areas
 from gallery.consent.gate import permitted
-from gallery.consent.records import EffectiveConsent
+from gallery.auth import current_user
+from gallery.consent.records import EffectiveConsent, effective_consent
 from gallery.db import get_db
 from gallery.errors import Conflict, NotFound
 from gallery.models import Clinic, Comparison, PublicView, utcnow
@@ -177,3 +178,15 @@ def gallery_page(region: str | None, number: int) -> CasePage:
 def views(comparison_id: int) -> int:
     """All anonymous views of a case so far."""
     return sum(get_db().scalars(select(PublicView.views).where(PublicView.comparison_id == comparison_id)))
+
+
+def publish_comparison(comparison: Comparison) -> None:
+    """Into the public gallery, as the patient's marketing consent allows (409 otherwise)."""
+    consent = effective_consent(comparison.patient_id)
+    check_publishable(comparison, consent)
+    render_public_image(comparison, consent)  # once, here: the gallery serves the stored bytes
+    comparison.public_note = None
+    comparison.published_at = comparison.published_at or utcnow()
+    comparison.published_by_id = current_user().id
+    audit.record("publish", "comparison", comparison.id)
+    get_db().commit()

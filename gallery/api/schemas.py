@@ -605,6 +605,8 @@ class TreatmentInput(Base):
 
 
 class GivenSite(Schema):
+    """A site as given: where (display pixels of the plan's photo), the area and the units."""
+
     region = choice(REGION_NAMES, required=True)
     x = fields.Float(required=True)
     y = fields.Float(required=True)
@@ -659,14 +661,10 @@ class PlanInput(Base):
     dilution = text(60, allow_none=True, load_default="")
 
 
-class SiteOut(Schema):
+class SiteOut(GivenSite):
+    """A site of a plan: a given site with the id the editor keeps it by."""
+
     id = fields.String(required=True)
-    region = choice(REGION_NAMES, required=True)
-    x = fields.Float(required=True)
-    y = fields.Float(required=True)
-    units = fields.Float(required=True)
-    label = fields.String(required=True)
-    note = fields.String(required=True)
 
 
 class Margins(Schema):

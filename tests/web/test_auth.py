@@ -22,7 +22,7 @@ def _staff_get_routes(app):
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static" or rule.rule.startswith("/api/"):
             continue
-        if rule.endpoint.startswith(("auth.", "public.", "portal.")):
+        if rule.endpoint.startswith(("auth.", "public.", "portal.", "portal_consent.")):
             continue  # sign-in pages; the public and portal pages are gated by consent
         yield re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "display" if m.group(1) == "variant" else "1", rule.rule)
 
@@ -40,7 +40,8 @@ def test_every_portal_page_requires_patient_login(app, client, staff):
     staff.create()
     staff.login(client)  # a staff session is not a patient session
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("portal.") and "GET" in rule.methods and rule.endpoint not in ("portal.login", "portal.accept"):
+        if (rule.endpoint.startswith(("portal.", "portal_consent.")) and "GET" in rule.methods
+                and rule.endpoint not in ("portal.login", "portal.accept")):
             path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "display" if m.group(1) == "variant" else "1", rule.rule)
             response = client.get(path)
             assert response.status_code == 302 and response.headers["Location"].startswith("/portal/login"), path

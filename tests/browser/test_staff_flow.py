@@ -37,6 +37,12 @@ def test_login_create_patient_upload_and_see_regions(live_app, live_server, page
 
     thumbnail = page.locator(".photo-card img").first
     thumbnail.wait_for()
+    # Loaded, not only in the page: under load the bytes arrive after the element (polled, as the CSP
+    # forbids the eval behind wait_for_function).
+    for _ in range(100):
+        if page.evaluate("img => img.complete && img.naturalWidth > 0", thumbnail.element_handle()):
+            break
+        page.wait_for_timeout(100)
     assert page.evaluate("img => img.complete && img.naturalWidth > 0", thumbnail.element_handle())
     screenshot(page, "timeline")
 

@@ -299,20 +299,26 @@ class Comparison(Base):
 SCOPES = ("clinical", "portal", "education", "marketing")
 
 
-class ConsentText(Base):
-    """A published consent text; immutable once published (a change is a new version)."""
+class VersionedText:
+    """A text patients agree to, one per clinic and version, immutable once published (a change
+    is a new version): the photo-use consent's and the toxin treatment consent's texts."""
 
-    __tablename__ = "consent_texts"
-    __table_args__ = (UniqueConstraint("clinic_id", "version"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
     version: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    # Scopes whose consents under older versions lapse when this version is published.
-    reconsent_scopes: Mapped[list[str] | None] = mapped_column(JSON)
     published_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ConsentText(VersionedText, Base):
+    """A published photo-use consent text."""
+
+    __tablename__ = "consent_texts"
+    __table_args__ = (UniqueConstraint("clinic_id", "version"),)
+    # Scopes whose consents under older versions lapse when this version is published.
+    reconsent_scopes: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class ConsentRecord(Base):
@@ -367,8 +373,8 @@ class MedicalHistory(Base):
     recorded_by: Mapped[User | None] = relationship()
 
 
-class TreatmentConsentText(Base):
-    """A published toxin treatment consent text; immutable (a change is a new version).
+class TreatmentConsentText(VersionedText, Base):
+    """A published toxin treatment consent text.
 
     Kept apart from the photo consent's texts: they are versioned on their own, and a
     new version always asks every patient to consent again (the risks read changed).
@@ -376,13 +382,6 @@ class TreatmentConsentText(Base):
 
     __tablename__ = "treatment_consent_texts"
     __table_args__ = (UniqueConstraint("clinic_id", "version"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
-    version: Mapped[str] = mapped_column(String(20))
-    title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    published_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class TreatmentConsent(Base):

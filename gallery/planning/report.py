@@ -26,8 +26,9 @@ from gallery.consent.records import effective_consent
 from gallery.db import get_db
 from gallery.intake.consent import consent_in_force
 from gallery.intake.service import INTAKE_VALID_DAYS, TEXTS, flags, intake_in_force
-from gallery.models import Clinic, InjectionPlan, Photo, Visit
+from gallery.models import Clinic, Photo, Visit
 from gallery.photos.service import photo_pixels
+from gallery.planning.service import saved_plan
 from gallery.regions import REGION_LABELS
 from landmarks.align import align_photos, warp
 from landmarks.compose import side_by_side
@@ -111,7 +112,7 @@ def visit_report(visit: Visit) -> bytes:
     db = get_db()
     patient = visit.patient
     clinic = db.get(Clinic, visit.clinic_id)
-    plan = db.scalar(select(InjectionPlan).where(InjectionPlan.visit_id == visit.id))
+    plan = saved_plan(visit.id)
     styles = getSampleStyleSheet()
     story = [_para("{clinic}: visit report", styles["Title"], clinic=clinic.name),
              _para("Patient: {name}{born}{external}", styles["Normal"], name=patient.name,

@@ -74,6 +74,11 @@ def _carry(plan: InjectionPlan, photo: Photo) -> list[dict[str, Any]]:
     return _rows(moved, [row["id"] for row in plan.sites])
 
 
+def saved_plan(visit_id: int) -> InjectionPlan | None:
+    """The visit's saved plan, if it has one (a visit has at most one)."""
+    return get_db().scalar(select(InjectionPlan).where(InjectionPlan.visit_id == visit_id))
+
+
 def _previous_plan(visit: Visit) -> InjectionPlan | None:
     return get_db().scalar(select(InjectionPlan).join(Visit, InjectionPlan.visit_id == Visit.id)
                            .where(Visit.patient_id == visit.patient_id, Visit.visit_date < visit.visit_date)
@@ -113,7 +118,7 @@ def plan_for_photo(photo: Photo, start: str | None = None) -> dict[str, Any]:
     from the last visit's plan or the template (``start``): a review visit has no
     plan to save, and nothing carried over is one click from being saved."""
     geometry = _geometry(photo)
-    plan = get_db().scalar(select(InjectionPlan).where(InjectionPlan.visit_id == photo.visit_id))
+    plan = saved_plan(photo.visit_id)
     product = lot = dilution = ""
     injector = lot_id = None
     previous = _previous_plan(photo.visit)
@@ -197,7 +202,7 @@ def save_plan(photo: Photo, body: dict[str, Any], if_match: str | None) -> dict[
     geometry = _geometry(photo)
     rows = [_site_row(site, number, photo) for number, site in enumerate(body["sites"], start=1)]
     db = get_db()
-    plan = db.scalar(select(InjectionPlan).where(InjectionPlan.visit_id == photo.visit_id))
+    plan = saved_plan(photo.visit_id)
     if if_match.strip() != plan_etag(photo.visit_id, plan.revision if plan else 0):
         raise _stale(plan)
     if plan is None:
@@ -221,7 +226,7 @@ def save_plan(photo: Photo, body: dict[str, Any], if_match: str | None) -> dict[
         db.flush()
     except IntegrityError:  # another save of the same revision won the race
         db.rollback()
-        raise _stale(db.scalar(select(InjectionPlan).where(InjectionPlan.visit_id == photo.visit_id))) from None
+        raise _stale(saved_plan(photo.visit_id)) from None
     audit.record("edit_plan", "visit", photo.visit_id)
     db.commit()
     return _shape(photo, geometry, rows, plan.product, plan.lot, plan.dilution, current_user().email, "saved",

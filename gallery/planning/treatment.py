@@ -14,16 +14,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select
-
 from gallery import audit
 from gallery.auth import current_user
 from gallery.db import get_db
 from gallery.errors import Conflict, InvalidInput
 from gallery.intake.consent import consent_in_force
 from gallery.intake.service import intake_in_force, safety_warnings
-from gallery.models import InjectionPlan, TreatmentRecord, Visit, utcnow
-from gallery.planning.service import plan_for_photo
+from gallery.models import TreatmentRecord, Visit, utcnow
+from gallery.planning.service import plan_for_photo, saved_plan
 from gallery.signoff.service import require_unsigned
 
 # Warnings an injector must override with a reason before recording the treatment.
@@ -46,11 +44,6 @@ def as_utc(moment: datetime) -> datetime:
         raise InvalidInput("Give the time the toxin was given as a real date and time.") from None
 
 
-def saved_plan(visit: Visit) -> InjectionPlan | None:
-    """The visit's saved plan, if it has one."""
-    return get_db().scalar(select(InjectionPlan).where(InjectionPlan.visit_id == visit.id))
-
-
 def overrides_needed(warnings: list[dict[str, str]]) -> list[dict[str, str]]:
     """The warnings among ``warnings`` that need a reason to go ahead."""
     return [w for w in warnings if w["code"] in NEEDS_OVERRIDE]
@@ -68,7 +61,7 @@ def record_treatment(visit: Visit, given_at: datetime | None, reason: str) -> Tr
     if visit.treatment is not None:
         raise Conflict(f"The treatment of this visit was recorded at {visit.treatment.given_at:%d %b %Y %H:%M}. "
                        "Withdraw that record first if it was made in error.")
-    plan = saved_plan(visit)
+    plan = saved_plan(visit.id)
     plan_view = plan_for_photo(plan.photo) if plan is not None else None
     if plan_view is None or plan_view["totals"]["all"] <= 0:
         raise InvalidInput("Save the plan first, with the units given at each site: the treatment record takes "
@@ -114,7 +107,7 @@ def treatment_panel(visit: Visit) -> dict[str, Any]:
     """What the photo page's treatment card shows: the record, or what recording it would take
     from the saved plan (units, product, lot, the warnings needing a reason), with the medical
     history and the treatment consent in force now, which the injector reads before treating."""
-    plan = saved_plan(visit)
+    plan = saved_plan(visit.id)
     view = plan_for_photo(plan.photo) if plan is not None else None
     safety = safety_warnings(visit.patient_id)
     warnings = (view["warnings"] if view else []) + safety

@@ -71,6 +71,9 @@ def clinic(live_app, live_server):
     plan = api.get(f"/api/v1/photos/{photos[0]}/plan", headers=headers)
     assert api.put(f"/api/v1/photos/{photos[0]}/plan", json={"sites": plan.get_json()["sites"], "lot_id": lot["id"]},
                    headers={**headers, "If-Match": plan.headers["ETag"]}).status_code == 200
+    visit = plan.get_json()["visit_id"]  # the toxin given, despite the intake's flag: the review shows why
+    assert api.post(f"/api/v1/visits/{visit}/treatment", headers=headers, json={
+        "override_reason": "Infection cleared on examination today."}).status_code == 201
     Staff(live_app).create("mo@clinic-a.test", role="medical_director", name="Dr Mo Dir")
     other = api.post("/api/v1/patients", json={"name": "Sally Ride"}, headers=headers).get_json()["id"]
     open_invitation = api.post(f"/api/v1/patients/{other}/invitations", headers=headers).get_json()["url"]
@@ -110,7 +113,7 @@ def clinic(live_app, live_server):
                     "portal-withdraw": "/portal/consents/withdraw?scopes=marketing",
                     "portal-withdraw-portal": "/portal/consents/withdraw?scopes=portal",
                     "portal-give": "/portal/consents/give?scopes=education"},
-        "director": {"sign-off": "/sign-off"},
+        "director": {"sign-off": "/sign-off", "visit-review": f"/visits/{visit}/review"},
         "invite": f"/patients/{other}", "accept": path(invitation),
     }
 

@@ -103,6 +103,16 @@ def withdraw_treatment(visit: Visit) -> None:
     audit.record("withdraw_treatment", "visit", visit.id)
 
 
+def suggested_given_at(visit: Visit) -> datetime:
+    """The time the record form offers: now for today's visit; for a visit filed on an earlier day
+    (photos uploaded later) the time of its last photo, as the toxin follows the photos, so a
+    record does not land on the upload's day and shift the 90-day rule and the reminders."""
+    now = utcnow()
+    if visit.visit_date >= now.date() or not visit.photos:
+        return now
+    return min(max(photo.taken_at for photo in visit.photos), now)
+
+
 def treatment_panel(visit: Visit) -> dict[str, Any]:
     """What the photo page's treatment card shows: the record, or what recording it would take
     from the saved plan (units, product, lot, the warnings needing a reason), with the medical
@@ -113,6 +123,6 @@ def treatment_panel(visit: Visit) -> dict[str, Any]:
     warnings = (view["warnings"] if view else []) + safety
     return {"record": visit.treatment, "plan": view, "overrides": overrides_needed(warnings),
             "intake": intake_in_force(visit.patient_id), "consent": consent_in_force(visit.patient_id),
-            "safety": safety,
+            "safety": safety, "given_at": suggested_given_at(visit),
             "needs_override": [w["code"] for w in visit.treatment.warnings if w["code"] in NEEDS_OVERRIDE]
             if visit.treatment else []}

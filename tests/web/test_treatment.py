@@ -107,6 +107,8 @@ def test_the_photo_page_records_a_treatment_and_reads_only_once_signed(app, staf
     web = staff.login(app.test_client())
     page = web.get(f"/photos/{photo}").get_data(as_text=True)
     assert 'id="treatment-record"' in page and "20 U" in page and 'data-read-only="0"' in page
+    # A visit filed on its photos' day, weeks before the upload: the form offers that day, not today's.
+    assert 'id="treatment-given-at" value="2026-03-01T' in page
     bad = web.post(f"/visits/{visit}/treatment", data={"given_at": "soon", "photo_id": str(photo)})
     assert bad.status_code == 422 and "as a date and time" in bad.get_data(as_text=True)
     done = web.post(f"/visits/{visit}/treatment", data={"given_at": "2026-03-01T10:30", "photo_id": str(photo)})

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from gallery import audit
 from gallery.auth import end_patient_sessions, hash_password, password_matches, token_sha256
 from gallery.auth.forms import MIN_PASSWORD_LENGTH
-from gallery.compare.service import render
+from gallery.compare.service import pair_captions, render, side_of
 from gallery.consent.gate import private_image, require
 from gallery.consent.records import SCOPE_WORDS, effective_consent, history, parse_scopes
 from gallery.db import get_db
@@ -143,7 +143,8 @@ def comparison(comparison_id: int) -> str:
     record = _own(Comparison, comparison_id)
     require(record.patient_id, "portal")
     audit.viewed("comparison", record.id, clinic_id=record.clinic_id, actor=actor())
-    return render_template("portal/comparison.html", comparison=record, region_labels=REGION_LABELS)
+    return render_template("portal/comparison.html", comparison=record, region_labels=REGION_LABELS,
+                           captions=pair_captions(record))
 
 
 @bp.get("/comparisons/<id:comparison_id>/image.png")
@@ -153,6 +154,17 @@ def comparison_image(comparison_id: int) -> Response:
     require(record.patient_id, "portal")
     audit.viewed("comparison", record.id, clinic_id=record.clinic_id, actor=actor())
     return private_image(render(record, "side"), "image/png")
+
+
+@bp.get("/comparisons/<id:comparison_id>/<side>.png")
+@patient_login_required
+def comparison_half(comparison_id: int, side: str) -> Response:
+    """One photo of the aligned pair, for the page's slider: the same gate as the pair."""
+    side = side_of(side)
+    record = _own(Comparison, comparison_id)
+    require(record.patient_id, "portal")
+    audit.viewed("comparison", record.id, clinic_id=record.clinic_id, actor=actor())
+    return private_image(render(record, side, plain=True), "image/png")
 
 
 @bp.post("/export")

@@ -22,10 +22,9 @@ from gallery.extensions import account_key, failed, limiter, login_limit
 from gallery.models import SCOPES, Comparison, DataExport, Invitation, PatientAccount, Photo, utcnow
 from gallery.patients.chart import progress_charts
 from gallery.patients.export import EXPORT_DAYS, archive_response, latest_export, request_export
-from gallery.patients.plain_words import area_changes
+from gallery.patients.plain_words import AREA_NAMES, EXPRESSION_WORDS, area_changes
 from gallery.photos.service import blob_store
 from gallery.portal.session import actor, current_account, patient_login_required, sign_in
-from gallery.regions import REGION_LABELS
 from gallery.throttle import refuse
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -115,7 +114,7 @@ def home() -> str:
     return render_template("portal/home.html", patient=patient, consent=consent, can_view=can_view,
                            history=history(patient.id), scopes=SCOPES, scope_words=SCOPE_WORDS,
                            charts=progress_charts(patient) if can_view else [],
-                           changes=area_changes(patient) if can_view else [], region_labels=REGION_LABELS,
+                           changes=area_changes(patient) if can_view else [], area_names=AREA_NAMES, expression_words=EXPRESSION_WORDS,
                            export=latest_export(current_account().patient_id), now=utcnow())
 
 
@@ -143,7 +142,7 @@ def comparison(comparison_id: int) -> str:
     record = _own(Comparison, comparison_id)
     require(record.patient_id, "portal")
     audit.viewed("comparison", record.id, clinic_id=record.clinic_id, actor=actor())
-    return render_template("portal/comparison.html", comparison=record, region_labels=REGION_LABELS,
+    return render_template("portal/comparison.html", comparison=record, area_names=AREA_NAMES,
                            captions=pair_captions(record))
 
 

@@ -114,7 +114,8 @@ def home() -> str:
     return render_template("portal/home.html", patient=patient, consent=consent, can_view=can_view,
                            history=history(patient.id), scopes=SCOPES, scope_words=SCOPE_WORDS,
                            charts=progress_charts(patient) if can_view else [],
-                           changes=area_changes(patient) if can_view else [], area_names=AREA_NAMES, expression_words=EXPRESSION_WORDS,
+                           changes=area_changes(patient) if can_view else [], area_names=AREA_NAMES,
+                           expression_words=EXPRESSION_WORDS,
                            export=latest_export(current_account().patient_id), now=utcnow())
 
 

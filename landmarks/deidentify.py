@@ -51,6 +51,23 @@ class AreaCut:
     mask: npt.NDArray[np.bool_]
 
 
+def shown_skin(shape: tuple[int, int], before_outline: npt.ArrayLike,
+               after_outline: npt.ArrayLike) -> npt.NDArray[np.bool_] | None:
+    """(H, W) bool: the pixels of an area a de-identified image shows (outlined in both aligned
+    photos), or None when that is under ``MIN_AREA_PX``. Needs the outlines alone, not the photos,
+    so a page can name the areas its image shows without making the image.
+
+    Parameters
+    ----------
+    shape : (H, W)
+        The canonical frame's size in pixels.
+    before_outline, after_outline : (N, 2)
+        The area's region polygon in each photo, in that frame's pixels.
+    """
+    shown = polygon_mask(shape, before_outline) & polygon_mask(shape, after_outline)
+    return shown if int(shown.sum()) >= MIN_AREA_PX else None
+
+
 def cut_area(name: str, before: npt.NDArray[np.uint8], after: npt.NDArray[np.uint8],
              before_outline: npt.ArrayLike, after_outline: npt.ArrayLike) -> AreaCut | None:
     """The area ``name`` cut out of both aligned photos, or None when it shows too little skin.
@@ -64,9 +81,8 @@ def cut_area(name: str, before: npt.NDArray[np.uint8], after: npt.NDArray[np.uin
     """
     if before.shape != after.shape:
         raise ValueError(f"the aligned photos differ in shape: {before.shape} and {after.shape}")
-    shape = before.shape[:2]
-    shown = polygon_mask(shape, before_outline) & polygon_mask(shape, after_outline)
-    if int(shown.sum()) < MIN_AREA_PX:
+    shown = shown_skin(before.shape[:2], before_outline, after_outline)
+    if shown is None:
         return None
     rows, cols = np.nonzero(shown)
     x0, y0, x1, y1 = int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1
@@ -119,5 +135,35 @@ def compose_areas(cuts: Sequence[AreaCut], titles: Mapping[str, str], before_cap
         canvas[y:y + h, before_at[0]:before_at[0] + w] = cut.before
         canvas[y:y + h, after_at[0]:after_at[0] + w] = cut.after
         placements.append(Placement(cut.name, before_at, after_at))
+        y += h + _GAP_PX
+    return (watermark(canvas, mark) if mark else canvas), placements
+
+
+def compose_column(cuts: Sequence[AreaCut], side: str, *, mark: str | None = None
+                   ) -> tuple[npt.NDArray[np.uint8], list[tuple[str, tuple[int, int]]]]:
+    """(H, W, 3) RGB: one photo's cuts (``side``: "before" or "after") one under another, no text.
+
+    Made for a page's before/after slider, which lays the after column over the before column:
+    both sides of the same ``cuts`` have the same size and the same placements, so the divide
+    runs across the same skin. The areas' names and the dates are the page's HTML captions, at a
+    readable size, instead of text drawn into the pixels. Returns the image and where each cut's
+    top-left corner was drawn, (x, y) in its pixels, in the order of ``cuts``.
+    """
+    if side not in ("before", "after"):
+        raise ValueError(f"side must be 'before' or 'after', got {side!r}")
+    if not cuts:
+        raise ValueError("no area to compose")
+    width = 2 * _MARGIN_PX + max(cut.before.shape[1] for cut in cuts)
+    height = _MARGIN_PX + sum(cut.before.shape[0] + _GAP_PX for cut in cuts) - _GAP_PX + _MARGIN_PX
+    canvas = np.empty((height, width, 3), np.uint8)
+    canvas[:] = _PAGE_RGB
+    placements = []
+    y = _MARGIN_PX
+    for cut in cuts:
+        patch = cut.before if side == "before" else cut.after
+        h, w = patch.shape[:2]
+        x = (width - w) // 2
+        canvas[y:y + h, x:x + w] = patch
+        placements.append((cut.name, (x, y)))
         y += h + _GAP_PX
     return (watermark(canvas, mark) if mark else canvas), placements

@@ -1,6 +1,7 @@
 """Creating comparisons and rendering their images."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -9,7 +10,7 @@ from flask import current_app
 from gallery import audit
 from gallery.auth import current_user
 from gallery.db import get_db
-from gallery.errors import InvalidInput, NotShowable
+from gallery.errors import InvalidInput, NotFound, NotShowable
 from gallery.models import Comparison, Photo
 from gallery.photos.analysis import require_analysis
 from gallery.photos.service import photo_pixels
@@ -24,8 +25,8 @@ from landmarks.align import (
     warp,
 )
 from landmarks.compare import PairTolerance, pair_warnings
-from landmarks.compose import side_by_side, single
-from landmarks.deidentify import AreaCut, compose_areas, cut_area
+from landmarks.compose import side_by_side, single, watermark
+from landmarks.deidentify import AreaCut, compose_areas, compose_column, cut_area, shown_skin
 from landmarks.expression import ExpressionMeasures
 from landmarks.pose import Pose
 from landmarks.quality import Warning
@@ -33,6 +34,7 @@ from landmarks.wrinkles import relative_change
 from uploads.derive import encode_png
 
 LAYOUTS = ("side", "before", "after")
+SIDES = ("before", "after")
 
 
 def _pose(photo: Photo) -> Pose:
@@ -159,10 +161,53 @@ def _caption(photo: Photo, role: str, month_only: bool) -> tuple[str, str]:
     return f"{role}", f"{when} - {photo.expression}"
 
 
+def side_of(value: str) -> str:
+    """``value`` as one photo of a pair ("before" or "after"); anything else is "not found"."""
+    if value not in SIDES:
+        raise NotFound("Unknown image.")
+    return value
+
+
+@dataclass(frozen=True)
+class PairCaptions:
+    """The words under an aligned pair, set as page text (readable on a phone) rather than
+    drawn into the pixels, where a 960 px image shown 330 px wide left them about 5 px high."""
+
+    before: str
+    after: str
+    before_when: str
+    after_when: str
+    after_days: str | None  # "14 days after treatment"; None when dates go no finer than the month
+
+
+def pair_captions(comparison: Comparison, *, month_only: bool = False) -> PairCaptions:
+    """Captions for ``comparison``: full dates and days after treatment, or (``month_only``, for the
+    public) the months alone, as the public image's own labels were."""
+    date_format = "%B %Y" if month_only else "%d %b %Y"
+    days = None if month_only else days_since_treatment(comparison)
+    after_days = None
+    if days is not None:
+        after_days = "the day of treatment" if days == 0 else \
+            f"{days} day{'' if days == 1 else 's'} after treatment"
+    return PairCaptions(before="Before",
+                        after="After (exposure matched)" if comparison.exposure_matched else "After",
+                        before_when=comparison.before.taken_at.strftime(date_format),
+                        after_when=comparison.after.taken_at.strftime(date_format), after_days=after_days)
+
+
 def treated_areas(comparison: Comparison) -> list[str]:
     """The areas outlined in both photos of ``comparison``, in the order regions are listed."""
     outlines = comparison.result["outlines"]
     return [name for name in outlines["before"] if name in outlines["after"]]
+
+
+def deidentified_areas(comparison: Comparison) -> list[str]:
+    """The areas a de-identified image of ``comparison`` shows, in its order (top to bottom): the
+    treated areas with enough skin (``area_cuts`` without cutting, from the outlines alone)."""
+    outlines = comparison.result["outlines"]
+    width, height = comparison.result["size"]
+    return [name for name in treated_areas(comparison)
+            if shown_skin((height, width), outlines["before"][name], outlines["after"][name]) is not None]
 
 
 def area_cuts(comparison: Comparison) -> list[AreaCut]:
@@ -187,16 +232,30 @@ def render_deidentified(comparison: Comparison, titles: dict[str, str], *, mark:
     return encode_png(image)
 
 
+def render_deidentified_side(comparison: Comparison, side: str, *, mark: str | None = None) -> bytes:
+    """PNG of one photo's treated skin alone, area under area, without text: the half of a
+    de-identified case that a page's slider lays over the other (see ``compose_column``).
+
+    Raises ``NotShowable`` when no area shows enough skin.
+    """
+    cuts = area_cuts(comparison)
+    if not cuts:
+        raise NotShowable("No treated area of this comparison shows enough skin to be shown without the face.")
+    image, _ = compose_column(cuts, side_of(side), mark=mark)
+    return encode_png(image)
+
+
 def render(comparison: Comparison, layout: str, *, mark: str | None = None, month_only: bool = False,
            plain: bool = False) -> bytes:
     """PNG of the aligned comparison: both side by side, or one of them, labelled
-    (``plain``: one photo without its label bar, for the page's slider;
-    ``month_only``: dates no finer than the month)."""
+    (``plain``: one photo without its label bar, for a page's slider, which sets the captions
+    as text; ``month_only``: dates no finer than the month)."""
     if layout not in LAYOUTS:
         raise InvalidInput(f"layout must be one of {', '.join(LAYOUTS)}.")
     before, after = aligned_pair(comparison)
     if plain and layout != "side":
-        return encode_png(before if layout == "before" else after)
+        image = before if layout == "before" else after
+        return encode_png(watermark(image, mark) if mark else image)
     after_role = "After (exposure matched)" if comparison.exposure_matched else "After"
     days = days_since_treatment(comparison)
     if days is not None and not month_only:

@@ -10,6 +10,7 @@ from gallery.auth import login_required
 from gallery.compare.service import (
     create_comparison,
     days_since_treatment,
+    pair_captions,
     parse_photo_id,
     render,
 )
@@ -52,7 +53,7 @@ def detail(comparison_id: int) -> str:
                            short_labels=SHORT_LABELS, expression_labels=EXPRESSION_LABELS,
                            consent=effective_consent(comparison.patient_id), links=links, now=utcnow(),
                            public_views=public_views(comparison.id), no_lines_below=NO_LINES_BELOW,
-                           share_to=usual_address(comparison.patient_id))
+                           share_to=usual_address(comparison.patient_id), captions=pair_captions(comparison))
 
 
 @bp.get("/comparisons/<id:comparison_id>/image")

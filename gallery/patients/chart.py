@@ -13,7 +13,8 @@ from datetime import date
 
 from gallery.models import Patient
 
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40
+# Margins in SVG units; the top one holds the vertical axis's title ("deeper lines ↑").
+LEFT, RIGHT, TOP, BOTTOM = 48, 16, 36, 40
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,14 @@ class Chart:
     method_changes: list[tuple[float, date]]
     y_ticks: list[tuple[float, float]]
     x_ticks: list[tuple[float, str, str]]  # x, label, text-anchor
+
+    @property
+    def plot_left(self) -> int:
+        return LEFT
+
+    @property
+    def plot_top(self) -> int:
+        return TOP
 
     @property
     def plot_bottom(self) -> int:

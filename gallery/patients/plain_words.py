@@ -28,6 +28,8 @@ AREAS = {
     "crows_feet_right": ("Crow's feet by your right eye", ("smile", "rest")),
     "crows_feet_left": ("Crow's feet by your left eye", ("smile", "rest")),
 }
+# The same names for the patient's chart and legend as in these sentences (one wording per area).
+AREA_NAMES = {region: label for region, (label, _) in AREAS.items()}
 EXPRESSION_WORDS = {"rest": "at rest", "frown": "when frowning", "raise": "with raised eyebrows",
                     "smile": "when smiling"}
 # A relative change read as no change. Two recaptures of one face a few seconds apart differ

@@ -26,6 +26,7 @@ from gallery.models import Patient, PatientAccount, Photo, Visit
 from gallery.capture.protocol import clinic_protocol, missing_steps
 from gallery.patients.chart import progress_charts
 from gallery.patients.forms import EXPRESSION_LABELS, PatientForm, UploadForm, VisitForm
+from gallery.patients.plain_words import EXPRESSION_WORDS
 from gallery.patients.service import save_patient
 from gallery.photos.grades import patient_progress
 from gallery.photos.service import add_photo
@@ -112,6 +113,7 @@ def timeline(patient_id: int) -> str:
     return render_template("patients/timeline.html", patient=patient, visit_form=VisitForm(),
                            expression_labels=EXPRESSION_LABELS, progress=patient_progress(patient),
                            region_labels=REGION_LABELS, grades=GRADES, charts=progress_charts(patient),
+                           expression_words=EXPRESSION_WORDS,
                            consent=effective_consent(patient.id), consent_records=history(patient.id),
                            intake=intake_in_force(patient.id), treatment_consent=consent_in_force(patient.id),
                            missing={visit.id: missing_steps(visit, protocol) for visit in patient.visits},

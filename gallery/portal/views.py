@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from gallery import audit
 from gallery.auth import end_patient_sessions, hash_password, password_matches, token_sha256
 from gallery.auth.forms import MIN_PASSWORD_LENGTH
-from gallery.compare.service import render
+from gallery.compare.service import pair_captions, render, side_of
 from gallery.consent.gate import private_image, require
 from gallery.consent.records import SCOPE_WORDS, effective_consent, history, parse_scopes
 from gallery.db import get_db
@@ -22,10 +22,9 @@ from gallery.extensions import account_key, failed, limiter, login_limit
 from gallery.models import SCOPES, Comparison, DataExport, Invitation, PatientAccount, Photo, utcnow
 from gallery.patients.chart import progress_charts
 from gallery.patients.export import EXPORT_DAYS, archive_response, latest_export, request_export
-from gallery.patients.plain_words import area_changes
+from gallery.patients.plain_words import AREA_NAMES, EXPRESSION_WORDS, area_changes
 from gallery.photos.service import blob_store
 from gallery.portal.session import actor, current_account, patient_login_required, sign_in
-from gallery.regions import REGION_LABELS
 from gallery.throttle import refuse
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -115,7 +114,8 @@ def home() -> str:
     return render_template("portal/home.html", patient=patient, consent=consent, can_view=can_view,
                            history=history(patient.id), scopes=SCOPES, scope_words=SCOPE_WORDS,
                            charts=progress_charts(patient) if can_view else [],
-                           changes=area_changes(patient) if can_view else [], region_labels=REGION_LABELS,
+                           changes=area_changes(patient) if can_view else [], area_names=AREA_NAMES,
+                           expression_words=EXPRESSION_WORDS,
                            export=latest_export(current_account().patient_id), now=utcnow())
 
 
@@ -143,7 +143,8 @@ def comparison(comparison_id: int) -> str:
     record = _own(Comparison, comparison_id)
     require(record.patient_id, "portal")
     audit.viewed("comparison", record.id, clinic_id=record.clinic_id, actor=actor())
-    return render_template("portal/comparison.html", comparison=record, region_labels=REGION_LABELS)
+    return render_template("portal/comparison.html", comparison=record, area_names=AREA_NAMES,
+                           captions=pair_captions(record))
 
 
 @bp.get("/comparisons/<id:comparison_id>/image.png")
@@ -153,6 +154,17 @@ def comparison_image(comparison_id: int) -> Response:
     require(record.patient_id, "portal")
     audit.viewed("comparison", record.id, clinic_id=record.clinic_id, actor=actor())
     return private_image(render(record, "side"), "image/png")
+
+
+@bp.get("/comparisons/<id:comparison_id>/<side>.png")
+@patient_login_required
+def comparison_half(comparison_id: int, side: str) -> Response:
+    """One photo of the aligned pair, for the page's slider: the same gate as the pair."""
+    side = side_of(side)
+    record = _own(Comparison, comparison_id)
+    require(record.patient_id, "portal")
+    audit.viewed("comparison", record.id, clinic_id=record.clinic_id, actor=actor())
+    return private_image(render(record, side, plain=True), "image/png")
 
 
 @bp.post("/export")

@@ -22,7 +22,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from gallery import audit
-from gallery.compare.service import render, render_deidentified, treated_areas
+from gallery.compare.service import (
+    SIDES,
+    deidentified_areas,
+    render,
+    render_deidentified,
+    render_deidentified_side,
+    side_of,
+)
 from gallery.consent.gate import permitted
 from gallery.auth import current_user
 from gallery.consent.records import EffectiveConsent, effective_consent
@@ -38,8 +45,12 @@ _BATCH = 200  # published cases judged a time
 
 VARIANT = "public"
 # 1: the whole aligned pair with a bar over the eyes (recognised by a face recogniser);
-# 2: de-identified cases show the treated skin alone.
-PUBLIC_IMAGE_FORM = 2
+# 2: de-identified cases show the treated skin alone;
+# 3: each photo of the pair is kept on its own as well, for the case page's slider.
+PUBLIC_IMAGE_FORM = 3
+# The halves are kept beside the pair's blob, under its sha256, so that they come and go with
+# it (``check-store`` keeps every variant of a public image's sha256).
+HALF_VARIANTS = {"before": "publicbefore", "after": "publicafter"}
 
 
 def check_publishable(comparison: Comparison, consent: EffectiveConsent) -> None:
@@ -53,10 +64,11 @@ def check_publishable(comparison: Comparison, consent: EffectiveConsent) -> None
 
 
 def shown_areas(comparison: Comparison, identifiable: bool) -> list[str]:
-    """The areas a public image of ``comparison`` shows: all of them when identifiable."""
+    """The areas a public image of ``comparison`` shows, top to bottom when de-identified;
+    all of them when identifiable."""
     if identifiable:
         return list(comparison.result["regions"])
-    return treated_areas(comparison)
+    return deidentified_areas(comparison)
 
 
 def render_public_image(comparison: Comparison, consent: EffectiveConsent) -> bytes:
@@ -67,9 +79,13 @@ def render_public_image(comparison: Comparison, consent: EffectiveConsent) -> by
     watermark = get_db().get(Clinic, comparison.clinic_id).name
     if consent.marketing_identifiable:
         data = render(comparison, "side", mark=watermark, month_only=True)
+        halves = {side: render(comparison, side, mark=watermark, month_only=True, plain=True) for side in SIDES}
     else:
         data = render_deidentified(comparison, REGION_LABELS, mark=watermark)
+        halves = {side: render_deidentified_side(comparison, side, mark=watermark) for side in SIDES}
     sha256 = sha256_hex(data)
+    for side, half in halves.items():  # before the pair: a stored pair promises its halves
+        blob_store().put(sha256, HALF_VARIANTS[side], half)
     blob_store().put(sha256, VARIANT, data)
     comparison.public_image_sha256 = sha256
     comparison.public_image_identifiable = consent.marketing_identifiable
@@ -115,6 +131,20 @@ def public_image(comparison: Comparison, consent: EffectiveConsent) -> bytes:
     if data is None:
         raise NotFound("This case is not in the gallery.")
     return data
+
+
+def public_half(comparison: Comparison, consent: EffectiveConsent, side: str) -> bytes:
+    """One photo of a published case (``side``: "before" or "after"), as its public image shows
+    it: made again with the pair when missing or not current."""
+    variant = HALF_VARIANTS[side_of(side)]
+    if _current(comparison, consent):
+        try:
+            return blob_store().read(comparison.public_image_sha256, variant)
+        except FileNotFoundError:
+            comparison.public_image_sha256 = None  # made again below, halves and pair together
+    if refresh_public_image(comparison, consent) is None:
+        raise NotFound("This case is not in the gallery.")
+    return blob_store().read(comparison.public_image_sha256, variant)
 
 
 def count_views(comparisons: Iterable[Comparison]) -> None:

@@ -8,14 +8,21 @@ from werkzeug.wrappers import Response
 
 from gallery import audit
 from gallery.auth import token_sha256
-from gallery.compare.service import render
+from gallery.compare.service import pair_captions, render, side_of
 from gallery.consent.gate import private_image, require
 from gallery.db import get_db
 from gallery.errors import NotFound
 from gallery.extensions import limiter, public_limit
 from gallery.models import Comparison, ShareLink, utcnow
 from gallery.paging import page_number
-from gallery.public.service import compared_areas, count_views, gallery_page, public_image, shown_areas
+from gallery.public.service import (
+    compared_areas,
+    count_views,
+    gallery_page,
+    public_half,
+    public_image,
+    shown_areas,
+)
 from gallery.regions import REGION_LABELS
 from gallery.throttle import address_is_the_clients
 
@@ -51,7 +58,8 @@ def case(comparison_id: int) -> str:
     count_views([comparison])
     return render_template("public/case.html", comparison=comparison, identifiable=consent.marketing_identifiable,
                            region_labels=REGION_LABELS, regions=compared_areas(comparison),
-                           shown=shown_areas(comparison, consent.marketing_identifiable))
+                           shown=shown_areas(comparison, consent.marketing_identifiable),
+                           captions=pair_captions(comparison, month_only=True))
 
 
 @bp.get("/gallery/<id:comparison_id>/image.png")
@@ -59,6 +67,15 @@ def case_image(comparison_id: int) -> Response:
     comparison = _published(comparison_id)
     consent = require(comparison.patient_id, "public")
     return private_image(public_image(comparison, consent), "image/png")
+
+
+@bp.get("/gallery/<id:comparison_id>/<side>.png")
+def case_half(comparison_id: int, side: str) -> Response:
+    """One photo of the case for the page's slider: the same gate, form and watermark as the pair."""
+    side = side_of(side)
+    comparison = _published(comparison_id)
+    consent = require(comparison.patient_id, "public")
+    return private_image(public_half(comparison, consent, side), "image/png")
 
 
 def _link(token: str) -> ShareLink:
@@ -76,7 +93,7 @@ def shared(token: str) -> str:
     require(comparison.patient_id, "share_link")
     audit.viewed("comparison", comparison.id, clinic_id=comparison.clinic_id, actor=f"link:{link.id}")
     return render_template("public/shared.html", comparison=comparison, token=token, region_labels=REGION_LABELS,
-                           expires_at=link.expires_at)
+                           expires_at=link.expires_at, captions=pair_captions(comparison))
 
 
 @bp.get("/s/<token>/image.png")
@@ -86,3 +103,14 @@ def shared_image(token: str) -> Response:
     require(comparison.patient_id, "share_link")
     audit.viewed("comparison", comparison.id, clinic_id=comparison.clinic_id, actor=f"link:{link.id}")
     return private_image(render(comparison, "side"), "image/png")
+
+
+@bp.get("/s/<token>/<side>.png")
+def shared_half(token: str, side: str) -> Response:
+    """One photo of the shared pair for the page's slider, behind the same checks as the pair."""
+    side = side_of(side)
+    link = _link(token)
+    comparison = link.comparison
+    require(comparison.patient_id, "share_link")
+    audit.viewed("comparison", comparison.id, clinic_id=comparison.clinic_id, actor=f"link:{link.id}")
+    return private_image(render(comparison, side, plain=True), "image/png")

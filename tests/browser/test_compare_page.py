@@ -26,35 +26,39 @@ def test_slider_moves_with_keyboard_and_drag(live_app, live_server, page):
     sign_in(page, live_server)
     page.goto(f"{live_server}/comparisons/{comparison['id']}")
     page.wait_for_load_state("load")  # images in; wait_for_function would need eval, which the CSP forbids
-    assert page.evaluate("[...document.querySelectorAll('#slider img')].every(i => i.complete && i.naturalWidth > 0)")
-    handle = page.locator("#handle")
-    assert handle.get_attribute("aria-valuenow") == "50"
+    assert page.evaluate("[...document.querySelectorAll('[data-ba-frame] img')]"
+                         ".every(i => i.complete && i.naturalWidth > 0)")
+    divide = page.locator("[data-ba-range]")
+    assert divide.input_value() == "50"
 
-    handle.focus()
+    divide.focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
-    assert handle.get_attribute("aria-valuenow") == "54"
+    assert divide.input_value() == "52"
     page.keyboard.press("Home")
-    assert handle.get_attribute("aria-valuenow") == "0"
+    assert divide.input_value() == "0"
     page.keyboard.press("End")
-    assert handle.get_attribute("aria-valuenow") == "100"
+    assert divide.input_value() == "100"
 
-    box = page.locator("#slider").bounding_box()
+    box = page.locator("[data-ba-frame]").bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2)
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * 0.25, box["y"] + box["height"] / 2, steps=5)
     page.mouse.up()
-    assert abs(int(handle.get_attribute("aria-valuenow")) - 25) <= 2
-    clip = page.evaluate("getComputedStyle(document.getElementById('after-layer')).clipPath")
-    assert "inset" in clip
+    assert abs(int(divide.input_value()) - 25) <= 2
+    clip = page.evaluate("getComputedStyle(document.querySelector('[data-ba-after]')).clipPath")
+    assert clip.startswith("inset(0px 0px 0px 2")  # the after photo begins at the divide
 
     figures = page.inner_text("#figures")
     assert "Forehead" in figures and "%" in figures
     page.check("#outline-toggle")
-    assert page.locator("#slider .outlines").first.is_visible()
+    assert page.locator("[data-ba-frame] .outlines").first.is_visible()
     screenshot(page, "comparison-slider")
-    page.check("input[name=view][value=side]")
-    assert page.locator("#side").is_visible() and not page.locator("#slider").is_visible()
+    page.click("[data-ba-view]")
+    assert page.get_attribute("[data-ba-view]", "aria-pressed") == "true"
+    photos = [page.locator(f".ba-photo-{side} img").bounding_box() for side in ("before", "after")]
+    assert photos[0]["x"] + photos[0]["width"] <= photos[1]["x"]  # side by side at a desk, the after unclipped
+    assert page.evaluate("getComputedStyle(document.querySelector('[data-ba-after]')).clipPath") == "none"
     screenshot(page, "comparison-side")
 
 
@@ -65,8 +69,8 @@ def test_slider_follows_a_finger_on_a_phone(live_app, live_server, browser):
     sign_in(page, live_server)
     page.goto(f"{live_server}/comparisons/{comparison}")
     page.wait_for_load_state("load")
-    page.locator("#slider").scroll_into_view_if_needed()
-    box = page.locator("#slider").bounding_box()
+    page.locator("[data-ba-frame]").scroll_into_view_if_needed()
+    box = page.locator("[data-ba-frame]").bounding_box()
     assert box["width"] <= 390
     middle = box["y"] + box["height"] / 2
     touch = context.new_cdp_session(page)
@@ -76,8 +80,8 @@ def test_slider_follows_a_finger_on_a_phone(live_app, live_server, browser):
         touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [
             {"x": box["x"] + box["width"] * fraction, "y": middle}]})
     touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-    assert abs(int(page.get_attribute("#handle", "aria-valuenow")) - 30) <= 2
+    assert abs(int(page.locator("[data-ba-range]").input_value()) - 30) <= 2
     page.touchscreen.tap(box["x"] + box["width"] * 0.8, middle)
-    assert abs(int(page.get_attribute("#handle", "aria-valuenow")) - 80) <= 2
+    assert abs(int(page.locator("[data-ba-range]").input_value()) - 80) <= 2
     screenshot(page, "comparison-phone")
     context.close()

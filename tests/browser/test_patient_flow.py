@@ -72,5 +72,5 @@ def test_patient_withdraws_marketing_and_case_leaves_gallery(live_app, live_serv
     page.goto(f"{live_server}/gallery")
     assert page.locator(f"a[href='/gallery/{comparison}']").count() == 0
     assert "No cases to show" in page.inner_text("main")
-    response = page.request.get(f"{live_server}/gallery/{comparison}/image.png")
-    assert response.status == 404
+    for image in ("image", "before", "after"):  # the pair and the slider's photos alike
+        assert page.request.get(f"{live_server}/gallery/{comparison}/{image}.png").status == 404

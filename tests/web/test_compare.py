@@ -34,7 +34,7 @@ def test_create_and_view_a_comparison(app, logged_in):
     response = logged_in.post(f"/patients/{patient_id}/comparisons", data={"before": "1", "after": "2", "crop": "upper"})
     assert response.status_code == 302
     page = logged_in.get(response.headers["Location"]).get_data(as_text=True)
-    assert 'role="slider"' in page and "Residual" in page
+    assert 'type="range" class="ba-range"' in page and "Residual" in page
     png = logged_in.get("/comparisons/1/image?layout=side&download=1")
     assert png.status_code == 200 and png.mimetype == "image/png"
     assert png.headers["Content-Disposition"].startswith("attachment")

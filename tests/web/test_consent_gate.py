@@ -67,12 +67,16 @@ GATED = {
     "public.case": Route("anonymous", "marketing", lambda c: f"/gallery/{c.comparison}", _served),
     "public.case_image": Route("anonymous", "marketing", lambda c: f"/gallery/{c.comparison}/image.png", _served),
     "public.shared": Route("anonymous", "portal", lambda c: f"/s/{c.link}", _served),
+    "public.case_half": Route("anonymous", "marketing", lambda c: f"/gallery/{c.comparison}/after.png", _served),
     "public.shared_image": Route("anonymous", "portal", lambda c: f"/s/{c.link}/image.png", _served),
+    "public.shared_half": Route("anonymous", "portal", lambda c: f"/s/{c.link}/before.png", _served),
     "portal.home": Route("patient", "portal", lambda c: "/portal", _portal_lists),
     "portal.photo_image": Route("patient", "portal", lambda c: f"/portal/photos/{c.photo}/image/display", _served),
     "portal.comparison": Route("patient", "portal", lambda c: f"/portal/comparisons/{c.comparison}", _served),
     "portal.comparison_image": Route("patient", "portal", lambda c: f"/portal/comparisons/{c.comparison}/image.png",
                                      _served),
+    "portal.comparison_half": Route("patient", "portal", lambda c: f"/portal/comparisons/{c.comparison}/after.png",
+                                    _served),
 }
 # Routes that answer without a staff sign-in but show no photo of any patient.
 NO_PHOTO = {

@@ -296,7 +296,8 @@ class Comparison(Base):
     clinic: Mapped[Clinic] = relationship()
 
 
-SCOPES = ("clinical", "portal", "education", "marketing")
+# ``contact``: the clinic may email the patient reminders (``gallery.reminders``); it shows no photo.
+SCOPES = ("clinical", "portal", "education", "marketing", "contact")
 
 
 class VersionedText:

@@ -24,7 +24,7 @@ from landmarks.align import (
     warp,
 )
 from landmarks.compare import PairTolerance, pair_warnings
-from landmarks.compose import side_by_side, single
+from landmarks.compose import footer, side_by_side, single
 from landmarks.deidentify import AreaCut, compose_areas, cut_area
 from landmarks.expression import ExpressionMeasures
 from landmarks.pose import Pose
@@ -188,10 +188,11 @@ def render_deidentified(comparison: Comparison, titles: dict[str, str], *, mark:
 
 
 def render(comparison: Comparison, layout: str, *, mark: str | None = None, month_only: bool = False,
-           plain: bool = False) -> bytes:
+           plain: bool = False, branded: bool = False) -> bytes:
     """PNG of the aligned comparison: both side by side, or one of them, labelled
     (``plain``: one photo without its label bar, for the page's slider;
-    ``month_only``: dates no finer than the month)."""
+    ``month_only``: dates no finer than the month; ``branded``: the clinic's name in a
+    footer band below, for a download that leaves the app)."""
     if layout not in LAYOUTS:
         raise InvalidInput(f"layout must be one of {', '.join(LAYOUTS)}.")
     before, after = aligned_pair(comparison)
@@ -207,7 +208,7 @@ def render(comparison: Comparison, layout: str, *, mark: str | None = None, mont
         image = side_by_side(before, after, labels["before"], labels["after"], mark=mark)
     else:
         image = single(before if layout == "before" else after, labels[layout], mark=mark)
-    return encode_png(image)
+    return encode_png(footer(image, comparison.clinic.name) if branded else image)
 
 
 def parse_photo_id(value: Any, field: str) -> int:

@@ -19,7 +19,8 @@ def settings() -> Response | str | tuple[str, int]:
     user = require_role(current_user(), "admin", "Only an admin changes the clinic's name and logo.")
     clinic = user.clinic
     if request.method == "GET":
-        return render_template("branding/settings.html", clinic=clinic, brand=brand_of(clinic))
+        return render_template("branding/settings.html", clinic=clinic, logo=brand_of(clinic).logo_url,
+                               name=clinic.name)
     file = request.files.get("logo")
     try:
         update_branding(clinic, name=request.form.get("name", ""), logo=file.read() if file and file.filename else None,
@@ -28,7 +29,9 @@ def settings() -> Response | str | tuple[str, int]:
         get_db().rollback()
         status = upload_status(error) if isinstance(error, UploadError) else error.status
         message = str(error) if isinstance(error, UploadError) else error.message
-        return render_template("branding/settings.html", clinic=clinic, brand=brand_of(clinic), error=message), status
+        # The name as typed stays in the form: only the file needs choosing again.
+        return render_template("branding/settings.html", clinic=clinic, logo=brand_of(clinic).logo_url,
+                               name=request.form.get("name", ""), error=message), status
     get_db().commit()
     flash("Saved: patients see this name and logo in the portal, on public pages, in emails (the name) and in "
           "downloads.")

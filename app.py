@@ -17,6 +17,8 @@ from gallery.auditlog.views import bp as auditlog_bp
 from gallery.auth.setup import issue_setup_link
 from gallery.auth.staff_views import bp as staff_bp
 from gallery.auth.views import bp as auth_bp
+from gallery.branding.service import page_brand
+from gallery.branding.views import bp as branding_bp
 from gallery.calibration.views import bp as calibration_bp
 from gallery.capture.views import bp as capture_bp
 from gallery.compare.views import bp as compare_bp
@@ -77,8 +79,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["id"] = RecordId
     for blueprint in (auth_bp, patients_bp, photos_bp, compare_bp, consent_bp, portal_bp, portal_consent_bp, public_bp,
                       auditlog_bp, calibration_bp, capture_bp, planning_bp, signoff_bp,
-                      stock_bp, staff_bp, intake_bp, api_docs_bp):
+                      stock_bp, staff_bp, intake_bp, api_docs_bp, branding_bp):
         app.register_blueprint(blueprint)
+    app.context_processor(lambda: {"brand": page_brand()})  # the clinic's name and logo in page headers
     init_api(app, api_bp)
     command = click.get_current_context(silent=True)
     if command is None or command.info_name == "run":  # a server (gunicorn, `flask run`) or a test

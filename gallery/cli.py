@@ -1,8 +1,9 @@
 """Operator commands: ``flask --app app init-db | create-user | create-token | revoke-tokens | backup | restore |
-check-store | reanalyze | refresh-gallery | worker``."""
+check-store | reanalyze | refresh-gallery | worker | send-reminders``."""
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,7 @@ from gallery.backup import BackupError, backup, restore
 from gallery.db import get_db, migrate
 from gallery.models import ROLES, Clinic, Photo, User
 from gallery.photos.analysis import analyse_photo
+from gallery.reminders import send_due_reminders
 from gallery.store_check import check_store
 
 
@@ -229,8 +231,17 @@ def demo_data_command(clinic_name: str | None) -> None:
     click.echo(f"Added demo patient {patient.id} to clinic {clinics[0].name!r}.")
 
 
+@click.command("send-reminders")
+@with_database
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Send what is due on this day (YYYY-MM-DD) instead of today: to catch up after an outage.")
+def send_reminders_command(today: datetime | None) -> None:
+    """Email the review and retreatment reminders due now (the queue also does it every 15 minutes)."""
+    click.echo(f"{send_due_reminders(today)} reminder(s) sent.")
+
+
 def init_app(app: Flask) -> None:
     for command in (init_db_command, create_user_command, create_token_command, revoke_tokens_command,
                     backup_command, restore_command, check_store_command, reanalyze_command, refresh_gallery_command,
-                    worker_command, demo_data_command):
+                    worker_command, demo_data_command, send_reminders_command):
         app.cli.add_command(command)

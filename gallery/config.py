@@ -48,6 +48,10 @@ DEFAULTS: dict[str, Any] = {
     "GALLERY_SMTP_PASSWORD": "",
     "GALLERY_SMTP_STARTTLS": True,
     "GALLERY_MAIL_FROM": "",
+    # The app's address as patients reach it (https://photos.clinic.example): links in emails sent
+    # outside a request (reminders, from the queue) start with it. Empty: no reminders are sent.
+    "GALLERY_BASE_URL": "",
+    "GALLERY_LOGO_MAX_KB": 1024,
 }
 
 

@@ -46,6 +46,8 @@ class Clinic(Base):
     capture_protocol: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # Every staff member signs in with a second factor (admins and medical directors always do).
     require_second_factor: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # The clinic's logo (an admin's upload, re-encoded as PNG): the blob ``(logo_sha256, "logo")``.
+    logo_sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -296,7 +298,8 @@ class Comparison(Base):
     clinic: Mapped[Clinic] = relationship()
 
 
-SCOPES = ("clinical", "portal", "education", "marketing")
+# ``contact``: the clinic may email the patient reminders (``gallery.reminders``); it shows no photo.
+SCOPES = ("clinical", "portal", "education", "marketing", "contact")
 
 
 class VersionedText:
@@ -602,3 +605,29 @@ class Lot(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     product: Mapped[Product] = relationship()
 
+
+
+REMINDER_KINDS = ("review", "retreatment")
+
+
+class Reminder(Base):
+    """A reminder email to a patient, claimed before it is sent so that it goes once.
+
+    ``kind`` is ``review`` (the two-week review after a treatment) or ``retreatment`` (the
+    suggested next treatment); ``due_on`` the day it is about. The row is written (status
+    ``sending``) and committed before the message leaves: a second worker's insert of the same
+    patient, kind and day fails on the unique key, so it never sends twice. ``sent`` once the
+    SMTP server took it; a message the server refused is deleted, to be tried on the next run.
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("patient_id", "kind", "due_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="sending")
+    sent_to: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -15,6 +15,11 @@ enqueues all pending photos when it starts, and once a minute those whose job
 was never started, or started longer than ``GALLERY_ANALYSIS_LEASE_SECONDS``
 ago (``requeue_stale``). Jobs are idempotent, so this gives at-least-once
 analysis. Pending data exports are re-enqueued the same way, by their age.
+
+Reminder emails (``gallery.reminders``) go from a periodic task, every
+``REMINDER_MINUTES``: run by the workers' consumer with Redis, and by each web
+process's queue thread when embedded (several processes may run it at once: each
+reminder is claimed in the database before it is sent, so it goes once).
 """
 from __future__ import annotations
 
@@ -34,9 +39,12 @@ from gallery.db import get_db
 from gallery.models import DataExport, Photo, utcnow
 from gallery.patients.export import run_export
 from gallery.photos.analysis import run_analysis
+from gallery.reminders import send_due_reminders
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60
+# Reminders are about days, not minutes: a quarter of an hour is prompt enough and cheap.
+REMINDER_MINUTES = 15
 IDLE_POLL_SECONDS = 0.5
 
 
@@ -76,7 +84,12 @@ class JobQueue:
             with app.app_context():
                 self.requeue_stale()
 
-        self._analyse, self._export = analyse, export
+        @self.huey.periodic_task(crontab(minute=f"*/{REMINDER_MINUTES}"), name="send_reminders")
+        def remind() -> None:
+            with app.app_context():
+                send_due_reminders()
+
+        self._analyse, self._export, self.remind = analyse, export, remind
 
     @property
     def embedded(self) -> bool:
@@ -135,13 +148,16 @@ class JobQueue:
     def _run_in_process(self) -> None:
         # Not huey's Consumer: it installs signal handlers, which belong to the web server here.
         self._requeue_at_start()
-        last_sweep = 0.0
+        last_sweep = last_reminders = 0.0
         while True:
             try:
                 if (now := time.monotonic()) - last_sweep >= SWEEP_SECONDS:
                     last_sweep = now
                     with self.app.app_context():
                         self.requeue_stale()
+                if now - last_reminders >= REMINDER_MINUTES * 60:
+                    last_reminders = now
+                    self.remind.call_local()
                 task = self.huey.dequeue()
                 if task is None:
                     time.sleep(IDLE_POLL_SECONDS)

@@ -1,7 +1,7 @@
 """Photo rows against store objects: rows missing their blobs, blobs no row names.
 
-(Public case images are blobs too, named by their comparison, and patients' data
-exports, named by their export row until they expire.)
+(Public case images are blobs too, named by their comparison, patients' data
+exports, named by their export row until they expire, and clinics' logos.)
 
 After a crash (kill -9 between storing the blobs and committing the row) the
 store may hold blobs of an upload that never became a photo. Those orphans are
@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from gallery.db import get_db
-from gallery.models import Comparison, DataExport, Photo, utcnow
+from gallery.models import Clinic, Comparison, DataExport, Photo, utcnow
 from uploads.store import SHARDS, Store
 
 REQUIRED = ("original", "display", "thumb")
@@ -54,6 +54,7 @@ def _check_shard(store: Store, shard: str, cutoff: datetime, fix: bool, report: 
     # Public case images and patients' archives (kept until they expire) are blobs no photo row names.
     public = Comparison.public_image_sha256
     kept = set(db.scalars(select(public).where(public >= low, public < high)))
+    kept |= set(db.scalars(select(Clinic.logo_sha256).where(Clinic.logo_sha256 >= low, Clinic.logo_sha256 < high)))
     kept |= set(db.scalars(select(DataExport.sha256).where(DataExport.sha256 >= low, DataExport.sha256 < high,
                                                             DataExport.status == "ready",
                                                             DataExport.expires_at > utcnow())))

@@ -44,3 +44,18 @@ def single(image: npt.NDArray[np.uint8], label: tuple[str, str], *, mark: str | 
     out = _label(image, *label)
     return watermark(out, mark) if mark else out
 
+
+
+FOOTER_PX = 32
+
+
+def footer(image: npt.NDArray[np.uint8], text: str) -> npt.NDArray[np.uint8]:
+    """(H + FOOTER_PX, W, 3) RGB: ``image`` over a white band naming ``text`` (the clinic) at its left.
+
+    A band below, not over, the photos: a downloaded comparison says whose it is without
+    covering skin. Hershey fonts draw ASCII only; other characters become ``?``.
+    """
+    band = np.full((FOOTER_PX, image.shape[1], 3), 255, np.uint8)
+    ascii_text = text.encode("ascii", "replace").decode()
+    cv2.putText(band, ascii_text, (14, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (29, 37, 48), 1, cv2.LINE_AA)
+    return np.vstack([image, band])

@@ -27,6 +27,8 @@ ACTIONS = {
     "export_settings": "changed the data-export settings of", "capture_protocol": "changed the capture protocol of",
     "revoke_tokens": "revoked the API tokens of", "sign_off": "signed off", "amend": "amended",
     "recall_search": "searched a recall for", "stock": "changed the stock of",
+    "remind_review": "emailed a review reminder to", "remind_retreatment": "emailed a retreatment reminder to",
+    "branding": "changed the name or logo of",
     "record_intake": "recorded", "grant_treatment_consent": "recorded", "withdraw_treatment_consent": "recorded",
 }
 NOUNS = {"photo": "photo", "patient": "patient", "comparison": "comparison", "visit": "visit",

@@ -25,7 +25,7 @@ from landmarks.align import (
     warp,
 )
 from landmarks.compare import PairTolerance, pair_warnings
-from landmarks.compose import side_by_side, single, watermark
+from landmarks.compose import footer, side_by_side, single, watermark
 from landmarks.deidentify import AreaCut, compose_areas, compose_column, cut_area, shown_skin
 from landmarks.expression import ExpressionMeasures
 from landmarks.pose import Pose
@@ -246,10 +246,11 @@ def render_deidentified_side(comparison: Comparison, side: str, *, mark: str | N
 
 
 def render(comparison: Comparison, layout: str, *, mark: str | None = None, month_only: bool = False,
-           plain: bool = False) -> bytes:
+           plain: bool = False, branded: bool = False) -> bytes:
     """PNG of the aligned comparison: both side by side, or one of them, labelled
     (``plain``: one photo without its label bar, for a page's slider, which sets the captions
-    as text; ``month_only``: dates no finer than the month)."""
+    as text; ``month_only``: dates no finer than the month; ``branded``: the clinic's name in a
+    footer band below, for a download that leaves the app)."""
     if layout not in LAYOUTS:
         raise InvalidInput(f"layout must be one of {', '.join(LAYOUTS)}.")
     before, after = aligned_pair(comparison)
@@ -266,7 +267,7 @@ def render(comparison: Comparison, layout: str, *, mark: str | None = None, mont
         image = side_by_side(before, after, labels["before"], labels["after"], mark=mark)
     else:
         image = single(before if layout == "before" else after, labels[layout], mark=mark)
-    return encode_png(image)
+    return encode_png(footer(image, comparison.clinic.name) if branded else image)
 
 
 def parse_photo_id(value: Any, field: str) -> int:

@@ -62,10 +62,11 @@ def image(comparison_id: int) -> Response:
     comparison = clinic_get(Comparison, comparison_id)
     layout = request.args.get("layout", "side")
     mark = current_app.config["GALLERY_WATERMARK"] or None if request.args.get("watermark") == "1" else None
-    data = render(comparison, layout, mark=mark, plain=request.args.get("plain") == "1")
+    download = request.args.get("download") == "1"
+    data = render(comparison, layout, mark=mark, plain=request.args.get("plain") == "1", branded=download)
     response = Response(data, mimetype="image/png")
     response.headers["Cache-Control"] = "private, no-store"
-    if request.args.get("download") == "1":
+    if download:
         audit.record("export", "comparison", comparison.id)
         get_db().commit()
         response.headers["Content-Disposition"] = (

@@ -33,7 +33,10 @@ DEFAULT_TEXT = {
         "Education (education): the photographs may be shown to health professionals for teaching, "
         "not identifiable (as below).\n"
         "Marketing (marketing): the photographs may appear in the clinic's public before/after gallery, "
-        "either not identifiable or, only if I tick it, as taken, in a way that lets people recognise me.\n\n"
+        "either not identifiable or, only if I tick it, as taken, in a way that lets people recognise me.\n"
+        "Reminders (contact): the clinic may email me a reminder when a follow-up visit is due (about two "
+        "weeks after a treatment, and when a next treatment is suggested). A reminder names the clinic and "
+        "carries a link to sign in; it never contains photographs or details of my care.\n\n"
         "Not identifiable means: only the treated skin is shown (forehead, between the brows, beside the "
         "eyes), each area cut out on its own; not my eyes, hair, hairline, ears, nose, mouth or the outline "
         "of my face; no name; dates by month only. The clinic checks this with a face-recognition program. "
@@ -49,6 +52,7 @@ SCOPE_WORDS = {
     "portal": "Seeing your photos here, and in links the clinic sends you",
     "education": "Teaching health professionals: only the treated skin, without your name",
     "marketing": "The clinic's public before-and-after gallery",
+    "contact": "Email reminders when a follow-up visit is due (no photos or care details in them)",
 }
 # What withdrawing each scope does, from the next request on, for the patient about to confirm it.
 # Each sentence is what the app does (gallery.consent.sweep, the gate), nothing it cannot keep.
@@ -61,6 +65,8 @@ WITHDRAWAL_WORDS = {
     "education": "The clinic no longer shows your photos to health professionals for teaching.",
     "marketing": ("Your before-and-after pictures leave the clinic's public gallery at once; the clinic may "
                   "publish them again only if you give this consent again."),
+    "contact": ("The clinic sends you no more reminder emails, from now on, including any already due. "
+                "You can still sign in here and contact the clinic yourself."),
 }
 
 

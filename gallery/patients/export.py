@@ -71,7 +71,7 @@ def build_archive(patient: Patient) -> BinaryIO:
                     archive.writestr(f"originals/{photo_name(photo)}.{extension}",
                                      store.read(photo.sha256, "original"), compress_type=zipfile.ZIP_STORED)
             for comparison in comparisons:
-                archive.writestr(f"comparisons/{comparison_name(comparison)}", render(comparison, "side"),
+                archive.writestr(f"comparisons/{comparison_name(comparison)}", render(comparison, "side", branded=True),
                                  compress_type=zipfile.ZIP_STORED)
             archive.writestr("progress.csv", progress_csv(patient))
             archive.writestr("records.json", json.dumps(records(patient), indent=2, ensure_ascii=False))

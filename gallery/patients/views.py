@@ -33,6 +33,7 @@ from gallery.photos.service import add_photo
 from gallery.paging import page_number, paginate
 from gallery.patients.retreatment import suggested_retreatment
 from gallery.queries import clinic_get, clinic_select
+from gallery.reminders import KIND_WORDS, sent_reminders, upcoming, why_not_sent
 from gallery.regions import REGION_LABELS
 from gallery.signoff.service import require_unsigned
 from uploads.errors import UploadError
@@ -110,6 +111,7 @@ def timeline(patient_id: int) -> str:
     patient = clinic_get(Patient, patient_id)
     audit.viewed("patient", patient.id)
     protocol = clinic_protocol(patient.clinic)
+    min_days = current_app.config["GALLERY_MIN_DAYS_BETWEEN_TREATMENTS"]
     return render_template("patients/timeline.html", patient=patient, visit_form=VisitForm(),
                            expression_labels=EXPRESSION_LABELS, progress=patient_progress(patient),
                            region_labels=REGION_LABELS, grades=GRADES, charts=progress_charts(patient),
@@ -119,8 +121,9 @@ def timeline(patient_id: int) -> str:
                            missing={visit.id: missing_steps(visit, protocol) for visit in patient.visits},
                            portal_account=get_db().scalar(select(PatientAccount)
                                                           .where(PatientAccount.patient_id == patient.id)),
-                           retreatment=suggested_retreatment(
-                               patient, current_app.config["GALLERY_MIN_DAYS_BETWEEN_TREATMENTS"]))
+                           retreatment=suggested_retreatment(patient, min_days),
+                           reminders=upcoming(patient, min_days), reminders_sent=sent_reminders(patient.id),
+                           reminders_held=why_not_sent(patient), reminder_kinds=KIND_WORDS)
 
 
 @bp.post("/patients/<id:patient_id>/visits")

@@ -9,6 +9,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.platypus import (
     Image,
     Paragraph,
@@ -21,6 +22,7 @@ from flask import Response
 from sqlalchemy import select
 
 from gallery import audit
+from gallery.branding.service import logo_bytes
 from gallery.compare.service import measured_alike
 from gallery.consent.records import effective_consent
 from gallery.db import get_db
@@ -48,6 +50,17 @@ def _para(template: str, style: ParagraphStyle, **values: object) -> Paragraph:
 def _image(rgb: np.ndarray, width_mm: float) -> Image:
     height_mm = width_mm * rgb.shape[0] / rgb.shape[1]
     return Image(io.BytesIO(encode_png(rgb)), width=width_mm * mm, height=height_mm * mm)
+
+
+def _logo(clinic: Clinic) -> list:
+    """The clinic's logo, 12 mm high at the top left of the report; nothing without one."""
+    png = logo_bytes(clinic)
+    if png is None:
+        return []
+    width_px, height_px = ImageReader(io.BytesIO(png)).getSize()
+    logo = Image(io.BytesIO(png), width=12 * mm * width_px / height_px, height=12 * mm)
+    logo.hAlign = "LEFT"
+    return [logo]
 
 
 def _face_crop(rgb: np.ndarray, photo: Photo) -> np.ndarray:
@@ -114,7 +127,7 @@ def visit_report(visit: Visit) -> bytes:
     clinic = db.get(Clinic, visit.clinic_id)
     plan = saved_plan(visit.id)
     styles = getSampleStyleSheet()
-    story = [_para("{clinic}: visit report", styles["Title"], clinic=clinic.name),
+    story = [*_logo(clinic), _para("{clinic}: visit report", styles["Title"], clinic=clinic.name),
              _para("Patient: {name}{born}{external}", styles["Normal"], name=patient.name,
                    born=f", born {patient.date_of_birth:%d %b %Y}" if patient.date_of_birth else "",
                    external=f", external id {patient.external_id}" if patient.external_id else ""),

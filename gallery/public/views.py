@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from gallery import audit
 from gallery.auth import token_sha256
+from gallery.branding.service import only_clinic, served_logo, show_brand
 from gallery.compare.service import pair_captions, render, side_of
 from gallery.consent.gate import private_image, require
 from gallery.db import get_db
@@ -46,6 +47,8 @@ def gallery() -> str:
     if region is not None and region not in REGION_LABELS:
         raise NotFound(f"Unknown treatment region {region!r}.")
     page = gallery_page(region, page_number(request.args.get("page")))
+    if (clinic := only_clinic()) is not None:
+        show_brand(clinic)
     count_views(page.cases)
     return render_template("public/gallery.html", cases=page.cases, page=page, region=region,
                            region_labels=REGION_LABELS, regions_of=compared_areas)
@@ -56,6 +59,7 @@ def case(comparison_id: int) -> str:
     comparison = _published(comparison_id)
     consent = require(comparison.patient_id, "public")
     count_views([comparison])
+    show_brand(comparison.clinic)
     return render_template("public/case.html", comparison=comparison, identifiable=consent.marketing_identifiable,
                            region_labels=REGION_LABELS, regions=compared_areas(comparison),
                            shown=shown_areas(comparison, consent.marketing_identifiable),
@@ -92,6 +96,7 @@ def shared(token: str) -> str:
     comparison = link.comparison
     require(comparison.patient_id, "share_link")
     audit.viewed("comparison", comparison.id, clinic_id=comparison.clinic_id, actor=f"link:{link.id}")
+    show_brand(comparison.clinic)
     return render_template("public/shared.html", comparison=comparison, token=token, region_labels=REGION_LABELS,
                            expires_at=link.expires_at, captions=pair_captions(comparison))
 
@@ -114,3 +119,11 @@ def shared_half(token: str, side: str) -> Response:
     require(comparison.patient_id, "share_link")
     audit.viewed("comparison", comparison.id, clinic_id=comparison.clinic_id, actor=f"link:{link.id}")
     return private_image(render(comparison, side, plain=True), "image/png")
+
+
+@bp.get("/clinic-logo/<sha256>.png")
+def clinic_logo(sha256: str) -> Response:
+    """A clinic's logo, re-encoded at upload: no personal data, so cacheable; a new logo is a new URL."""
+    response = Response(served_logo(sha256), mimetype="image/png")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

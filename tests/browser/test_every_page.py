@@ -108,7 +108,7 @@ def clinic(live_app, live_server):
                   "staff": "/admin/staff", "intake": f"/patients/{patient}/intake",
                   "treatment-consent": f"/patients/{patient}/treatment-consent",
                   "treatment-consent-receipt": f"/treatment-consents/{treatment_consent}",
-                  "treatment-consent-texts": "/admin/treatment-consent-texts"},
+                  "treatment-consent-texts": "/admin/treatment-consent-texts", "branding": "/admin/branding"},
         "patient": {"portal": "/portal", "portal-comparison": f"/portal/comparisons/{comparison}",
                     "portal-withdraw": "/portal/consents/withdraw?scopes=marketing",
                     "portal-withdraw-portal": "/portal/consents/withdraw?scopes=portal",

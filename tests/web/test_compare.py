@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from landmarks.compose import FOOTER_PX
 from tests.images import astronaut, encode
 from tests.web.helpers import create_patient, ready_for_treatment, upload
 
@@ -39,7 +40,7 @@ def test_create_and_view_a_comparison(app, logged_in):
     assert png.status_code == 200 and png.mimetype == "image/png"
     assert png.headers["Content-Disposition"].startswith("attachment")
     image = np.asarray(Image.open(io.BytesIO(png.data)))
-    assert image.shape == (640 + 56, 960 * 2 + 8, 3)
+    assert image.shape == (640 + 56 + FOOTER_PX, 960 * 2 + 8, 3)  # the clinic's name in a footer band
     timeline = logged_in.get(f"/patients/{patient_id}").get_data(as_text=True)
     assert 'href="/comparisons/1"' in timeline
 

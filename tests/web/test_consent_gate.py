@@ -88,6 +88,8 @@ NO_PHOTO = {
     # The patient's copy of their own records is their right of access (data protection law), not a use
     # they consent to: it is served to the signed-in patient whatever their portal consent says.
     "portal.download_export",
+    # The clinic's logo: an admin's picture, not a patient's.
+    "public.clinic_logo",
 }
 STAFF_LOGIN = "/login"
 

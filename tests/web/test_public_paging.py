@@ -81,5 +81,5 @@ def test_a_gallery_page_costs_the_same_statements_for_one_case_or_three(app, pub
 
 def test_a_public_case_names_the_clinic_its_areas_and_that_results_vary(app, published):
     page = app.test_client().get(f"/gallery/{published[0]}").get_data(as_text=True)
-    assert '<p class="clinic-name" id="clinic-name">Clinic A</p>' in page
+    assert '<span class="clinic-name">Clinic A</span>' in page  # in the page's header
     assert "Results vary from person to person" in page and "Treatment areas:" in page

@@ -72,6 +72,7 @@ NOT_VISIT_WRITES = {
     "compare.create", "api.create_comparison_api", "consent.publish", "consent.unpublish", "consent.share",
     "consent.revoke", "api.publish", "api.share",
     "capture.check",  # judges a frame, stores nothing
+    "branding.settings",  # the clinic's name and logo
     # The patient's medical history and treatment consent: the patient's, not a visit's.
     "intake.history_page", "intake.sign_consent", "intake.withdraw_consent", "intake.texts", "api.post_intake",
     "api.post_treatment_consent", "api.withdraw_treatment_consent_api",

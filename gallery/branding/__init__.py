@@ -1,0 +1,1 @@
+"""The clinic's name and logo, shown to patients and the public: portal, public pages, downloads."""

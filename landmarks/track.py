@@ -76,7 +76,7 @@ def refine_on_bridge(rest_grey: npt.NDArray[np.float32], contraction_grey: npt.N
     warp_matrix = np.eye(2, 3, dtype=np.float32)
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 60, 1e-5)
     try:
-        _, warp_matrix = cv2.findTransformECC(template, moving, warp_matrix, cv2.MOTION_EUCLIDEAN, criteria, mask, 5)
+        _, warp_matrix = cv2.findTransformECC(template, moving, warp_matrix, cv2.MOTION_TRANSLATION, criteria, mask, 5)
     except cv2.error:
         return transform, False
     # ECC maps template (rest) pixels into the moving image: moving(W p) ~ template(p).

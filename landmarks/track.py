@@ -5,8 +5,10 @@ expression does not move. The face mesh gives a similarity transform from the
 stable landmarks (``landmarks.align.STABLE_POINTS``); the landmarks jitter by
 0.5-1 mm and a moved brow drags the face model's other points a little, so the
 transform is then corrected on the pixels of the nasal bridge and the inner eye
-corners (enhanced correlation coefficient, rotation and shift), which no
-expression in the capture protocol moves.
+corners (enhanced correlation coefficient, a shift only: a rotation fitted on
+that small patch tilted a null pair by 0.7 mm at the brows, while the stable
+landmarks' wide base fixes rotation and scale), which no expression in the
+capture protocol moves.
 
 Skin is followed by normalised cross-correlation of a small patch of the rest
 photo searched in the aligned contraction photo: brow hair and skin keep their

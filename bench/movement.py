@@ -167,7 +167,7 @@ def smiles(data: Path, ids: list[str]) -> None:
     narrowing = np.array(narrowing)
     print(f"\n(d) Smiling against rest, {len(ids)} people ({len(reasons)} pairs withheld"
           + (": " + ", ".join(f"{k} {v}" for k, v in reasons.items()) if reasons else "") + ")")
-    print(f"  eye opening narrows (mean of both eyes > 0) in {np.mean(narrowing > 0):.0%} of {len(ids)} people "
+    print(f"  eye opening narrows (mean of both eyes > 0) in {np.mean(narrowing > 0):.0%} of {len(narrowing)} measured pairs; "
           f"counting withheld pairs as not narrowing: {np.sum(narrowing > 0) / len(ids):.0%} (target >= 90 %); "
           f"median narrowing {np.median(narrowing):.2f} mm")
     print(f"  lower lid / cheek lift: median {np.nanmedian(lift):.2f} mm, positive in {np.nanmean(np.array(lift) > 0):.0%}")

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from gallery import audit
 from gallery.db import get_db
 from gallery.decoding import decode_slot
-from gallery.models import MovementRecord, Photo, Visit, utcnow
+from gallery.models import MovementRecord, Patient, Photo, Visit, utcnow
 from gallery.movement.jobs import queue_movement
 from gallery.photos.service import blob_store, upload_limits
 from landmarks.movement import MEASURED_EXPRESSIONS, Movement, measure_movement
@@ -143,15 +143,31 @@ def photo_movement(photo: Photo) -> MovementRecord | None:
 
 
 def visit_movements(visit: Visit) -> dict[str, MovementRecord]:
-    """Per expression, the movement that stands for the visit: of several contraction photos
-    of one expression, the latest taken whose pair was not withheld (else the latest)."""
+    """Per expression, the movement that stands for the visit (see ``_standing``)."""
     rows = get_db().scalars(select(MovementRecord).join(Photo, MovementRecord.contraction_photo_id == Photo.id)
                             .where(MovementRecord.visit_id == visit.id)
                             .order_by(Photo.taken_at, Photo.id)).all()
+    return _standing(rows)
+
+
+def patient_movements(patient: Patient) -> list[tuple[Visit, dict[str, MovementRecord]]]:
+    """Per visit of ``patient`` with movement (oldest first), what stands for it per expression; one query."""
+    rows = get_db().scalars(select(MovementRecord).join(Photo, MovementRecord.contraction_photo_id == Photo.id)
+                            .where(Photo.patient_id == patient.id).order_by(Photo.taken_at, Photo.id)).all()
+    by_visit: dict[int, list[MovementRecord]] = {}
+    for row in rows:
+        by_visit.setdefault(row.visit_id, []).append(row)
+    visits = sorted((v for v in patient.visits if v.id in by_visit), key=lambda v: (v.visit_date, v.id))
+    return [(visit, _standing(by_visit[visit.id])) for visit in visits]
+
+
+def _standing(rows: list[MovementRecord]) -> dict[str, MovementRecord]:
+    """Of several contraction photos of one expression at a visit (``rows`` oldest first), the
+    latest whose pair was not withheld, else the latest: a retake is taken because the first
+    effort was poor, and a pair that carries no figure stands only when nothing else does."""
     chosen: dict[str, MovementRecord] = {}
     for row in rows:
         current = chosen.get(row.expression)
         if current is None or row.result.get("withheld") is None or current.result.get("withheld") is not None:
             chosen[row.expression] = row
     return chosen
-

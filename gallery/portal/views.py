@@ -20,7 +20,9 @@ from gallery.db import get_db
 from gallery.errors import Conflict, Gone, NotFound
 from gallery.extensions import account_key, failed, limiter, login_limit
 from gallery.models import SCOPES, Comparison, DataExport, Invitation, PatientAccount, Photo, utcnow
-from gallery.patients.chart import progress_charts
+from gallery.movement.kept import MUSCLE_LABELS
+from gallery.movement.words import movement_changes
+from gallery.patients.chart import movement_charts, progress_charts
 from gallery.patients.export import EXPORT_DAYS, archive_response, latest_export, request_export
 from gallery.patients.plain_words import area_changes
 from gallery.photos.service import blob_store
@@ -116,6 +118,8 @@ def home() -> str:
                            history=history(patient.id), scopes=SCOPES, scope_words=SCOPE_WORDS,
                            charts=progress_charts(patient) if can_view else [],
                            changes=area_changes(patient) if can_view else [], region_labels=REGION_LABELS,
+                           movement=movement_changes(patient) if can_view else [],
+                           movement_charts=movement_charts(patient) if can_view else [], muscle_labels=MUSCLE_LABELS,
                            export=latest_export(current_account().patient_id), now=utcnow())
 
 

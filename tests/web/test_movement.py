@@ -180,3 +180,14 @@ def test_chart_draws_movement_per_muscle_over_visits(built):
     page = built["web"].get(f"/patients/{built['patient']}").get_data(as_text=True)
     assert 'aria-label="Muscle movement over time' in page
     assert "series-frontalis" in page
+
+
+def test_visit_report_lists_the_movement_kept(built):
+    from pypdf import PdfReader
+
+    visit = built["photos"]["review_raise"]["visit_id"]
+    response = built["api"]("GET", f"/api/v1/visits/{visit}/report.pdf")
+    assert response.status_code == 200
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Muscle movement" in text and "Frontalis: brow lift, right centre" in text
+    assert re.search(r"\d+ ± \d+ %", text)

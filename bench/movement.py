@@ -9,7 +9,7 @@ at ``../shared/faces/london`` beside the repository or ``--data DIR``, and print
     upper-edge point (72-75, 78-81) to the refined outline, median and 90th
     percentile, beside the same for the mesh's own upper-brow curve;
 (b) known movements: at-rest photos with the brows moved by ``tests/warps.py``
-    (lift 0, 2, 4, 6 mm; heads approached 1, 2, 3 mm), the error of each side's
+    (lift 0, 2, 4, 6 mm; heads approached 1, 2, 3 mm; heads lowered 1, 2, 3 mm), the error of each side's
     reading (target within 0.5 mm);
 (c) null movement: two recaptures of each at-rest photo (crop, shift, scale,
     roll, noise, JPEG) read as raise and frown: the largest figure per pair
@@ -17,7 +17,7 @@ at ``../shared/faces/london`` beside the repository or ``--data DIR``, and print
 (d) the share of people whose eye opening narrows smiling against rest (target
     at least 90 %).
 
-    python bench/movement.py [--data DIR] [--faces 8]
+    python bench/movement.py [--data DIR] [--faces 8] [--parts abcd]
 """
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ HAND_UPPER = {"right": [72, 73, 74, 75], "left": [81, 80, 79, 78]}
 MESH_UPPER = {"right": RIGHT_BROW_UPPER, "left": LEFT_BROW_UPPER}
 LIFTS_MM = (0.0, 2.0, 4.0, 6.0)
 APPROACHES_MM = (1.0, 2.0, 3.0)
+DESCENTS_MM = (1.0, 2.0, 3.0)
 
 
 def to_polyline(point: np.ndarray, polyline: np.ndarray) -> float:
@@ -85,7 +86,7 @@ def brow_edges(data: Path, ids: list[str]) -> None:
 
 
 def known_movements(data: Path, ids: list[str]) -> None:
-    lift_errors, approach_errors, seconds = [], [], []
+    lift_errors, approach_errors, descent_errors, seconds = [], [], [], []
     print(f"\n(b) Known movements on {len(ids)} faces ({', '.join(ids)}), error per side in mm (measured - true)")
     for face_id in ids:
         image = london.neutral(data, face_id)
@@ -107,6 +108,14 @@ def known_movements(data: Path, ids: list[str]) -> None:
                 error = np.nan if figure.value_mm is None else figure.value_mm - approach / 2
                 descent = reading.figure("brow_head_descent", side).value_mm
                 approach_errors.append((approach, side, error, descent))
+        for descent in DESCENTS_MM:
+            moved = move_brows(image, rest.xy, scale, descent_mm=descent)
+            reading = measure_movement(image, moved, "frown", rest_mesh=rest)
+            for side in ("right", "left"):
+                figure = reading.figure("brow_head_descent", side)
+                error = np.nan if figure.value_mm is None else figure.value_mm - descent
+                approach = reading.figure("brow_head_approach", side).value_mm
+                descent_errors.append((descent, side, error, approach))
     for lift in LIFTS_MM:
         for side in ("right", "left"):
             errors = np.array([e for t, s, _, e in lift_errors if t == lift and s == side])
@@ -121,6 +130,13 @@ def known_movements(data: Path, ids: list[str]) -> None:
                   f"{np.nanmean(errors):+.2f}, worst |error| {np.nanmax(np.abs(errors)):.2f}, within 0.5 mm "
                   f"{np.mean(np.abs(errors) <= 0.5):.0%}; descent read (true 0) worst "
                   f"{np.nanmax(np.abs([d for _, d in rows])):.2f}")
+    for descent in DESCENTS_MM:
+        for side in ("right", "left"):
+            rows = [(e, a) for t, s, e, a in descent_errors if t == descent and s == side]
+            errors = np.array([e for e, _ in rows])
+            print(f"  heads lowered {descent:.0f} mm, {side}: mean error {np.nanmean(errors):+.2f}, worst |error| "
+                  f"{np.nanmax(np.abs(errors)):.2f}, within 0.5 mm {np.mean(np.abs(errors) <= 0.5):.0%}; "
+                  f"approach read (true 0) worst {np.nanmax(np.abs([a for _, a in rows])):.2f}")
     print(f"  time per pair (rest mesh given): median {np.median(seconds):.2f} s")
 
 
@@ -177,13 +193,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=london.DEFAULT_DATA)
     parser.add_argument("--faces", type=int, default=8, help="faces for the known movements (b)")
+    parser.add_argument("--parts", default="abcd", help="which figures to print, e.g. 'bc'")
     args = parser.parse_args()
     london.require(args.data)
     ids = list(london.ages(args.data))
-    brow_edges(args.data, ids)
-    known_movements(args.data, ids[::max(1, len(ids) // args.faces)][:args.faces])
-    null_movement(args.data, ids)
-    smiles(args.data, ids)
+    if "a" in args.parts:
+        brow_edges(args.data, ids)
+    if "b" in args.parts:
+        known_movements(args.data, ids[::max(1, len(ids) // args.faces)][:args.faces])
+    if "c" in args.parts:
+        null_movement(args.data, ids)
+    if "d" in args.parts:
+        smiles(args.data, ids)
 
 
 if __name__ == "__main__":

@@ -115,6 +115,10 @@ def track_patch(rest_grey: npt.NDArray[np.float32], moved_grey: npt.NDArray[np.f
     peak : float
         The normalised cross-correlation at the match (1 = identical; below ~0.5
         the patch was not found).
+
+    A best match on the edge of the search is no match (shift NaN, peak 0): the
+    patch went further than ``reach_px`` or, on a smooth edge, slid along it
+    to wherever the search stopped.
     """
     cx, cy = centre_px
     hw, hh = int(round(half_size_px[0])), int(round(half_size_px[1]))
@@ -129,6 +133,8 @@ def track_patch(rest_grey: npt.NDArray[np.float32], moved_grey: npt.NDArray[np.f
         return np.array([np.nan, np.nan]), 0.0
     score = cv2.matchTemplate(search, template, cv2.TM_CCOEFF_NORMED)
     _, peak, _, (bx, by) = cv2.minMaxLoc(score)
+    if bx in (0, score.shape[1] - 1) or by in (0, score.shape[0] - 1):
+        return np.array([np.nan, np.nan]), 0.0
     shift = np.array([bx - rx, by - ry], np.float64)
     # Sub-pixel: a parabola through the peak and its neighbours, each axis.
     for axis, (i, j) in enumerate(((by, bx), (by, bx))):

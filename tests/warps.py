@@ -23,6 +23,9 @@ FOREHEAD_FADE_MM = 25.0
 ENDS_FADE_MM = 10.0
 # The mesh's brow curves sit about 1 mm low and inside the hair: the rigid band reaches past them.
 PLATEAU_ABOVE_MM, PLATEAU_BELOW_MM = 4.0, 1.0
+# The brow head found in the pixels lies up to ~5 mm lateral of the mesh's medial brow
+# point, and the movement is read on a patch about 6 mm wide just lateral of that.
+HEAD_PLATEAU_MM, HEAD_FADE_MM = 12.0, 12.0
 
 
 def _smoothstep(t: np.ndarray) -> np.ndarray:
@@ -59,8 +62,10 @@ def move_brows(rgb: np.ndarray, xy: np.ndarray, mm_per_px: float, *, lift_mm: fl
         side = reach > 0
         along = np.where(reach > tail + 2, 1 - _smoothstep((reach - tail - 2) / ENDS_FADE_MM), 1.0)
         lift_weight = vertical * along * side
-        # The heads' movement: full over the head (to 6 mm lateral of it), nothing at the midline or the tail.
-        head_weight = (_smoothstep(reach / max(head, 1e-3)) * (1 - _smoothstep((reach - head - 6) / 12))
+        # The heads' movement: full over the head (to HEAD_PLATEAU_MM lateral of the mesh's
+        # head, so the whole brow head moves rigidly), nothing at the midline or the tail.
+        head_weight = (_smoothstep(reach / max(head, 1e-3))
+                       * (1 - _smoothstep((reach - head - HEAD_PLATEAU_MM) / HEAD_FADE_MM))
                        * vertical * side)
         dv += lift_mm * lift_weight - descent_mm * head_weight
         dx += -sign * approach_mm / 2 * head_weight

@@ -21,6 +21,7 @@ from landmarks.movement import Figure, Movement
 
 MIN_BASELINE_MM = 1.0
 MIN_BASELINE_SIGNAL = 2.0
+BASELINE_RULE = f"under {MIN_BASELINE_MM:g} mm or under {MIN_BASELINE_SIGNAL:g}× its uncertainty"
 
 MUSCLE_LABELS = {"frontalis": "Frontalis", "corrugator": "Corrugators", "procerus": "Procerus",
                  "orbicularis_oculi": "Orbicularis oculi"}
@@ -37,8 +38,7 @@ WITHHELD_WORDS = {
     "not_tracked": "the brow or lid was not found again in the contraction photo",
     "not_measured_before": "not measured at the treatment visit",
     "not_measured_after": "not measured at this visit",
-    "too_little_before": f"too little movement before the treatment to compare with "
-                         f"(under {MIN_BASELINE_MM:g} mm, or under {MIN_BASELINE_SIGNAL:g}x its uncertainty)",
+    "too_little_before": "too little movement before to compare",
 }
 # Per muscle, the figure that sums it up (charts, the patient's sentence): the expression that works
 # it, the figure, and the position along the brow (both sides averaged).

@@ -11,6 +11,7 @@ from typing import Any
 
 from gallery.models import Comparison, MovementRecord, Photo, Visit
 from gallery.movement.kept import (
+    BASELINE_RULE,
     Kept,
     baseline_visit,
     figure_label,
@@ -35,13 +36,20 @@ class ExpressionMovement:
     def withheld_words(self) -> str | None:
         return withheld_words(self.movement.withheld) if self.movement.withheld else None
 
+    @property
+    def baseline_rule(self) -> str:
+        """When no share kept is given, in words."""
+        return BASELINE_RULE
+
     def rows(self) -> list[dict[str, Any]]:
         """One row per figure: label, value ± uncertainty (mm), the kept share, words for what is withheld."""
         shares = {(k.baseline.name, k.baseline.side, k.baseline.position): k for k in self.kept}
         out = []
         for figure in self.movement.figures:
             share = shares.get((figure.name, figure.side, figure.position))
-            out.append({"label": figure_label(figure), "muscle": figure.muscle, "figure": figure,
+            where = " ".join(part for part in (figure.side, figure.position) if part) or "both sides"
+            out.append({"label": figure_label(figure), "group": figure_label(figure).split(",")[0], "where": where,
+                        "muscle": figure.muscle, "figure": figure,
                         "withheld": withheld_words(figure.withheld) if figure.withheld else None,
                         "kept": share, "kept_withheld": withheld_words(share.withheld) if share and share.withheld
                         else None})

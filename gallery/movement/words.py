@@ -30,8 +30,9 @@ ACTIONS = {"frontalis": ("Raising your eyebrows", "lifts them"),
 
 
 def _mm(value: float) -> str:
+    """Whole mm from 1 mm up (the measure's accuracy is about half a mm), tenths below."""
     value = max(value, 0.0)  # a small negative reading is "no movement" to a patient
-    return f"{value:.0f} mm" if value >= 2 else f"{value:.1f} mm"
+    return f"{value:.0f} mm" if value >= 0.95 else f"{value:.1f} mm"
 
 
 @dataclass(frozen=True)

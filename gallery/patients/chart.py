@@ -126,7 +126,7 @@ def _draw(samples: list[tuple[date, str, str, float, str]], treated: list[date],
     changes = [day for (_, before), (day, after) in zip(by_day, by_day[1:]) if before != after]
     steps = layout.y_ticks - 1
     ticks = [low_value + (top_value - low_value) * i / steps for i in range(layout.y_ticks)]
-    y_ticks = [(y(value), round(value, 1)) for value in ticks]
+    y_ticks = [(y(value), round(value, 1) if abs(value) >= 0.05 else 0.0) for value in ticks]
     return Chart(layout=layout, series=series, treatments=[(x(d), d) for d in treated],
                  method_changes=[(x(d), d) for d in changes], y_ticks=y_ticks,
                  x_ticks=_date_labels([(x(d), d) for d in days], layout))

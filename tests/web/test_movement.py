@@ -135,6 +135,7 @@ def test_photo_page_shows_each_figure_and_the_share_kept(built):
     section = page[page.index('id="movement"'):]
     assert "Frontalis: brow lift, right centre" in section and "Frontalis: brow lift, left tail" in section
     kept = [int(v) for v in re.findall(r'<td class="kept">(\d+) %', section)]
+    assert section.count('class="group"') == 1  # one muscle's figure: the six rows under one heading
     assert len(kept) == 6 and all(5 <= v <= 60 for v in kept), kept  # about 1 mm of 4 mm kept
     frown = built["web"].get(f"/photos/{built['photos']['frown']['id']}").get_data(as_text=True)
     assert "Corrugators: brow heads drawn together" in frown and "Procerus: brow head drawn down, left" in frown

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import os
 import re
-from datetime import date
 
 import numpy as np
 import pytest
@@ -19,7 +18,7 @@ from sqlalchemy import select
 
 from app import create_app
 from gallery.db import get_db
-from gallery.models import MovementRecord, Photo, Visit
+from gallery.models import MovementRecord, Visit
 from gallery.movement.kept import kept_share
 from gallery.movement.service import run_movement
 from landmarks.mesh import detect_faces

@@ -43,16 +43,13 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.london import BROWS_UPPER, DEFAULT_DATA, HAIRLINE, load_points, recapture, require  # noqa: E402
+from bench.london import rgb as _rgb  # noqa: E402
 from landmarks.analysis import Analysis, analyse  # noqa: E402
 from landmarks.masks import polygon_mask  # noqa: E402
 from landmarks.regions import REGION_NAMES  # noqa: E402
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "faces" / "london"
 ZONE_INSET_MM = 4.0
-# Hand-placed points (README of the set): brows' upper edge image-left then image-right
-# (tail to head, head to tail), the hairline from the image-left temple to the image-right one.
-BROWS_UPPER = [71, 72, 73, 74, 75, 78, 79, 80, 81, 82]
-HAIRLINE = list(range(134, 145))
 # Foreheads under a fringe (hair lies across the hand-marked zone), by eye on the
 # contact sheet of hand-marked zones: left out of the coverage figures only.
 FRINGE = {"005", "030", "045", "092", "128", "141"}
@@ -69,12 +66,6 @@ class Reading:
     region_coverage: float | None
     precision: float | None
     forehead_cm2: float
-
-
-def load_points(path: Path) -> np.ndarray:
-    lines = path.read_text().split("\n")
-    count = int(lines[0])
-    return np.array([[float(v) for v in line.split()[:2]] for line in lines[1:1 + count]])
 
 
 def hand_forehead(points: np.ndarray) -> np.ndarray:
@@ -118,23 +109,6 @@ def read(rgb: np.ndarray, points: np.ndarray | None = None) -> tuple[Reading, An
     figures = _forehead_figures(analysis, points) if analysis.face_found else (None, None, None, 0.0)
     indices = {name: m.wrinkle_index for name, m in analysis.lines.items()}
     return Reading(indices, reasons, *figures), analysis
-
-
-def recapture(rgb: np.ndarray, seed: int) -> np.ndarray:
-    """The same face a few seconds later: moved a few pixels, a little nearer or
-    further, rolled a degree or two, new sensor noise, saved as a phone JPEG."""
-    rng = np.random.default_rng(seed)
-    height, width = rgb.shape[:2]
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), rng.uniform(-2, 2), rng.uniform(0.96, 1.04))
-    matrix[:, 2] += rng.uniform(-15, 15, 2)
-    moved = cv2.warpAffine(rgb, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
-    noisy = np.clip(moved + rng.normal(0, 2.0, moved.shape), 0, 255).astype(np.uint8)
-    ok, jpeg = cv2.imencode(".jpg", noisy[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 92])
-    return cv2.imdecode(jpeg, cv2.IMREAD_COLOR)[..., ::-1].copy()
-
-
-def _rgb(path: Path) -> np.ndarray:
-    return np.asarray(Image.open(path).convert("RGB"))
 
 
 def _person(args: tuple[Path, str]) -> dict:
@@ -215,9 +189,7 @@ def main() -> None:
                         help="contact sheet at rest; the smiling one is written beside it (-smiling)")
     parser.add_argument("--processes", type=int, default=2)
     args = parser.parse_args()
-    if not (args.data / "info.csv").exists():
-        sys.exit(f"The London set is not at {args.data}: download it from figshare "
-                 "(doi:10.6084/m9.figshare.5047666.v5) and pass --data.")
+    require(args.data)
     with (args.data / "info.csv").open() as handle:
         ages = {row["face_id"]: None if row["face_age"] == "NA" else float(row["face_age"])
                 for row in csv.DictReader(handle)}

@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "GALLERY_MAX_PITCH_DEG": 15.0,
     "GALLERY_MAX_ROLL_DEG": 10.0,
     "GALLERY_PAIR_POSE_TOLERANCE_DEG": 5.0,
+    "GALLERY_MOVEMENT_REPEATS": 8,  # perturbed re-measurements of a movement pair, for its uncertainty
     "GALLERY_WATERMARK": "",
     "GALLERY_FOREHEAD_MARGIN_MM": 20.0,
     "GALLERY_GLABELLA_MARGIN_MM": 10.0,

@@ -232,6 +232,30 @@ class Photo(Base):
         return self.analysis if self.analysis_status == "done" else None
 
 
+class MovementRecord(Base):
+    """Muscle movement of one contraction photo against its visit's rest photo (issue 30).
+
+    ``result`` is ``landmarks.movement.Movement.to_dict()``: figures in mm with their
+    uncertainty, or withheld with a reason. ``method_version`` is
+    ``gallery.movement.service.METHOD_VERSION`` at measurement: a row of an older one is
+    measured again. One row per contraction photo; the pair is chosen by
+    ``gallery.movement.service.rest_partner``.
+    """
+
+    __tablename__ = "movements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
+    expression: Mapped[str] = mapped_column(String(10))
+    rest_photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id"))
+    contraction_photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id"), unique=True)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    method_version: Mapped[int] = mapped_column(Integer)
+    measured_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    visit: Mapped[Visit] = relationship()
+    contraction_photo: Mapped[Photo] = relationship(foreign_keys=[contraction_photo_id])
+
+
 class AuditEvent(Base):
     """Append-only: who did what to which record, when. Never updated or deleted."""
 

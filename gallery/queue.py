@@ -14,7 +14,9 @@ mid-job would lose it. The photo row is the record instead: every worker
 enqueues all pending photos when it starts, and once a minute those whose job
 was never started, or started longer than ``GALLERY_ANALYSIS_LEASE_SECONDS``
 ago (``requeue_stale``). Jobs are idempotent, so this gives at-least-once
-analysis. Pending data exports are re-enqueued the same way, by their age.
+analysis. Pending data exports are re-enqueued the same way, by their age. A visit's
+movement job lost with a worker is queued again when a worker starts (a visit
+whose analysed contraction photos have no movement of the current method).
 
 Reminder emails (``gallery.reminders``) go from a periodic task, every
 ``REMINDER_MINUTES``: run by the workers' consumer with Redis, and by each web
@@ -37,6 +39,7 @@ from sqlalchemy import or_, select
 
 from gallery.db import get_db
 from gallery.models import DataExport, Photo, utcnow
+from gallery.movement.service import requeue_movements, run_movement
 from gallery.patients.export import run_export
 from gallery.photos.analysis import run_analysis
 from gallery.reminders import send_due_reminders
@@ -74,6 +77,11 @@ class JobQueue:
             with app.app_context():
                 run_analysis(photo_id)
 
+        @self.huey.task(name="measure_movement")
+        def movement(visit_id: int) -> None:
+            with app.app_context():
+                run_movement(visit_id)
+
         @self.huey.task(name="export_patient")
         def export(export_id: int) -> None:
             with app.app_context():
@@ -89,7 +97,7 @@ class JobQueue:
             with app.app_context():
                 send_due_reminders()
 
-        self._analyse, self._export, self.remind = analyse, export, remind
+        self._analyse, self._export, self._movement, self.remind = analyse, export, movement, remind
 
     @property
     def embedded(self) -> bool:
@@ -106,6 +114,10 @@ class JobQueue:
 
     def enqueue_export(self, export_id: int) -> None:
         self._export(export_id)
+
+    def enqueue_movement(self, visit_id: int) -> None:
+        """Measure the visit's muscle movement (``gallery.movement.service.run_movement``)."""
+        self._movement(visit_id)
 
     def requeue_stale(self) -> int:
         """Enqueue pending photos and exports whose job was lost (see the module docstring); returns how many."""
@@ -133,6 +145,7 @@ class JobQueue:
                 self.enqueue(photo_id)
             for export_id in get_db().scalars(select(DataExport.id).where(DataExport.status == "pending")).all():
                 self.enqueue_export(export_id)
+            requeue_movements()
 
     def start_in_process(self) -> None:
         """Run jobs in a daemon thread of this process (embedded mode); once per process."""

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import cv2
+import numpy as np
+import numpy.typing as npt
 
 from landmarks import Analysis, analyse
 from landmarks.draw import REGION_COLOURS
@@ -98,6 +100,19 @@ def measure(original: bytes, size: tuple[int, int], limits: UploadLimits,
     # ``working`` is the display image's pixels: framing the thumbnail costs no second decode.
     thumb = None if analysis.face_box is None else framed_thumbnail(working, analysis.face_box)
     return MeasuredPhoto(analysis=analysis, lines=lines, thumb=thumb)
+
+
+def working_pixels(original: bytes, limits: UploadLimits, long_side_px: int) -> npt.NDArray[np.uint8]:
+    """A stored original decoded upright as (H, W, 3) RGB, shrunk to at most ``long_side_px``
+    on its long side (never enlarged): the pixels a measurement between two photos works on,
+    bounded so that two of them fit in memory at once."""
+    kind = validate_bytes(original, max_bytes=limits.max_bytes)
+    pixels = decode(original, kind, max_pixels=limits.max_pixels).pixels
+    factor = long_side_px / max(pixels.shape[:2])
+    if factor >= 1:
+        return pixels
+    size = (round(pixels.shape[1] * factor), round(pixels.shape[0] * factor))
+    return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
 
 
 def store_prepared(store: Store, prepared: PreparedPhoto) -> list[tuple[str, str]]:

@@ -20,11 +20,13 @@ from gallery.consent.share_links import MAX_SHARE_DAYS
 from gallery.errors import InvalidInput
 from gallery.intake.service import INTAKE_VALID_DAYS, flags
 from gallery.models import EXPRESSIONS, SCOPES, VIEWS
+from gallery.movement.kept import FIGURE_LABELS, MIN_BASELINE_MM, MIN_BASELINE_SIGNAL, MUSCLE_LABELS
 from gallery.photos.images import VARIANTS
 from gallery.photos.service import parse_taken_at
 from gallery.planning.service import MAX_SITES, MAX_UNITS_PER_SITE
 from gallery.routing import MAX_RECORD_ID
 from landmarks.align import CROPS
+from landmarks.movement import MEASURED_EXPRESSIONS
 from landmarks.regions import REGION_NAMES
 from landmarks.wrinkles import NO_LINES_BELOW
 
@@ -716,3 +718,68 @@ class PlanRevisionOut(Schema):
     total_units = fields.Function(lambda r: round(sum(site["units"] for site in r.sites), 2), required=True,
                                   metadata={"type": "number"})
     sites = fields.List(fields.Nested(SiteOut), required=True)
+
+
+_SIDE = {"description": "The patient's own side; null for a figure of both sides."}
+
+
+class MovementFigureOut(Schema):
+    name = choice(tuple(FIGURE_LABELS), required=True)
+    muscle = choice(tuple(MUSCLE_LABELS), required=True)
+    side = choice(("right", "left"), required=True, allow_none=True, metadata=_SIDE)
+    position = choice(("head", "centre", "tail"), required=True, allow_none=True,
+                      metadata={"description": "Along the brow (brow_lift only); null otherwise."})
+    value_mm = fields.Float(required=True, allow_none=True, metadata={
+        "description": "Movement in mm in the face's frame (brow_lift up, approach towards the midline, descent "
+                       "down, eye_opening_narrowing smaller opening, lower_lid_lift up); null when withheld."})
+    uncertainty_mm = fields.Float(required=True, allow_none=True,
+                                  metadata={"description": "One standard deviation over perturbed repeats."})
+    withheld = fields.String(required=True, allow_none=True, metadata={"description": "Why no value; a code."})
+
+
+class KeptOut(Schema):
+    name = choice(tuple(FIGURE_LABELS), required=True)
+    muscle = choice(tuple(MUSCLE_LABELS), required=True)
+    side = choice(("right", "left"), required=True, allow_none=True, metadata=_SIDE)
+    position = choice(("head", "centre", "tail"), required=True, allow_none=True)
+    baseline_mm = fields.Float(required=True, allow_none=True,
+                               metadata={"description": "At the treatment visit, before the toxin acted."})
+    baseline_uncertainty_mm = fields.Float(required=True, allow_none=True)
+    review_mm = fields.Float(required=True, allow_none=True)
+    review_uncertainty_mm = fields.Float(required=True, allow_none=True)
+    kept_pct = fields.Float(required=True, allow_none=True, metadata={
+        "description": "review / baseline x 100; null when withheld (e.g. the baseline under "
+                       f"{MIN_BASELINE_MM:g} mm or under {MIN_BASELINE_SIGNAL:g}x its uncertainty)."})
+    uncertainty_pct = fields.Float(required=True, allow_none=True)
+    withheld = fields.String(required=True, allow_none=True)
+    withheld_reason = fields.String(required=True, allow_none=True, metadata={"description": "In plain words."})
+
+
+class ExpressionMovementOut(Schema):
+    expression = choice(MEASURED_EXPRESSIONS, required=True)
+    contraction_photo_id = fields.Integer(required=True)
+    rest_photo_id = fields.Integer(required=True, metadata={
+        "description": "The visit's front rest photo taken closest in time to the contraction photo."})
+    measured_at = Instant(required=True)
+    method_version = fields.Integer(required=True)
+    withheld = fields.String(required=True, allow_none=True, metadata={
+        "description": "A code when the pair carries no figure (no_face, scale_unknown, pose_mismatch, "
+                       "alignment_failed); null otherwise."})
+    withheld_reason = fields.String(required=True, allow_none=True, metadata={"description": "In plain words."})
+    mm_per_px = fields.Float(required=True, allow_none=True)
+    pose_change_deg = fields.Float(required=True, allow_none=True)
+    alignment_residual_mm = fields.Float(required=True, allow_none=True)
+    warnings = fields.List(fields.String(), required=True)
+    figures = fields.List(fields.Nested(MovementFigureOut), required=True)
+    baseline_visit_id = fields.Integer(required=True, allow_none=True)
+    kept = fields.List(fields.Nested(KeptOut), required=True, metadata={
+        "description": "Against the treatment visit's movement of the same expression; empty at a treatment visit."})
+
+
+class VisitMovementOut(Schema):
+    visit_id = fields.Integer(required=True)
+    baseline_visit_id = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "The treated visit this one reviews (the latest before it); null for a treated visit."})
+    movements = fields.List(fields.Nested(ExpressionMovementOut), required=True, metadata={
+        "description": "Per expression measured (raise, frown, smile); a visit with no rest and contraction "
+                       "pair, or not measured yet, has none."})

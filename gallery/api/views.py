@@ -32,6 +32,7 @@ from gallery.intake.consent import (
 )
 from gallery.intake.service import QUESTIONS, TEXTS, intake_history, intake_in_force, record_intake
 from gallery.models import SCOPES, Amendment, Comparison, Lot, Patient, Photo, Product, TreatmentRecord, Visit
+from gallery.movement.panels import visit_movement
 from gallery.patients.export import archive_response, build_archive
 from gallery.photos.images import image_response
 from gallery.photos.service import add_photo
@@ -262,6 +263,19 @@ def recall_search(query: dict[str, str]) -> dict[str, Any]:
 def visit_report_pdf(visit_id: int) -> Response:
     """The visit report: photo with regions and sites, units, product and lot, consent, sign-off, comparison."""
     return report_response(clinic_get(Visit, visit_id))
+
+
+@bp.get("/visits/<id:visit_id>/movement")
+@bp.response(200, schemas.VisitMovementOut)
+def get_visit_movement(visit_id: int) -> dict[str, Any]:
+    """Muscle movement in mm per expression (each contraction photo against the visit's rest photo), and for a
+    review visit the movement kept against its treatment visit's. Measured in the background after the photos'
+    analyses: an expression not measured yet is absent."""
+    visit = clinic_get(Visit, visit_id)
+    audit.viewed("visit", visit.id)
+    treated, entries = visit_movement(visit)
+    return {"visit_id": visit.id, "baseline_visit_id": treated.id if treated else None,
+            "movements": [entry.as_json() for entry in entries]}
 
 
 @bp.post("/visits/<id:visit_id>/treatment")

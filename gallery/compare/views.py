@@ -19,6 +19,7 @@ from gallery.consent.share_links import usual_address
 from gallery.db import get_db
 from gallery.errors import InvalidInput
 from gallery.models import Comparison, Patient, ShareLink, utcnow
+from gallery.movement.panels import comparison_movement
 from gallery.patients.forms import EXPRESSION_LABELS
 from gallery.regions import REGION_LABELS, SHORT_LABELS
 from gallery.public.service import views as public_views
@@ -53,7 +54,8 @@ def detail(comparison_id: int) -> str:
                            short_labels=SHORT_LABELS, expression_labels=EXPRESSION_LABELS,
                            consent=effective_consent(comparison.patient_id), links=links, now=utcnow(),
                            public_views=public_views(comparison.id), no_lines_below=NO_LINES_BELOW,
-                           share_to=usual_address(comparison.patient_id), captions=pair_captions(comparison))
+                           share_to=usual_address(comparison.patient_id), captions=pair_captions(comparison),
+                           movement=comparison_movement(comparison))
 
 
 @bp.get("/comparisons/<id:comparison_id>/image")

@@ -1,4 +1,6 @@
-"""The progress chart: wrinkle index per region and expression over time, as SVG geometry.
+"""The progress charts over time, as SVG geometry: wrinkle index per region and expression,
+and muscle movement in mm per muscle (issue 30: its return after a treatment is the
+duration of effect).
 
 Built on the server (no chart library, nothing run in the browser): the
 template draws what this returns. Treatments are vertical marks, so the
@@ -12,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from gallery.models import Patient
+from gallery.movement.kept import EXPRESSION_MUSCLES, headline
+from gallery.movement.service import movement_of, patient_movements
 
 # Margins in SVG units; the top one holds the vertical axis's title ("deeper lines ↑").
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 36, 40
@@ -39,7 +43,9 @@ NARROW = Layout("narrow", 340, 240, 3, 110)
 
 @dataclass(frozen=True)
 class Series:
-    region: str
+    """One line: ``key`` is the region (wrinkle chart) or the muscle (movement chart)."""
+
+    key: str
     expression: str
     points: list[tuple[float, float, date, float]]  # x, y, day, index
 
@@ -80,6 +86,23 @@ def progress_charts(patient: Patient) -> list[Chart]:
     return [chart for chart in charts if chart is not None]
 
 
+def movement_charts(patient: Patient) -> list[Chart]:
+    """Movement per muscle over visits, wide and narrow; empty until two visits are measured.
+
+    Each muscle's headline figure (``gallery.movement.kept.HEADLINES``) at each visit;
+    a line breaks where the movement method changed."""
+    samples = [(visit.visit_date, record.expression, muscle, figure.value_mm, f"v{record.method_version}")
+               for visit, records in patient_movements(patient) for record in records.values()
+               for muscle in EXPRESSION_MUSCLES[record.expression]
+               if (figure := headline(movement_of(record), muscle)).value_mm is not None]
+    charts = [_draw(samples, _treated_days(patient), layout) for layout in (WIDE, NARROW)]
+    return [chart for chart in charts if chart is not None]
+
+
+def _treated_days(patient: Patient) -> list[date]:
+    return sorted(v.visit_date for v in patient.visits if v.treated)
+
+
 def progress_chart(patient: Patient, layout: Layout = WIDE) -> Chart | None:
     """None until the patient has measured photos on two different days."""
     samples = [(photo.taken_at.date(), photo.expression, name, value,
@@ -87,16 +110,22 @@ def progress_chart(patient: Patient, layout: Layout = WIDE) -> Chart | None:
                for photo in patient.photos
                for name, value in (photo.summary.get("indices") or {}).items()
                if value is not None]
+    return _draw(samples, _treated_days(patient), layout)
+
+
+def _draw(samples: list[tuple[date, str, str, float, str]], treated: list[date], layout: Layout) -> Chart | None:
+    """The chart of (day, expression, key, value, method) samples; None unless on two days.
+    The value axis starts at 0, or lower when a value is negative (a movement can be)."""
     days = sorted({s[0] for s in samples})
     if len(days) < 2:
         return None
-    treated = sorted(v.visit_date for v in patient.visits if v.treated)
     first, last = min(days + treated), max(days + treated)
     span = max((last - first).days, 1)
     top_value = max(s[3] for s in samples) * 1.1 or 1.0
+    low_value = min(0.0, min(s[3] for s in samples) * 1.1)
     width, height = layout.width, layout.height
     x = lambda day: LEFT + (day - first).days / span * (width - LEFT - RIGHT)  # noqa: E731
-    y = lambda value: TOP + (1 - value / top_value) * (height - TOP - BOTTOM)  # noqa: E731
+    y = lambda value: TOP + (1 - (value - low_value) / (top_value - low_value)) * (height - TOP - BOTTOM)  # noqa: E731
     grouped: dict[tuple[str, str, str], list[tuple[date, float]]] = {}
     for day, expression, name, value, standard in samples:
         grouped.setdefault((name, expression, standard), []).append((day, value))
@@ -105,7 +134,8 @@ def progress_chart(patient: Patient, layout: Layout = WIDE) -> Chart | None:
     by_day = sorted({(day, standard) for day, *_, standard in samples})
     changes = [day for (_, before), (day, after) in zip(by_day, by_day[1:]) if before != after]
     steps = layout.y_ticks - 1
-    y_ticks = [(y(top_value * i / steps), round(top_value * i / steps, 1)) for i in range(layout.y_ticks)]
+    ticks = [low_value + (top_value - low_value) * i / steps for i in range(layout.y_ticks)]
+    y_ticks = [(y(value), round(value, 1) if abs(value) >= 0.05 else 0.0) for value in ticks]
     return Chart(layout=layout, series=series, treatments=[(x(d), d) for d in treated],
                  method_changes=[(x(d), d) for d in changes], y_ticks=y_ticks,
                  x_ticks=_date_labels([(x(d), d) for d in days], layout))

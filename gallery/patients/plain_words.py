@@ -69,10 +69,10 @@ class AreaChange:
     def sentence(self) -> str:
         label = f"{AREAS[self.region][0]}, {EXPRESSION_WORDS[self.expression]}"
         day = (self.after_on - self.treated_on).days
-        text = f"{label}: {_verdict(self.change)} before your treatment on {_long_date(self.treated_on)} (day {day})"
+        text = f"{label}: {_verdict(self.change)} before your treatment on {long_date(self.treated_on)} (day {day})"
         if self.latest is not None and self.latest_on is not None:
             later = (self.latest - self.before) / self.before
-            text += (f"; on {_long_date(self.latest_on)} (day {(self.latest_on - self.treated_on).days}) the lines "
+            text += (f"; on {long_date(self.latest_on)} (day {(self.latest_on - self.treated_on).days}) the lines "
                      f"were coming back: {_verdict(later)} before")
         return text
 
@@ -115,7 +115,7 @@ def _first_pair(photos: list[Photo], region: str, expressions: tuple[str, ...], 
                  if day > treated_on and (next_treatment is None or day <= next_treatment)]
         if before and after and relative_change(before[-1][1], after[-1][1]) is not None:
             start = before[-1][1]
-            peak_on, peak = min(after, key=lambda pair: _from_peak((pair[0] - treated_on).days))
+            peak_on, peak = min(after, key=lambda pair: from_peak((pair[0] - treated_on).days))
             newer = [(day, value) for day, value in after if day > peak_on]
             returning = newer and (newer[-1][1] - peak) / start >= SAME_WITHIN
             return AreaChange(region, expression, treated_on, start, peak, peak_on,
@@ -123,11 +123,11 @@ def _first_pair(photos: list[Photo], region: str, expressions: tuple[str, ...], 
     return None
 
 
-def _from_peak(day: int) -> tuple[int, int]:
+def from_peak(day: int) -> tuple[int, int]:
     """How far a photo's day after treatment lies from the peak window, then from the review day."""
     low, high = PEAK_DAYS
     return max(low - day, day - high, 0), abs(day - REVIEW_DAY)
 
 
-def _long_date(day: date) -> str:
+def long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"

@@ -24,7 +24,8 @@ from gallery.intake.consent import consent_in_force
 from gallery.intake.service import intake_in_force
 from gallery.models import Patient, PatientAccount, Photo, Visit
 from gallery.capture.protocol import clinic_protocol, missing_steps
-from gallery.patients.chart import progress_charts
+from gallery.movement.kept import MUSCLE_LABELS
+from gallery.patients.chart import movement_charts, progress_charts
 from gallery.patients.forms import EXPRESSION_LABELS, PatientForm, UploadForm, VisitForm
 from gallery.patients.plain_words import EXPRESSION_WORDS
 from gallery.patients.service import save_patient
@@ -116,6 +117,7 @@ def timeline(patient_id: int) -> str:
                            expression_labels=EXPRESSION_LABELS, progress=patient_progress(patient),
                            region_labels=REGION_LABELS, grades=GRADES, charts=progress_charts(patient),
                            expression_words=EXPRESSION_WORDS,
+                           movement_charts=movement_charts(patient), muscle_labels=MUSCLE_LABELS,
                            consent=effective_consent(patient.id), consent_records=history(patient.id),
                            intake=intake_in_force(patient.id), treatment_consent=consent_in_force(patient.id),
                            missing={visit.id: missing_steps(visit, protocol) for visit in patient.visits},

@@ -15,6 +15,7 @@ from gallery.db import get_db
 from gallery.decoding import decode_slot
 from gallery.errors import Conflict, InvalidInput
 from gallery.models import Photo, utcnow
+from gallery.movement.jobs import queue_movement
 from gallery.photos.service import blob_store, expression_warning, quality_limits, upload_limits
 from landmarks.export import analysis_dict
 from uploads.errors import UploadError
@@ -51,6 +52,7 @@ def analyse_photo(photo: Photo, *, actor: str = "system:analysis") -> None:
     photo.record_analysis(analysis, measured.analysis.version)
     audit.record("analysis", "photo", photo.id, clinic_id=photo.clinic_id, actor=actor)
     db.commit()
+    queue_movement(photo.visit_id)  # a rest or contraction photo may complete (or change) a movement pair
 
 
 def _failed(photo: Photo, reason: str) -> None:

@@ -18,6 +18,7 @@ from gallery.decoding import decode_slot
 from gallery.signoff.service import require_unsigned
 from gallery.errors import Conflict, InvalidInput, PhotoDateUnconfirmed, Unavailable
 from gallery.models import EXPRESSIONS, VIEWS, Patient, Photo, Visit, utcnow
+from gallery.movement.jobs import queue_movement
 from gallery.queries import clinic_get
 from landmarks.expression import ExpressionMeasures, looks_like
 from landmarks.quality import QualityLimits
@@ -161,6 +162,7 @@ def retag_photo(photo: Photo, expression: str | None, view: str | None) -> None:
                               photo.analysis_version)
     audit.record("update", "photo", photo.id)
     get_db().commit()
+    queue_movement(photo.visit_id)  # the photo may have joined, left or changed a movement pair
 
 
 def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,

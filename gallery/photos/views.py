@@ -14,6 +14,7 @@ from gallery.errors import InvalidInput
 from gallery.grading import ASSESSED_EXPRESSION, GRADES, MIN_GRADED_PHOTOS
 from gallery.models import Photo, RegionGrade
 from gallery.patients.forms import EXPRESSION_LABELS
+from gallery.movement.panels import photo_movement_panel
 from gallery.photos.grades import clinic_calibrations, latest_grades, suggested_grade
 from gallery.photos.images import image_response, original_response
 from gallery.photos.service import blob_store, retag_photo
@@ -51,7 +52,8 @@ def detail(photo_id: int) -> str:
                            standard_mm_per_px=STANDARD_MM_PER_PX, coarsest_mm_per_px=COARSEST_MM_PER_PX,
                            has_lines=blob_store().exists(photo.sha256, "lines"), stock_lots=lots(photo.clinic_id),
                            read_only=photo.visit.signed_off_at is not None or photo.visit.treatment is not None,
-                           treatment=treatment_panel(photo.visit) if photo.analysis.get("face_found") else None)
+                           treatment=treatment_panel(photo.visit) if photo.analysis.get("face_found") else None,
+                           movement=photo_movement_panel(photo))
 
 
 @bp.get("/photos/<id:photo_id>/analysis.json")

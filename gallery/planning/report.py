@@ -29,6 +29,7 @@ from gallery.db import get_db
 from gallery.intake.consent import consent_in_force
 from gallery.intake.service import INTAKE_VALID_DAYS, TEXTS, flags, intake_in_force
 from gallery.models import Clinic, Photo, Visit
+from gallery.movement.panels import visit_movement
 from gallery.photos.service import photo_pixels
 from gallery.planning.service import saved_plan
 from gallery.regions import REGION_LABELS
@@ -91,6 +92,47 @@ def _treatment(visit: Visit, styles) -> list:
     if record.override_reason:
         story.append(_para("Gone ahead despite the warnings because: {reason}", styles["Normal"],
                            reason=record.override_reason))
+    return story
+
+
+def _mm(value: float | None, spread: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} ± {spread or 0:.1f} mm"
+
+
+def _movement(visit: Visit, styles) -> list:
+    """Muscle movement per expression, and at a review visit the share kept of the treatment visit's."""
+    treated, entries = visit_movement(visit)
+    if not entries:
+        return []
+    story: list = [Spacer(1, 4 * mm), Paragraph("Muscle movement", styles["Heading2"])]
+    if treated is not None:
+        story.append(Paragraph(f"Kept: this visit's movement as a share of the treatment visit's of "
+                               f"{treated.visit_date:%d %b %Y} (day {(visit.visit_date - treated.visit_date).days}).",
+                               styles["Normal"]))
+    for entry in entries:
+        story.append(_para("{expression}: against rest photo {rest}", styles["Heading3"],
+                           expression=entry.expression.capitalize(), rest=entry.record.rest_photo_id))
+        if entry.movement.withheld:
+            story.append(_para("Not measured: {why}.", styles["Normal"], why=entry.withheld_words))
+            continue
+        head = ["Muscle: movement", "This visit"] + (["Treatment visit", "Kept"] if entry.baseline else [])
+        rows = [head]
+        for row in entry.rows():
+            figure, share = row["figure"], row["kept"]
+            line = [row["label"], row["withheld"] or _mm(figure.value_mm, figure.uncertainty_mm)]
+            if entry.baseline:
+                line += [_mm(share.baseline.value_mm, share.baseline.uncertainty_mm) if share else "-",
+                         f"{share.kept_pct:.0f} ± {share.uncertainty_pct:.0f} %" if share and share.kept_pct is not None
+                         else row["kept_withheld"] or "-"]
+            rows.append([Paragraph(escape(str(cell)), styles["BodyText"]) for cell in line])
+        widths = [60 * mm, 35 * mm] + ([35 * mm, 50 * mm] if entry.baseline else [])
+        table = Table(rows, colWidths=widths)
+        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                                   ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+                                   ("FONTSIZE", (0, 0), (-1, -1), 8)]))
+        story.append(table)
+    story.append(Paragraph("In mm from the iris scale, rest against contraction photo of one visit; ± one standard "
+                           "deviation over repeated, perturbed measurements; sides are the patient's.", styles["Italic"]))
     return story
 
 
@@ -167,7 +209,7 @@ def visit_report(visit: Visit) -> bytes:
                   Spacer(1, 2 * mm), table]
     else:
         story.append(Paragraph("No injection plan was saved for this visit.", styles["Normal"]))
-    story += _before_treatment(visit, styles) + _treatment(visit, styles)
+    story += _movement(visit, styles) + _before_treatment(visit, styles) + _treatment(visit, styles)
     story += [Spacer(1, 4 * mm), Paragraph("Sign-off", styles["Heading2"])]
     if visit.signed_off_at:
         story.append(_para("Signed off by {who} on {when} UTC.", styles["Normal"], who=visit.signed_off_by.display_name,

@@ -20,7 +20,8 @@ from gallery.db import get_db
 from gallery.errors import Conflict, Gone, NotFound
 from gallery.extensions import account_key, failed, limiter, login_limit
 from gallery.models import SCOPES, Comparison, DataExport, Invitation, PatientAccount, Photo, utcnow
-from gallery.patients.chart import progress_charts
+from gallery.movement.words import CHART_WORDS, movement_changes
+from gallery.patients.chart import movement_charts, progress_charts
 from gallery.patients.export import EXPORT_DAYS, archive_response, latest_export, request_export
 from gallery.patients.plain_words import AREA_NAMES, EXPRESSION_WORDS, area_changes
 from gallery.photos.service import blob_store
@@ -116,6 +117,8 @@ def home() -> str:
                            charts=progress_charts(patient) if can_view else [],
                            changes=area_changes(patient) if can_view else [], area_names=AREA_NAMES,
                            expression_words=EXPRESSION_WORDS,
+                           movement=movement_changes(patient) if can_view else [],
+                           movement_charts=movement_charts(patient) if can_view else [], chart_words=CHART_WORDS,
                            export=latest_export(current_account().patient_id), now=utcnow())
 
 

@@ -1,0 +1,265 @@
+"""The brow's upper edge found in the pixels, with the face mesh as the guide.
+
+MediaPipe's upper-brow points lie a median 1.7 mm from the upper edge a person
+places by hand (London set, 51 faces), about 1.2 mm low, and its face model
+smooths a raised brow towards the average face. The edge itself is where the
+dark brow hair gives way to lighter forehead skin, going up the face. Along
+lines across the brow (normal to the mesh's brow curve) the strongest
+dark-to-light step upward near the mesh's guess is that edge; one curve
+through these steps is chosen for the whole brow at once (dynamic
+programming, a penalty on bends), so one stray hair or forehead line cannot
+pull a single point away.
+
+Coordinates are image pixels (x right, y down, origin top left). ``offset_mm``
+is measured along the normal, positive up the face (towards the forehead).
+Left and right are the patient's: the right brow is on the image's left.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from landmarks.anatomy import LEFT_BROW_LOWER, LEFT_BROW_UPPER, RIGHT_BROW_LOWER, RIGHT_BROW_UPPER
+
+STATIONS = 21
+# Search along each normal, mm from the mesh's upper-brow curve (positive up).
+# The mesh sits about 1.2 mm low, 90 % of its points within 2.5 mm of the edge.
+SEARCH_BELOW_MM, SEARCH_ABOVE_MM = 2.5, 3.5
+STEP_MM = 0.1
+SMOOTH_MM = 0.35  # Gaussian blur before the profiles: hairs are ~0.1 mm, the edge a band
+ACROSS_MM = 1.0   # each profile is averaged over this length along the brow
+BEND_COST = 0.6   # penalty per mm of offset change between neighbouring stations, in gradient units
+# A person places the upper edge on the outermost hairs, above the steepest
+# step of the blurred profile: a constant tuned on the London development half.
+EDGE_BIAS_MM = 0.9
+HEAD_EXTENSION = 0.25  # of the mesh brow's length, searched medially for the head
+HEAD_STEP_MM = 0.2
+HEAD_SEARCH = 0.3  # share of the lengthened brow, from its medial end, searched for the head
+
+
+@dataclass(frozen=True)
+class BrowEdge:
+    """One brow's upper edge.
+
+    ``points``: (N, 2) image pixels, from the brow head (medial) to the tail.
+    ``mesh_points``: (N, 2) the mesh's upper-brow curve at the same stations.
+    ``normals``: (N, 2) unit vectors across the brow, pointing up the face.
+    ``offset_mm``: (N,) the found edge's distance from the mesh curve along the
+    normal, positive up. ``contrast``: median strength of the found step, as the
+    rise in grey level (0-255) per mm; near zero when no brow is visible.
+    ``head_px``: (2,) the lower corner of the brow head, where the brow begins on
+    the mesh's lower-brow curve (``points[0]`` is its upper corner).
+    """
+
+    side: str
+    points: npt.NDArray[np.float64]
+    mesh_points: npt.NDArray[np.float64]
+    normals: npt.NDArray[np.float64]
+    offset_mm: npt.NDArray[np.float64]
+    contrast: float
+    head_px: npt.NDArray[np.float64] | None = None
+
+    @property
+    def outline(self) -> npt.NDArray[np.float64]:
+        """(N + 1, 2) px: down the brow head's medial end, then along the upper edge to the tail."""
+        if self.head_px is None:
+            return self.points
+        return np.vstack([self.head_px, self.points])
+
+
+def _resample(polyline: npt.NDArray[np.float64], count: int) -> npt.NDArray[np.float64]:
+    """``count`` points evenly spaced by arc length along ``polyline`` (M, 2)."""
+    lengths = np.r_[0, np.cumsum(np.linalg.norm(np.diff(polyline, axis=0), axis=1))]
+    at = np.linspace(0, lengths[-1], count)
+    return np.column_stack([np.interp(at, lengths, polyline[:, 0]), np.interp(at, lengths, polyline[:, 1])])
+
+
+def _normals(upper: npt.NDArray[np.float64], lower: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Unit normals to the brow's centre line, on the side of the upper curve."""
+    centre = (upper + lower) / 2
+    tangent = np.gradient(centre, axis=0)
+    tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)
+    normal = np.column_stack([tangent[:, 1], -tangent[:, 0]])
+    flip = np.sum(normal * (upper - lower), axis=1) < 0
+    normal[flip] *= -1
+    return normal
+
+
+def _extend_head(polyline: npt.NDArray[np.float64], fraction: float) -> npt.NDArray[np.float64]:
+    """``polyline`` (head first) lengthened at the head along its first segment by ``fraction`` of its length."""
+    length = np.sum(np.linalg.norm(np.diff(polyline, axis=0), axis=1))
+    direction = polyline[0] - polyline[1]
+    head = polyline[0] + direction / np.linalg.norm(direction) * fraction * length
+    return np.vstack([head, polyline])
+
+
+def mesh_brow(xy: npt.NDArray[np.float64], side: str, count: int = STATIONS,
+              head_extension: float = 0.0) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The mesh's upper and lower brow curves, (count, 2) px each, head to tail.
+
+    The mesh's brow stops short of the brow head (the hand-placed head lies a
+    median 3-4 mm medial of it on the London set), so both curves are
+    lengthened medially by ``head_extension`` of their length (``upper_brow_edges``
+    then finds where the brow begins).
+    """
+    upper, lower = {"right": (RIGHT_BROW_UPPER, RIGHT_BROW_LOWER), "left": (LEFT_BROW_UPPER, LEFT_BROW_LOWER)}[side]
+    # anatomy lists the contours lateral -> medial; here the head comes first.
+    upper_px, lower_px = xy[list(upper[::-1])], xy[list(lower[::-1])]
+    if head_extension > 0:
+        upper_px, lower_px = _extend_head(upper_px, head_extension), _extend_head(lower_px, head_extension)
+    return _resample(upper_px, count), _resample(lower_px, count)
+
+
+def grey(rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+    """The grey image the edge is found on (float32, 0-255)."""
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"expected an (H, W, 3) RGB array, got {rgb.shape}")
+    return cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY).astype(np.float32)
+
+
+def profiles(image: npt.NDArray[np.float32], points: npt.NDArray[np.float64], normals: npt.NDArray[np.float64],
+             offsets_px: npt.NDArray[np.float64], across_px: float) -> npt.NDArray[np.float32]:
+    """Grey levels along the normals: (N, K) for N stations and K offsets (px, positive along
+    the normal), each averaged over ``across_px`` along the brow (bilinear samples)."""
+    tangent = np.column_stack([-normals[:, 1], normals[:, 0]])
+    spread = np.linspace(-across_px / 2, across_px / 2, max(3, int(round(across_px)) + 1))
+    # (N, S, K, 2) sample positions
+    pos = (points[:, None, None, :] + normals[:, None, None, :] * offsets_px[None, None, :, None]
+           + tangent[:, None, None, :] * spread[None, :, None, None])
+    flat = pos.reshape(-1, 2).astype(np.float32)
+    values = cv2.remap(image, flat[:, :1].reshape(1, -1), flat[:, 1:].reshape(1, -1), cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_REPLICATE)
+    return values.reshape(pos.shape[:3]).mean(axis=1)
+
+
+def _best_path(score: npt.NDArray[np.float64], bend: float) -> npt.NDArray[np.int64]:
+    """Index per row maximising the summed ``score`` minus ``bend`` per index step between rows."""
+    rows, cols = score.shape
+    index = np.arange(cols)
+    penalty = bend * np.abs(index[:, None] - index[None, :])  # (to, from)
+    total = score[0].copy()
+    back = np.zeros((rows, cols), np.int64)
+    for row in range(1, rows):
+        candidates = total[None, :] - penalty
+        back[row] = np.argmax(candidates, axis=1)
+        total = score[row] + candidates[index, back[row]]
+    path = np.empty(rows, np.int64)
+    path[-1] = int(np.argmax(total))
+    for row in range(rows - 1, 0, -1):
+        path[row - 1] = back[row, path[row]]
+    return path
+
+
+def refine_upper_edge(image: npt.NDArray[np.float32], upper_px: npt.NDArray[np.float64],
+                      lower_px: npt.NDArray[np.float64], mm_per_px: float, *, side: str = "right",
+                      search_mm: tuple[float, float] = (SEARCH_BELOW_MM, SEARCH_ABOVE_MM),
+                      bias_mm: float = EDGE_BIAS_MM) -> BrowEdge:
+    """The brow's upper edge near a guessed curve.
+
+    Parameters
+    ----------
+    image : (H, W) float32
+        Grey image (``grey``), not yet blurred.
+    upper_px, lower_px : (N, 2) float
+        The guessed upper and lower brow curves, head to tail, image pixels.
+    mm_per_px : float
+        Scale of ``image`` (the iris ruler, ``landmarks.scale.mm_per_px``).
+    search_mm : (below, above)
+        How far below and above ``upper_px`` the edge is looked for, mm along the normal.
+    bias_mm : float
+        Added along the normal to the steepest step (see ``EDGE_BIAS_MM``).
+
+    Returns
+    -------
+    BrowEdge
+        The refined edge at the N stations of ``upper_px``.
+    """
+    if mm_per_px <= 0:
+        raise ValueError(f"mm_per_px must be positive, got {mm_per_px}")
+    normals = _normals(upper_px, lower_px)
+    blurred = cv2.GaussianBlur(image, (0, 0), SMOOTH_MM / mm_per_px)
+    offsets_mm = np.arange(-search_mm[0], search_mm[1] + STEP_MM / 2, STEP_MM)
+    values = profiles(blurred, upper_px, normals, offsets_mm / mm_per_px, ACROSS_MM / mm_per_px)
+    rise = np.gradient(values, STEP_MM, axis=1)  # grey levels per mm, going up the face
+    score = np.clip(rise, 0, None)
+    scale = float(np.median(score.max(axis=1))) or 1.0
+    path = _best_path(score / scale, BEND_COST * STEP_MM)
+    found_mm = offsets_mm[path]
+    # Sub-step position of the step: parabola through the peak and its neighbours.
+    inner = (path > 0) & (path < len(offsets_mm) - 1)
+    r = np.arange(len(path))[inner]
+    a, b, c = rise[r, path[inner] - 1], rise[r, path[inner]], rise[r, path[inner] + 1]
+    denominator = a - 2 * b + c
+    shift = np.where(np.abs(denominator) > 1e-6, 0.5 * (a - c) / np.where(denominator == 0, 1, denominator), 0)
+    found_mm = found_mm.astype(np.float64)
+    found_mm[inner] += np.clip(shift, -0.5, 0.5) * STEP_MM
+    found_mm = np.convolve(np.pad(found_mm, 1, mode="edge"), np.ones(3) / 3, mode="valid")
+    offset = found_mm + bias_mm
+    points = upper_px + normals * (offset / mm_per_px)[:, None]
+    contrast = float(np.median(rise[np.arange(len(path)), path]))
+    return BrowEdge(side=side, points=points, mesh_points=upper_px, normals=normals, offset_mm=offset,
+                    contrast=contrast)
+
+
+def upper_brow_edges(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64],
+                     mm_per_px: float) -> dict[str, BrowEdge]:
+    """Both brows' upper edges, ``{"right": ..., "left": ...}`` (the patient's sides).
+
+    Parameters
+    ----------
+    rgb : (H, W, 3) uint8
+        The photo.
+    xy : (478, 2) float
+        The face mesh's landmarks in ``rgb``'s pixels.
+    mm_per_px : float
+        The photo's scale at the face.
+    """
+    image = grey(rgb)
+    edges = {}
+    for side in ("right", "left"):
+        upper, lower = mesh_brow(xy, side, STATIONS + 6, HEAD_EXTENSION)
+        edge = refine_upper_edge(image, upper, lower, mm_per_px, side=side, bias_mm=EDGE_BIAS_MM)
+        head = find_head(image, edge.points, lower, mm_per_px)
+        index = np.arange(len(lower))
+        corner = np.array([np.interp(head, index, lower[:, 0]), np.interp(head, index, lower[:, 1])])
+        edges[side] = _from(edge, head, corner)
+    return edges
+
+
+def _from(edge: BrowEdge, start: float, head_px: npt.NDArray[np.float64]) -> BrowEdge:
+    """``edge`` starting at fractional station ``start`` (the head), resampled to ``STATIONS``."""
+    at = np.linspace(start, len(edge.points) - 1, STATIONS)
+    index = np.arange(len(edge.points))
+
+    def pick(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        if values.ndim == 1:
+            return np.interp(at, index, values)
+        return np.column_stack([np.interp(at, index, column) for column in values.T])
+
+    normals = pick(edge.normals)
+    normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+    return BrowEdge(side=edge.side, points=pick(edge.points), mesh_points=pick(edge.mesh_points), normals=normals,
+                    offset_mm=pick(edge.offset_mm), contrast=edge.contrast, head_px=head_px)
+
+
+def find_head(image: npt.NDArray[np.float32], upper_px: npt.NDArray[np.float64], lower_px: npt.NDArray[np.float64],
+              mm_per_px: float) -> float:
+    """Where the brow begins: the fractional station (0 = the first of ``upper_px``)
+    of the strongest light-to-dark step going from the head towards the tail,
+    along the line midway between the upper and lower curves (head first, px),
+    looked for in the first ``HEAD_SEARCH`` of the stations."""
+    centre = (upper_px + lower_px) / 2
+    dense = _resample(centre, int(np.sum(np.linalg.norm(np.diff(centre, axis=0), axis=1)) * mm_per_px / HEAD_STEP_MM))
+    blurred = cv2.GaussianBlur(image, (0, 0), 2 * SMOOTH_MM / mm_per_px)
+    tangent = np.gradient(dense, axis=0)
+    normals = np.column_stack([tangent[:, 1], -tangent[:, 0]]) / np.linalg.norm(tangent, axis=1, keepdims=True)
+    half_width = np.linalg.norm(upper_px - lower_px, axis=1).mean() / 2
+    across = profiles(blurred, dense, normals, np.linspace(-0.6, 0.6, 7) * half_width, 1.0).mean(axis=1)
+    darkening = -np.gradient(across, HEAD_STEP_MM)  # grey levels per mm lost going towards the tail
+    # The mesh's own head is 1/(1 + HEAD_EXTENSION) along; the true head lies near it, mostly medial.
+    reach = int(len(dense) * HEAD_SEARCH)
+    best = int(np.argmax(darkening[:reach]))
+    return best / (len(dense) - 1) * (len(upper_px) - 1)

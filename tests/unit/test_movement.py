@@ -1,0 +1,141 @@
+"""Movement in mm from a rest and a contraction photo (issue 30), on the astronaut and known warps."""
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from landmarks.brows import refine_upper_edge
+from landmarks.mesh import Mesh, detect_faces
+from landmarks.movement import Movement, measure_movement
+from landmarks.scale import mm_per_px
+from landmarks.track import track_patch
+from tests.images import astronaut
+from tests.warps import move_brows
+
+
+@pytest.fixture(scope="module")
+def rest():
+    # Upscaled 3x (the 512 px original has an iris of 8 px): about 0.47 mm per pixel.
+    image = astronaut(3.0)
+    return image, detect_faces(image, symmetric=True).faces[0]
+
+
+def _moved(rest, **amounts):
+    image, mesh = rest
+    return move_brows(image, mesh.xy, mm_per_px(mesh.xy), **amounts)
+
+
+def _shifted(image, dx=3.0, dy=-2.0):
+    matrix = np.float32([[1, 0, dx], [0, 1, dy]])
+    return cv2.warpAffine(image, matrix, image.shape[1::-1], flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+
+
+def test_same_face_reframed_reads_no_movement(rest):
+    image, mesh = rest
+    reading = measure_movement(image, _shifted(image), "raise", rest_mesh=mesh, repeats=4)
+    assert reading.withheld is None
+    values = [f.value_mm for f in reading.figures]
+    assert None not in values
+    assert max(abs(v) for v in values) < 0.5
+
+
+def test_known_lift_is_measured_on_each_side(rest):
+    image, mesh = rest
+    reading = measure_movement(image, _moved(rest, lift_mm=3.0), "raise", rest_mesh=mesh, repeats=4)
+    for side in ("right", "left"):
+        for position in ("head", "centre", "tail"):
+            figure = reading.figure("brow_lift", side, position)
+            assert figure.muscle == "frontalis"
+            assert figure.value_mm == pytest.approx(3.0, abs=0.7), (side, position)
+            assert 0 <= figure.uncertainty_mm < 0.5
+
+
+def test_known_head_approach_is_measured(rest):
+    image, mesh = rest
+    reading = measure_movement(image, _moved(rest, approach_mm=2.0), "frown", rest_mesh=mesh, repeats=4)
+    assert reading.figure("brow_heads_approach").value_mm == pytest.approx(2.0, abs=0.6)
+    for side in ("right", "left"):
+        assert reading.figure("brow_head_approach", side).value_mm == pytest.approx(1.0, abs=0.5)
+        assert abs(reading.figure("brow_head_descent", side).value_mm) < 0.5
+
+
+def test_lowered_heads_read_as_descent(rest):
+    image, mesh = rest
+    reading = measure_movement(image, _moved(rest, descent_mm=2.0), "frown", rest_mesh=mesh, repeats=3)
+    for side in ("right", "left"):
+        assert reading.figure("brow_head_descent", side).value_mm == pytest.approx(2.0, abs=0.5)
+
+
+@pytest.mark.parametrize("expression, names", [
+    ("raise", {("brow_lift", "frontalis")}),
+    ("frown", {("brow_heads_approach", "corrugator"), ("brow_head_approach", "corrugator"),
+               ("brow_head_descent", "procerus")}),
+    ("smile", {("eye_opening_narrowing", "orbicularis_oculi"), ("lower_lid_lift", "orbicularis_oculi")}),
+])
+def test_each_muscle_has_its_figures_and_serialises(rest, expression, names):
+    image, mesh = rest
+    reading = measure_movement(image, _shifted(image), expression, rest_mesh=mesh, contraction_mesh=None,
+                               repeats=2)
+    assert {(f.name, f.muscle) for f in reading.figures} == names
+    sides = {f.side for f in reading.figures if f.side}
+    assert sides == {"right", "left"}
+    stored = json.loads(json.dumps(reading.to_dict()))
+    assert Movement.from_dict(stored) == reading
+
+
+def test_pair_without_a_face_is_withheld(rest):
+    image, mesh = rest
+    blank = np.full_like(image, 128)
+    reading = measure_movement(image, blank, "raise", rest_mesh=mesh)
+    assert reading.withheld == "no_face"
+    assert reading.figures and all(f.withheld == "no_face" and f.value_mm is None for f in reading.figures)
+
+
+def test_head_turned_between_photos_is_withheld(rest):
+    image, mesh = rest
+    # The same landmarks with the head turned 15 degrees about the vertical axis.
+    angle = np.deg2rad(15)
+    centre = mesh.points.mean(axis=0)
+    p = mesh.points - centre
+    turned = np.column_stack([p[:, 0] * np.cos(angle) + p[:, 2] * np.sin(angle), p[:, 1],
+                              -p[:, 0] * np.sin(angle) + p[:, 2] * np.cos(angle)]) + centre
+    reading = measure_movement(image, image, "frown", rest_mesh=mesh, contraction_mesh=Mesh(points=turned))
+    assert reading.withheld == "pose_mismatch"
+    assert reading.pose_change_deg > 6
+
+
+def test_unknown_expression_is_a_programming_error(rest):
+    image, mesh = rest
+    with pytest.raises(ValueError):
+        measure_movement(image, image, "rest", rest_mesh=mesh)
+
+
+def test_upper_edge_found_on_a_drawn_brow():
+    # A dark band (the brow) from y = 60 to 80 on light skin: its upper edge is y = 60.
+    image = np.full((140, 200), 200, np.float32)
+    image[60:80, 40:160] = 60
+    upper = np.column_stack([np.linspace(50, 150, 11), np.full(11, 66.0)])  # the guess sits 6 px low
+    lower = upper + (0, 14)
+    edge = refine_upper_edge(image, upper, lower, mm_per_px=0.5, bias_mm=0.0)
+    assert np.abs(edge.points[:, 1] - 59.5).max() < 0.6
+    assert np.allclose(edge.normals, (0, -1), atol=1e-6)
+    assert edge.contrast > 50
+
+
+def test_blank_skin_has_no_brow_contrast():
+    image = np.full((140, 200), 180, np.float32)
+    upper = np.column_stack([np.linspace(50, 150, 11), np.full(11, 66.0)])
+    edge = refine_upper_edge(image, upper, upper + (0, 14), mm_per_px=0.5)
+    assert edge.contrast < 1
+
+
+def test_patch_moved_beyond_the_search_is_not_found():
+    rng = np.random.default_rng(0)
+    rest = cv2.GaussianBlur(rng.uniform(0, 255, (80, 80)).astype(np.float32), (0, 0), 5.0)
+    near = np.roll(rest, 3, axis=1)
+    shift, peak = track_patch(rest, near, np.array([40.0, 40.0]), (8, 8), (6, 6))
+    assert shift == pytest.approx((3, 0), abs=0.2) and peak > 0.9
+    far = np.roll(rest, 12, axis=1)
+    shift, peak = track_patch(rest, far, np.array([40.0, 40.0]), (8, 8), (6, 6))
+    assert np.isnan(shift).all() and peak == 0

@@ -1,0 +1,76 @@
+"""Brows moved by a known amount in a real photo, keeping the skin's texture.
+
+A smooth displacement field moves the brow band rigidly (every brow pixel by
+exactly the asked amount) and fades to zero towards the upper eyelids below and
+about 25 mm up the forehead above, and beyond the brow's ends; pixels are
+resampled (``cv2.remap``), never drawn, so hair and pores keep their look. Used
+by the movement tests and ``bench/movement.py`` as ground truth.
+
+Amounts are mm in the face frame (``landmarks.anatomy.FaceFrame``): ``lift_mm``
+moves both brows up the face; ``approach_mm`` brings the brow heads that much
+closer together (each head moves half of it towards the midline) and
+``descent_mm`` moves the heads down, both fading out towards the brow tails.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from landmarks.anatomy import FaceFrame, LEFT_BROW_LOWER, LEFT_BROW_UPPER, RIGHT_BROW_LOWER, RIGHT_BROW_UPPER
+
+FADE_BELOW_MM = 0.35  # share of the brow-to-lid gap over which the lift fades out towards the lid
+FOREHEAD_FADE_MM = 25.0
+ENDS_FADE_MM = 10.0
+# The mesh's brow curves sit about 1 mm low and inside the hair: the rigid band reaches past them.
+PLATEAU_ABOVE_MM, PLATEAU_BELOW_MM = 4.0, 1.0
+# The brow head found in the pixels lies up to ~5 mm lateral of the mesh's medial brow
+# point, and the movement is read on a patch about 6 mm wide just lateral of that.
+HEAD_PLATEAU_MM, HEAD_FADE_MM = 12.0, 12.0
+
+
+def _smoothstep(t: np.ndarray) -> np.ndarray:
+    t = np.clip(t, 0, 1)
+    return t * t * (3 - 2 * t)
+
+
+def move_brows(rgb: np.ndarray, xy: np.ndarray, mm_per_px: float, *, lift_mm: float = 0.0,
+               approach_mm: float = 0.0, descent_mm: float = 0.0) -> np.ndarray:
+    """``rgb`` with its brows moved (see the module docstring); ``xy`` (478, 2) its mesh."""
+    frame = FaceFrame.from_landmarks(xy, mm_per_px)
+    height, width = rgb.shape[:2]
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+    d = np.stack([xs - frame.origin_px[0], ys - frame.origin_px[1]], axis=-1)
+    u = (d @ frame.x_axis) * mm_per_px
+    v = (d @ frame.up_axis) * mm_per_px
+    lid_v = frame.to_mm(xy[[159, 386]])[:, 1].max()
+    dx = np.zeros_like(u)
+    dv = np.zeros_like(u)
+    for upper, lower, sign in ((RIGHT_BROW_UPPER, RIGHT_BROW_LOWER, -1), (LEFT_BROW_UPPER, LEFT_BROW_LOWER, 1)):
+        top, bottom = frame.to_mm(xy[list(upper)]), frame.to_mm(xy[list(lower)])
+        order = np.argsort(sign * top[:, 0])
+        reach = sign * u  # distance from the midline towards this side, mm
+        head, tail = abs(bottom[:, 0]).min(), abs(top[:, 0]).max()
+        low = np.interp(reach, sign * bottom[np.argsort(sign * bottom[:, 0]), 0],
+                        bottom[np.argsort(sign * bottom[:, 0]), 1])
+        high = np.interp(reach, sign * top[order, 0], top[order, 1]) + PLATEAU_ABOVE_MM
+        low = np.maximum(low - PLATEAU_BELOW_MM, lid_v + 1.0)
+        # Vertical weight: 0 at the lid, 1 across the whole brow, 0 high on the forehead.
+        rise = _smoothstep((v - lid_v) / np.maximum(low - lid_v, 1e-3) / (1 - FADE_BELOW_MM)
+                           - FADE_BELOW_MM / (1 - FADE_BELOW_MM))
+        fall = 1 - _smoothstep((v - high - 2.0) / FOREHEAD_FADE_MM)
+        vertical = np.where(v < low, rise, np.where(v > high, fall, 1.0))
+        side = reach > 0
+        along = np.where(reach > tail + 2, 1 - _smoothstep((reach - tail - 2) / ENDS_FADE_MM), 1.0)
+        lift_weight = vertical * along * side
+        # The heads' movement: full over the head (to HEAD_PLATEAU_MM lateral of the mesh's
+        # head, so the whole brow head moves rigidly), nothing at the midline or the tail.
+        head_weight = (_smoothstep(reach / max(head, 1e-3))
+                       * (1 - _smoothstep((reach - head - HEAD_PLATEAU_MM) / HEAD_FADE_MM))
+                       * vertical * side)
+        dv += lift_mm * lift_weight - descent_mm * head_weight
+        dx += -sign * approach_mm / 2 * head_weight
+    # Displacement in image pixels; the output at p samples the input at p - d(p).
+    shift = (dx[..., None] * frame.x_axis + dv[..., None] * frame.up_axis) / mm_per_px
+    map_x = (xs - shift[..., 0]).astype(np.float32)
+    map_y = (ys - shift[..., 1]).astype(np.float32)
+    return cv2.remap(rgb, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)

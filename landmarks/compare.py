@@ -19,7 +19,15 @@ class PairTolerance:
 
 def pair_warnings(before_tag: str, after_tag: str, before_pose: Pose, after_pose: Pose,
                   before_expression: ExpressionMeasures, after_expression: ExpressionMeasures,
-                  residual_mm: float, tolerance: PairTolerance = PairTolerance()) -> list[Warning]:
+                  residual_mm: float, tolerance: PairTolerance = PairTolerance(), *,
+                  treated_between: bool = False) -> list[Warning]:
+    """Warnings that the pair is not like for like.
+
+    ``treated_between``: a treatment lies between the two photos. A contraction
+    (frown, raise, smile) then changes on purpose where the toxin weakened the
+    muscle, so a changed brow is reported as the movement it may be, not as an
+    expression held differently; at rest a change is still a mismatch.
+    """
     warnings = []
     if before_tag != after_tag:
         warnings.append(Warning("expression_differs", (
@@ -29,7 +37,12 @@ def pair_warnings(before_tag: str, after_tag: str, before_pose: Pose, after_pose
         for label, a, b in (("brow height", before_expression.brow_height, after_expression.brow_height),
                             ("distance between the brows", before_expression.brow_head_distance,
                              after_expression.brow_head_distance)):
-            if abs(b - a) > tolerance.brow_change * abs(a):
+            if abs(b - a) > tolerance.brow_change * abs(a) and treated_between and before_tag != "rest":
+                warnings.append(Warning("contraction_changed", (
+                    f"The {label} differs by {abs(b - a) / abs(a) * 100:.0f} % between the two {before_tag} photos, "
+                    "with a treatment between them: expected where the treated muscle moves less (see the muscle "
+                    "movement); otherwise the expression was not held the same way.")))
+            elif abs(b - a) > tolerance.brow_change * abs(a):
                 warnings.append(Warning("expression_mismatch", (
                     f"The {label} differs by {abs(b - a) / abs(a) * 100:.0f} % although both photos are tagged "
                     f"{before_tag}: the expression was not held the same way.")))

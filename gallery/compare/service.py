@@ -67,6 +67,13 @@ def _tolerance() -> PairTolerance:
     return PairTolerance(pose_deg=current_app.config["GALLERY_PAIR_POSE_TOLERANCE_DEG"])
 
 
+def _treated_between(before: Photo, after: Photo) -> bool:
+    """Whether a treatment was given after ``before`` was taken and before ``after`` (a treated
+    visit's photos are taken before the injection, so its own day counts)."""
+    return any(visit.treated and before.taken_at.date() <= visit.visit_date < after.taken_at.date()
+               for visit in before.patient.visits)
+
+
 def compare_photos(before: Photo, after: Photo, crop: str) -> dict[str, Any]:
     """Align two analysed photos and measure the change; the ``result`` of a Comparison."""
     if crop not in CROPS:
@@ -82,7 +89,8 @@ def compare_photos(before: Photo, after: Photo, crop: str) -> dict[str, Any]:
     warnings: list[Warning] = pair_warnings(
         before.expression, after.expression, _pose(before), _pose(after),
         ExpressionMeasures(**before.analysis["expression_measures"]),
-        ExpressionMeasures(**after.analysis["expression_measures"]), alignment.residual_mm, _tolerance())
+        ExpressionMeasures(**after.analysis["expression_measures"]), alignment.residual_mm, _tolerance(),
+        treated_between=_treated_between(before, after))
     regions = {}
     outlines: dict[str, dict[str, list]] = {"before": {}, "after": {}}
     # Indices measured by different methods or at different standards: the change is

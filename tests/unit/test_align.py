@@ -86,6 +86,12 @@ def test_pose_and_expression_differences_warn():
     assert codes == ["pose_yaw_differs"]
     raised = ExpressionMeasures(brow_height=0.29, brow_head_distance=0.44)
     assert [w.code for w in pair_warnings("rest", "rest", same_pose, same_pose, rest, raised, 0.2)] == ["expression_mismatch"]
+    # With a treatment between two frowns, weaker brows are the effect, not a badly held frown.
+    lower = ExpressionMeasures(brow_height=0.20, brow_head_distance=0.44)
+    assert [w.code for w in pair_warnings("frown", "frown", same_pose, same_pose, rest, lower, 0.2,
+                                          treated_between=True)] == ["contraction_changed"]
+    assert [w.code for w in pair_warnings("rest", "rest", same_pose, same_pose, rest, raised, 0.2,
+                                          treated_between=True)] == ["expression_mismatch"]
     assert "expression_differs" in [w.code for w in pair_warnings("rest", "frown", same_pose, same_pose, rest, rest, 0.2)]
     assert "alignment_residual" in [w.code for w in pair_warnings("rest", "rest", same_pose, same_pose, rest, rest, 2.5)]
 

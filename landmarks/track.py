@@ -31,11 +31,12 @@ BRIDGE = (168, 6, 197, 195, 5, RIGHT_EYE_INNER, LEFT_EYE_INNER, 122, 351, 188, 4
 MAX_CORRECTION_MM = 2.0
 
 
-def landmark_similarity(rest_xy: npt.NDArray[np.float64],
-                        contraction_xy: npt.NDArray[np.float64]) -> tuple[Similarity, float]:
+def landmark_similarity(rest_xy: npt.NDArray[np.float64], contraction_xy: npt.NDArray[np.float64],
+                        indices: tuple[int, ...] = STABLE_POINTS) -> tuple[Similarity, float]:
     """Similarity mapping the contraction photo's pixels onto the rest photo's, and
-    the RMS distance (rest px) left at the stable landmarks it was fitted on."""
-    stable = list(STABLE_POINTS)
+    the RMS distance (rest px) left at the landmarks it was fitted on (the stable
+    landmarks unless ``indices`` are given)."""
+    stable = list(indices)
     transform, inliers = estimate_similarity(contraction_xy[stable], rest_xy[stable])
     distances = np.linalg.norm(transform.apply(contraction_xy[stable]) - rest_xy[stable], axis=1)
     return transform, float(np.sqrt(np.mean(distances[inliers] ** 2)))

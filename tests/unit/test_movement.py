@@ -92,17 +92,42 @@ def test_pair_without_a_face_is_withheld(rest):
     assert reading.figures and all(f.withheld == "no_face" and f.value_mm is None for f in reading.figures)
 
 
-def test_head_turned_between_photos_is_withheld(rest):
-    image, mesh = rest
-    # The same landmarks with the head turned 15 degrees about the vertical axis.
-    angle = np.deg2rad(15)
+def _turned(mesh, degrees):
+    """The same landmarks with the head turned about the vertical axis."""
+    angle = np.deg2rad(degrees)
     centre = mesh.points.mean(axis=0)
     p = mesh.points - centre
-    turned = np.column_stack([p[:, 0] * np.cos(angle) + p[:, 2] * np.sin(angle), p[:, 1],
-                              -p[:, 0] * np.sin(angle) + p[:, 2] * np.cos(angle)]) + centre
-    reading = measure_movement(image, image, "frown", rest_mesh=mesh, contraction_mesh=Mesh(points=turned))
+    return Mesh(points=np.column_stack([p[:, 0] * np.cos(angle) + p[:, 2] * np.sin(angle), p[:, 1],
+                                        -p[:, 0] * np.sin(angle) + p[:, 2] * np.cos(angle)]) + centre)
+
+
+def test_head_turned_between_photos_is_withheld(rest):
+    image, mesh = rest
+    reading = measure_movement(image, image, "frown", rest_mesh=mesh, contraction_mesh=_turned(mesh, 15))
     assert reading.withheld == "pose_mismatch"
-    assert reading.pose_change_deg > 6
+    assert reading.pose_change_deg == pytest.approx(15, abs=0.5)
+
+
+def test_a_dropped_chin_is_not_a_turned_head(rest):
+    # A smile or an open mouth moves the chin and lips, not the eyes, bridge or temples:
+    # here the face below the nose tip comes forward, which read as 9 degrees of
+    # pitch when pitch was taken from the chin.
+    image, mesh = rest
+    points = mesh.points.copy()
+    lower_face = points[:, 1] > mesh.points[1, 1]
+    points[lower_face, 2] -= 0.25 * (points[lower_face, 1] - mesh.points[1, 1])
+    reading = measure_movement(image, image, "frown", rest_mesh=mesh, contraction_mesh=Mesh(points=points), repeats=2)
+    assert reading.withheld is None
+    assert reading.pose_change_deg < 0.5
+
+
+def test_smile_keeps_the_eyes_but_not_the_cheek_past_the_brow_pose_limit(rest):
+    image, mesh = rest
+    reading = measure_movement(image, image, "smile", rest_mesh=mesh, contraction_mesh=_turned(mesh, 8), repeats=2)
+    assert reading.withheld is None
+    for side in ("right", "left"):
+        assert reading.figure("eye_opening_narrowing", side).value_mm is not None
+        assert reading.figure("lower_lid_lift", side).withheld == "pose_mismatch"
 
 
 def test_unknown_expression_is_a_programming_error(rest):

@@ -39,7 +39,7 @@ from landmarks.eyes import LOWER_LID, eye_opening_px
 from landmarks.mesh import Mesh, detect_faces
 from landmarks.pose import pose_change
 from landmarks.scale import iris_diameter_px, mm_per_px
-from landmarks.track import landmark_similarity, refine_on_bridge, track_patch, warp_into
+from landmarks.track import landmark_similarity, refine_on_bridge, refine_on_midface, track_patch, warp_into
 
 MEASURED_EXPRESSIONS = ("raise", "frown", "smile")
 SIDES = ("right", "left")
@@ -213,6 +213,9 @@ def measure_movement(rest_rgb: npt.NDArray[np.uint8], contraction_rgb: npt.NDArr
     warnings: tuple[str, ...] = ()
     if unaligned is None:
         transform, refined = refine_on_bridge(rest_grey, contraction_grey, rest.xy, transform, scale)
+        if expression != "smile":
+            transform, on_midface = refine_on_midface(rest_grey, contraction_grey, rest.xy, transform, scale)
+            refined = refined or on_midface
         warnings = () if refined else ("alignment_not_refined",)
     frame = FaceFrame.from_landmarks(rest.xy, scale)
     pair = _Pair(rest_grey, contraction_grey, rest.xy, transform, frame, expression, np.random.default_rng(seed))

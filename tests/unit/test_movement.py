@@ -40,6 +40,17 @@ def test_same_face_reframed_reads_no_movement(rest):
     assert max(abs(v) for v in values) < 0.5
 
 
+def test_same_face_rolled_and_nearer_reads_no_movement(rest):
+    # Rotation and scale are what the landmarks leave uncertain; the mid-face skin fixes them.
+    image, mesh = rest
+    height, width = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), 1.5, 1.03)
+    turned = cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    reading = measure_movement(image, turned, "raise", rest_mesh=mesh, repeats=2)
+    assert reading.warnings == ()
+    assert max(abs(f.value_mm) for f in reading.figures) < 0.25
+
+
 def test_known_lift_is_measured_on_each_side(rest):
     image, mesh = rest
     reading = measure_movement(image, _moved(rest, lift_mm=3.0), "raise", rest_mesh=mesh, repeats=4)

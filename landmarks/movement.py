@@ -245,7 +245,10 @@ class _Pair:
         px = 1 / self.frame.mm_per_px
         half = (PATCH_HALF_MM[0] * px, PATCH_HALF_MM[1] * px)
         reach = tuple(r * px for r in REACH_MM[self.expression])
-        margin = max(half) + max(reach) + 2
+        # Room for the patch, the search, the jitter along the brow and rounding (track_patch
+        # gives up on a search that leaves the box, and too many give-ups withhold the figure).
+        jitter = 0.0 if jitter_along_px is None else float(np.abs(jitter_along_px).max())
+        margin = max(half) + max(reach) + jitter + 4
         x0, y0 = np.floor(centres_px.min(axis=0) - margin).astype(int)
         x1, y1 = np.ceil(centres_px.max(axis=0) + margin).astype(int)
         height, width = self.rest_grey.shape

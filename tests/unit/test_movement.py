@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from landmarks.brows import refine_upper_edge
+from landmarks.brows import find_head, refine_upper_edge
 from landmarks.mesh import Mesh, detect_faces
 from landmarks.movement import Movement, measure_movement
 from landmarks.scale import mm_per_px
@@ -175,3 +175,14 @@ def test_patch_moved_beyond_the_search_is_not_found():
     far = np.roll(rest, 12, axis=1)
     shift, peak = track_patch(rest, far, np.array([40.0, 40.0]), (8, 8), (6, 6))
     assert np.isnan(shift).all() and peak == 0
+
+
+def test_brow_head_found_where_the_hairs_begin_to_darken_the_skin():
+    # Skin 200 from the glabella, a head thickening over x = 60-80 px, the brow's body 60 beyond.
+    image = np.full((140, 260), 200, np.float32)
+    image[60:80, 60:80] = np.linspace(200, 60, 20)[None, :]
+    image[60:80, 80:250] = 60
+    upper = np.column_stack([np.linspace(30, 240, 43), np.full(43, 60.0)])
+    station = find_head(image, upper, upper + (0, 20), mm_per_px=0.25)
+    head_x = np.interp(station, np.arange(len(upper)), upper[:, 0])
+    assert 62 < head_x < 74  # 40 % of the way into the ramp (68 px)

@@ -7,9 +7,10 @@ procerus), eyes that narrow less on ``smile`` (orbicularis oculi).
 
 Both photos are scaled by the iris (``landmarks.scale``), the contraction photo
 is aligned onto the rest photo on points no expression moves (similarity from
-the stable landmarks, corrected on the nasal bridge's pixels; ``landmarks.track``),
-and the pair is refused when the head turned between them (the turn is read from
-the same stable landmarks in 3-D, not from the chin, which a smile moves). The brows are found
+the stable landmarks, corrected on the nasal bridge's pixels and, for raise and
+frown, on the mid-face skin's; ``landmarks.track``), and the pair is refused
+when the head turned between them (the turn is read from the same stable
+landmarks in 3-D, not from the chin, which a smile moves). The brows are found
 in the pixels (``landmarks.brows``) and followed by their texture; the eye
 opening is read from the lid margins (``landmarks.eyes``).
 

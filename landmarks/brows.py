@@ -38,6 +38,12 @@ EDGE_BIAS_MM = 0.9
 HEAD_EXTENSION = 0.25  # of the mesh brow's length, searched medially for the head
 HEAD_STEP_MM = 0.2
 HEAD_SEARCH = 0.3  # share of the lengthened brow, from its medial end, searched for the head
+GLABELLA_MM = 2.0  # the lengthened brow's first mm: the glabella's skin level
+# The head begins where the grey level has fallen this share of the way from the
+# glabella's skin to the brow's body, for at least HEAD_HOLD_MM (tuned on the
+# London development half: the hand-placed corners 75/78, p90 4.2 -> 2.8 mm).
+HEAD_DARKENING = 0.4
+HEAD_HOLD_MM = 2.0
 
 
 @dataclass(frozen=True)
@@ -247,10 +253,17 @@ def _from(edge: BrowEdge, start: float, head_px: npt.NDArray[np.float64]) -> Bro
 
 def find_head(image: npt.NDArray[np.float32], upper_px: npt.NDArray[np.float64], lower_px: npt.NDArray[np.float64],
               mm_per_px: float) -> float:
-    """Where the brow begins: the fractional station (0 = the first of ``upper_px``)
-    of the strongest light-to-dark step going from the head towards the tail,
-    along the line midway between the upper and lower curves (head first, px),
-    looked for in the first ``HEAD_SEARCH`` of the stations."""
+    """Where the brow begins: the fractional station (0 = the first of ``upper_px``).
+
+    Along the line midway between the upper and lower curves (head first, px),
+    the first place, going from the glabella towards the tail, where the grey
+    level has fallen ``HEAD_DARKENING`` of the way from the glabella's skin to
+    the brow's body and stays there for ``HEAD_HOLD_MM``; looked for in the
+    first ``HEAD_SEARCH`` of the stations. A brow head thins out gradually, so
+    the steepest step (the fallback when no such place exists) lies inside the
+    head, 3-7 mm lateral of where a person marks its corner on a tenth of the
+    London brows.
+    """
     centre = (upper_px + lower_px) / 2
     dense = _resample(centre, int(np.sum(np.linalg.norm(np.diff(centre, axis=0), axis=1)) * mm_per_px / HEAD_STEP_MM))
     blurred = cv2.GaussianBlur(image, (0, 0), 2 * SMOOTH_MM / mm_per_px)
@@ -258,8 +271,16 @@ def find_head(image: npt.NDArray[np.float32], upper_px: npt.NDArray[np.float64],
     normals = np.column_stack([tangent[:, 1], -tangent[:, 0]]) / np.linalg.norm(tangent, axis=1, keepdims=True)
     half_width = np.linalg.norm(upper_px - lower_px, axis=1).mean() / 2
     across = profiles(blurred, dense, normals, np.linspace(-0.6, 0.6, 7) * half_width, 1.0).mean(axis=1)
-    darkening = -np.gradient(across, HEAD_STEP_MM)  # grey levels per mm lost going towards the tail
-    # The mesh's own head is 1/(1 + HEAD_EXTENSION) along; the true head lies near it, mostly medial.
+    # The lengthened curve starts HEAD_EXTENSION of the brow's length medial of the
+    # mesh's head, on glabellar skin; the brow's body is its middle.
+    skin = float(np.median(across[:max(3, int(GLABELLA_MM / HEAD_STEP_MM))]))
+    body = float(np.median(across[int(len(dense) * 0.4):int(len(dense) * 0.7)]))
+    below = across < skin - HEAD_DARKENING * (skin - body)
+    hold = max(1, int(HEAD_HOLD_MM / HEAD_STEP_MM))
     reach = int(len(dense) * HEAD_SEARCH)
-    best = int(np.argmax(darkening[:reach]))
+    starts = [k for k in range(reach) if below[k:k + hold].all()]
+    if starts:
+        best = starts[0]
+    else:
+        best = int(np.argmax(-np.gradient(across, HEAD_STEP_MM)[:reach]))
     return best / (len(dense) - 1) * (len(upper_px) - 1)

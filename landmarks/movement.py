@@ -7,8 +7,10 @@ procerus), eyes that narrow less on ``smile`` (orbicularis oculi).
 
 Both photos are scaled by the iris (``landmarks.scale``), the contraction photo
 is aligned onto the rest photo on points no expression moves (similarity from
-the stable landmarks, corrected on the nasal bridge's pixels; ``landmarks.track``),
-and the pair is refused when the head turned between them. The brows are found
+the stable landmarks, corrected on the nasal bridge's pixels and, for raise and
+frown, on the mid-face skin's; ``landmarks.track``), and the pair is refused
+when the head turned between them (the turn is read from the same stable
+landmarks in 3-D, not from the chin, which a smile moves). The brows are found
 in the pixels (``landmarks.brows``) and followed by their texture; the eye
 opening is read from the lid margins (``landmarks.eyes``).
 
@@ -31,20 +33,30 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from landmarks.align import Similarity
+from landmarks.align import STABLE_POINTS, Similarity
 from landmarks.anatomy import FaceFrame
 from landmarks.brows import BrowEdge, grey, upper_brow_edges
 from landmarks.eyes import LOWER_LID, eye_opening_px
 from landmarks.mesh import Mesh, detect_faces
-from landmarks.pose import head_pose
+from landmarks.pose import pose_change
 from landmarks.scale import iris_diameter_px, mm_per_px
-from landmarks.track import landmark_similarity, refine_on_bridge, track_patch, warp_into
+from landmarks.track import landmark_similarity, refine_on_bridge, refine_on_midface, track_patch, warp_into
 
 MEASURED_EXPRESSIONS = ("raise", "frown", "smile")
 SIDES = ("right", "left")
 # Beyond this change of yaw or pitch between the photos, depth differences between
 # brows and eye corners (~10 mm) move the brows by more than ~1 mm in the image.
 MAX_POSE_CHANGE_DEG = 6.0
+# The eye opening is a vertical distance between lid margins lying on the eyeball at
+# nearly one depth (within ~1 mm): a pitch change of 10 degrees shortens a 10 mm
+# opening by 0.15 mm and a depth difference of 1 mm adds 0.17 mm; yaw leaves it be.
+# So on "smile" the eye opening is still read up to this change, the cheek is not.
+MAX_EYE_POSE_CHANGE_DEG = 10.0
+# The eye opening is put in the rest photo's mm by a similarity fitted on the eye
+# corners and the top of the nasal bridge alone, points at nearly the eyes' depth:
+# under a pitch of 7 degrees the temples, 40-50 mm further back, no longer fit one
+# 2-D similarity with them (residual > MAX_RESIDUAL_MM) though the eyes' scale is sound.
+EYE_POINTS = (33, 133, 362, 263, 168, 6, 197)
 MIN_IRIS_PX = 8.0  # a smaller iris gives no usable scale (one pixel is > 1.5 mm)
 MAX_RESIDUAL_MM = 2.5  # stable landmarks further apart than this after alignment: no common frame
 MIN_BROW_CONTRAST = 4.0  # grey levels per mm at the brow's upper edge (see BrowEdge.contrast)
@@ -86,9 +98,13 @@ class Movement:
 
     ``withheld``: a reason code when the pair carries no figure at all
     (``no_face``, ``scale_unknown``, ``pose_mismatch``, ``alignment_failed``),
-    else None. ``pose_change_deg``: the larger change of yaw or pitch between
-    the photos; ``alignment_residual_mm``: the stable landmarks' RMS distance
-    after alignment; ``mm_per_px``: the rest photo's scale.
+    else None (single figures may still be withheld: on ``smile`` the cheek's
+    ``lower_lid_lift`` is ``pose_mismatch`` beyond ``MAX_POSE_CHANGE_DEG`` while the
+    eye opening is read up to ``MAX_EYE_POSE_CHANGE_DEG``). ``pose_change_deg``: the
+    larger change of yaw or pitch between the photos, read from the stable
+    landmarks (``landmarks.pose.pose_change``); ``alignment_residual_mm``: the
+    stable landmarks' RMS distance after alignment; ``mm_per_px``: the rest
+    photo's scale.
     """
 
     expression: str
@@ -178,27 +194,38 @@ def measure_movement(rest_rgb: npt.NDArray[np.uint8], contraction_rgb: npt.NDArr
     if min(iris_diameter_px(rest.xy), iris_diameter_px(contraction.xy)) < MIN_IRIS_PX:
         return _withheld(expression, "scale_unknown")
     scale = mm_per_px(rest.xy)
-    rest_pose, contraction_pose = head_pose(rest.points), head_pose(contraction.points)
-    pose_change = max(abs(rest_pose.yaw_deg - contraction_pose.yaw_deg),
-                      abs(rest_pose.pitch_deg - contraction_pose.pitch_deg))
-    if pose_change > MAX_POSE_CHANGE_DEG:
-        return _withheld(expression, "pose_mismatch", mm_per_px=scale, pose_change_deg=pose_change)
+    turn = pose_change(rest.points, contraction.points, STABLE_POINTS)
+    pose_change_deg = max(abs(turn.yaw_deg), abs(turn.pitch_deg))
     transform, residual_px = landmark_similarity(rest.xy, contraction.xy)
     residual_mm = residual_px * scale
-    if residual_mm > MAX_RESIDUAL_MM:
-        return _withheld(expression, "alignment_failed", mm_per_px=scale, pose_change_deg=pose_change,
-                         alignment_residual_mm=residual_mm)
+    context = {"mm_per_px": scale, "pose_change_deg": pose_change_deg, "alignment_residual_mm": residual_mm}
+    # Why the skin cannot be followed from one photo to the other, if it cannot.
+    unaligned = ("pose_mismatch" if pose_change_deg > MAX_POSE_CHANGE_DEG
+                 else "alignment_failed" if residual_mm > MAX_RESIDUAL_MM else None)
+    if expression == "smile":
+        if pose_change_deg > MAX_EYE_POSE_CHANGE_DEG:
+            return _withheld(expression, "pose_mismatch", **context)
+        eye_transform, eye_residual_px = landmark_similarity(rest.xy, contraction.xy, EYE_POINTS)
+        if eye_residual_px * scale > MAX_RESIDUAL_MM:
+            return _withheld(expression, "alignment_failed", **context)
+    elif unaligned is not None:
+        return _withheld(expression, unaligned, **context)
     rest_grey, contraction_grey = grey(rest_rgb), grey(contraction_rgb)
-    transform, refined = refine_on_bridge(rest_grey, contraction_grey, rest.xy, transform, scale)
-    warnings = () if refined else ("alignment_not_refined",)
+    warnings: tuple[str, ...] = ()
+    if unaligned is None:
+        transform, refined = refine_on_bridge(rest_grey, contraction_grey, rest.xy, transform, scale)
+        if expression != "smile":
+            transform, on_midface = refine_on_midface(rest_grey, contraction_grey, rest.xy, transform, scale)
+            refined = refined or on_midface
+        warnings = () if refined else ("alignment_not_refined",)
     frame = FaceFrame.from_landmarks(rest.xy, scale)
     pair = _Pair(rest_grey, contraction_grey, rest.xy, transform, frame, expression, np.random.default_rng(seed))
     if expression == "smile":
-        figures = _smile(pair, rest_rgb, contraction_rgb, contraction.xy, repeats)
+        figures = _smile(pair, rest_rgb, contraction_rgb, contraction.xy, repeats, eye_transform.scale, unaligned)
     else:
         figures = _brows(pair, upper_brow_edges(rest_rgb, rest.xy, scale), repeats)
     return Movement(expression=expression, figures=tuple(figures), withheld=None, mm_per_px=round(scale, 5),
-                    pose_change_deg=round(pose_change, 2), alignment_residual_mm=round(residual_mm, 3),
+                    pose_change_deg=round(pose_change_deg, 2), alignment_residual_mm=round(residual_mm, 3),
                     warnings=warnings)
 
 
@@ -219,7 +246,10 @@ class _Pair:
         px = 1 / self.frame.mm_per_px
         half = (PATCH_HALF_MM[0] * px, PATCH_HALF_MM[1] * px)
         reach = tuple(r * px for r in REACH_MM[self.expression])
-        margin = max(half) + max(reach) + 2
+        # Room for the patch, the search, the jitter along the brow and rounding (track_patch
+        # gives up on a search that leaves the box, and too many give-ups withhold the figure).
+        jitter = 0.0 if jitter_along_px is None else float(np.abs(jitter_along_px).max())
+        margin = max(half) + max(reach) + jitter + 4
         x0, y0 = np.floor(centres_px.min(axis=0) - margin).astype(int)
         x1, y1 = np.ceil(centres_px.max(axis=0) + margin).astype(int)
         height, width = self.rest_grey.shape
@@ -329,12 +359,17 @@ def _openings_mm(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], to_res
 
 
 def _smile(pair: _Pair, rest_rgb: npt.NDArray[np.uint8], contraction_rgb: npt.NDArray[np.uint8],
-           contraction_xy: npt.NDArray[np.float64], repeats: int) -> list[Figure]:
+           contraction_xy: npt.NDArray[np.float64], repeats: int, eye_scale: float,
+           cheek_hidden: str | None = None) -> list[Figure]:
+    """Both eyes' narrowing (``eye_scale``: contraction px to rest px at the eyes) and,
+    unless ``cheek_hidden`` gives the reason it cannot be, the cheek's lift."""
     eye_repeats = min(repeats, EYE_REPEATS)
     rest = _openings_mm(rest_rgb, pair.rest_xy, pair.frame.mm_per_px, pair.rng, eye_repeats)
-    smile = _openings_mm(contraction_rgb, contraction_xy, pair.frame.mm_per_px * pair.transform.scale, pair.rng,
-                         eye_repeats)
+    smile = _openings_mm(contraction_rgb, contraction_xy, pair.frame.mm_per_px * eye_scale, pair.rng, eye_repeats)
     figures = [_figure("eye_opening_narrowing", side, None, rest[:, s] - smile[:, s]) for s, side in enumerate(SIDES)]
+    if cheek_hidden is not None:
+        return figures + [Figure("lower_lid_lift", MUSCLES["lower_lid_lift"], side, None, None, None, cheek_hidden)
+                          for side in SIDES]
     below = CHEEK_BELOW_LID_MM / pair.frame.mm_per_px
     centres = np.array([pair.rest_xy[LOWER_LID[side]] - pair.frame.up_axis * below for side in SIDES])
     jitter = 0.5 / pair.frame.mm_per_px * np.array([pair.frame.x_axis])

@@ -6,9 +6,11 @@ stable landmarks (``landmarks.align.STABLE_POINTS``); the landmarks jitter by
 0.5-1 mm and a moved brow drags the face model's other points a little, so the
 transform is then corrected on the pixels of the nasal bridge and the inner eye
 corners (enhanced correlation coefficient, a shift only: a rotation fitted on
-that small patch tilted a null pair by 0.7 mm at the brows, while the stable
-landmarks' wide base fixes rotation and scale), which no expression in the
-capture protocol moves.
+that small patch tilted a null pair by 0.7 mm at the brows), which no
+expression in the capture protocol moves. The landmarks still leave about a
+degree of rotation and 2 % of scale uncertain; for the brows' expressions the
+rotation and scale are then fitted on patches of mid-face skin (nasal dorsum,
+both cheeks), which raising the brows and frowning leave in place.
 
 Skin is followed by normalised cross-correlation of a small patch of the rest
 photo searched in the aligned contraction photo: brow hair and skin keep their
@@ -29,13 +31,24 @@ from landmarks.anatomy import LEFT_EYE_INNER, RIGHT_EYE_INNER
 # Nasal bridge from between the eyes to above the tip, and the inner eye corners.
 BRIDGE = (168, 6, 197, 195, 5, RIGHT_EYE_INNER, LEFT_EYE_INNER, 122, 351, 188, 412)
 MAX_CORRECTION_MM = 2.0
+# Skin of the nasal dorsum and both cheeks, below the lower lids: what raising the
+# brows or frowning leaves in place (a smile moves it). Wide (about 90 mm across),
+# so it fixes the rotation and scale that the landmarks leave uncertain (1 degree
+# and 2 % on London recaptures: up to 1 mm at the brow tails).
+MIDFACE = (197, 195, 117, 346, 123, 352, 50, 280, 101, 330, 100, 329, 36, 266, 205, 425, 187, 411)
+MIDFACE_HALF_MM = 4.0   # half size of each followed patch
+MIDFACE_REACH_MM = 3.0  # the landmark alignment is better than this
+MIDFACE_BLUR_MM = 0.2
+MIDFACE_MIN_PEAK = 0.7
+MIDFACE_MIN_PATCHES = 8
 
 
-def landmark_similarity(rest_xy: npt.NDArray[np.float64],
-                        contraction_xy: npt.NDArray[np.float64]) -> tuple[Similarity, float]:
+def landmark_similarity(rest_xy: npt.NDArray[np.float64], contraction_xy: npt.NDArray[np.float64],
+                        indices: tuple[int, ...] = STABLE_POINTS) -> tuple[Similarity, float]:
     """Similarity mapping the contraction photo's pixels onto the rest photo's, and
-    the RMS distance (rest px) left at the stable landmarks it was fitted on."""
-    stable = list(STABLE_POINTS)
+    the RMS distance (rest px) left at the landmarks it was fitted on (the stable
+    landmarks unless ``indices`` are given)."""
+    stable = list(indices)
     transform, inliers = estimate_similarity(contraction_xy[stable], rest_xy[stable])
     distances = np.linalg.norm(transform.apply(contraction_xy[stable]) - rest_xy[stable], axis=1)
     return transform, float(np.sqrt(np.mean(distances[inliers] ** 2)))
@@ -91,6 +104,43 @@ def refine_on_bridge(rest_grey: npt.NDArray[np.float32], contraction_grey: npt.N
     centre = bridge.mean(axis=0, keepdims=True)
     moved = float(np.linalg.norm(refined.apply(centre) - transform.apply(centre))) * mm_per_px
     if moved > MAX_CORRECTION_MM:
+        return transform, False
+    return refined, True
+
+
+def refine_on_midface(rest_grey: npt.NDArray[np.float32], contraction_grey: npt.NDArray[np.float32],
+                      rest_xy: npt.NDArray[np.float64], transform: Similarity,
+                      mm_per_px: float) -> tuple[Similarity, bool]:
+    """``transform`` corrected by a similarity fitted to how patches of the mid-face
+    skin (``MIDFACE``) moved after it, robustly (least median of squares).
+
+    For photos whose expression leaves the mid-face in place (raise, frown).
+    Returns the corrected transform and whether enough patches were found
+    again (``MIDFACE_MIN_PATCHES``); otherwise ``transform`` unchanged. The
+    correction is refused, as on the bridge, when it would move the face's
+    centre by more than ``MAX_CORRECTION_MM``.
+    """
+    centres = rest_xy[list(MIDFACE)]
+    half, reach = MIDFACE_HALF_MM / mm_per_px, MIDFACE_REACH_MM / mm_per_px
+    box = _window(centres, half + reach + 3, rest_grey.shape)
+    x, y, w, h = box
+    sigma = MIDFACE_BLUR_MM / mm_per_px
+    rest = cv2.GaussianBlur(rest_grey[y:y + h, x:x + w], (0, 0), sigma)
+    moved = cv2.GaussianBlur(warp_into(contraction_grey, transform, box), (0, 0), sigma)
+    local = centres - (x, y)
+    found = np.full_like(local, np.nan)
+    for i, centre in enumerate(local):
+        shift, peak = track_patch(rest, moved, centre, (half, half), (reach, reach))
+        if peak >= MIDFACE_MIN_PEAK:
+            found[i] = centre + shift
+    ok = ~np.isnan(found[:, 0])
+    if ok.sum() < MIDFACE_MIN_PATCHES:
+        return transform, False
+    # The moved photo's pixel found[i] shows what the rest photo shows at local[i].
+    correction, _ = estimate_similarity(found[ok] + (x, y), centres[ok])
+    refined = transform.then(correction)
+    centre = centres.mean(axis=0, keepdims=True)
+    if float(np.linalg.norm(correction.apply(centre) - centre)) * mm_per_px > MAX_CORRECTION_MM:
         return transform, False
     return refined, True
 

@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from landmarks.brows import refine_upper_edge
+from landmarks.brows import find_head, refine_upper_edge
 from landmarks.mesh import Mesh, detect_faces
 from landmarks.movement import Movement, measure_movement
 from landmarks.scale import mm_per_px
@@ -38,6 +38,17 @@ def test_same_face_reframed_reads_no_movement(rest):
     values = [f.value_mm for f in reading.figures]
     assert None not in values
     assert max(abs(v) for v in values) < 0.5
+
+
+def test_same_face_rolled_and_nearer_reads_no_movement(rest):
+    # Rotation and scale are what the landmarks leave uncertain; the mid-face skin fixes them.
+    image, mesh = rest
+    height, width = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), 1.5, 1.03)
+    turned = cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    reading = measure_movement(image, turned, "raise", rest_mesh=mesh, repeats=2)
+    assert reading.warnings == ()
+    assert max(abs(f.value_mm) for f in reading.figures) < 0.25
 
 
 def test_known_lift_is_measured_on_each_side(rest):
@@ -92,17 +103,42 @@ def test_pair_without_a_face_is_withheld(rest):
     assert reading.figures and all(f.withheld == "no_face" and f.value_mm is None for f in reading.figures)
 
 
-def test_head_turned_between_photos_is_withheld(rest):
-    image, mesh = rest
-    # The same landmarks with the head turned 15 degrees about the vertical axis.
-    angle = np.deg2rad(15)
+def _turned(mesh, degrees):
+    """The same landmarks with the head turned about the vertical axis."""
+    angle = np.deg2rad(degrees)
     centre = mesh.points.mean(axis=0)
     p = mesh.points - centre
-    turned = np.column_stack([p[:, 0] * np.cos(angle) + p[:, 2] * np.sin(angle), p[:, 1],
-                              -p[:, 0] * np.sin(angle) + p[:, 2] * np.cos(angle)]) + centre
-    reading = measure_movement(image, image, "frown", rest_mesh=mesh, contraction_mesh=Mesh(points=turned))
+    return Mesh(points=np.column_stack([p[:, 0] * np.cos(angle) + p[:, 2] * np.sin(angle), p[:, 1],
+                                        -p[:, 0] * np.sin(angle) + p[:, 2] * np.cos(angle)]) + centre)
+
+
+def test_head_turned_between_photos_is_withheld(rest):
+    image, mesh = rest
+    reading = measure_movement(image, image, "frown", rest_mesh=mesh, contraction_mesh=_turned(mesh, 15))
     assert reading.withheld == "pose_mismatch"
-    assert reading.pose_change_deg > 6
+    assert reading.pose_change_deg == pytest.approx(15, abs=0.5)
+
+
+def test_a_dropped_chin_is_not_a_turned_head(rest):
+    # A smile or an open mouth moves the chin and lips, not the eyes, bridge or temples:
+    # here the face below the nose tip comes forward, which read as 9 degrees of
+    # pitch when pitch was taken from the chin.
+    image, mesh = rest
+    points = mesh.points.copy()
+    lower_face = points[:, 1] > mesh.points[1, 1]
+    points[lower_face, 2] -= 0.25 * (points[lower_face, 1] - mesh.points[1, 1])
+    reading = measure_movement(image, image, "frown", rest_mesh=mesh, contraction_mesh=Mesh(points=points), repeats=2)
+    assert reading.withheld is None
+    assert reading.pose_change_deg < 0.5
+
+
+def test_smile_keeps_the_eyes_but_not_the_cheek_past_the_brow_pose_limit(rest):
+    image, mesh = rest
+    reading = measure_movement(image, image, "smile", rest_mesh=mesh, contraction_mesh=_turned(mesh, 8), repeats=2)
+    assert reading.withheld is None
+    for side in ("right", "left"):
+        assert reading.figure("eye_opening_narrowing", side).value_mm is not None
+        assert reading.figure("lower_lid_lift", side).withheld == "pose_mismatch"
 
 
 def test_unknown_expression_is_a_programming_error(rest):
@@ -139,3 +175,14 @@ def test_patch_moved_beyond_the_search_is_not_found():
     far = np.roll(rest, 12, axis=1)
     shift, peak = track_patch(rest, far, np.array([40.0, 40.0]), (8, 8), (6, 6))
     assert np.isnan(shift).all() and peak == 0
+
+
+def test_brow_head_found_where_the_hairs_begin_to_darken_the_skin():
+    # Skin 200 from the glabella, a head thickening over x = 60-80 px, the brow's body 60 beyond.
+    image = np.full((140, 260), 200, np.float32)
+    image[60:80, 60:80] = np.linspace(200, 60, 20)[None, :]
+    image[60:80, 80:250] = 60
+    upper = np.column_stack([np.linspace(30, 240, 43), np.full(43, 60.0)])
+    station = find_head(image, upper, upper + (0, 20), mm_per_px=0.25)
+    head_x = np.interp(station, np.arange(len(upper)), upper[:, 0])
+    assert 62 < head_x < 74  # 40 % of the way into the ramp (68 px)

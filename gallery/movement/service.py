@@ -15,8 +15,9 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from gallery import audit
 from gallery.db import get_db
@@ -118,19 +119,19 @@ def _measure(rest: Photo, contraction: Photo, repeats: int) -> Movement | None:
 
 def requeue_movements() -> int:
     """Queue every visit with a front contraction photo analysed but not measured, or measured
-    by an older method (a job lost with a worker, or a new method); returns how many visits."""
-    db = get_db()
-    measured = {photo_id: version for photo_id, version in db.execute(
-        select(MovementRecord.contraction_photo_id, MovementRecord.method_version))}
-    candidates = db.execute(select(Photo.id, Photo.visit_id).where(
-        Photo.expression.in_(MEASURED_EXPRESSIONS), Photo.view == VIEW, Photo.analysis_status == "done")).all()
-    visits = {visit_id for photo_id, visit_id in candidates if measured.get(photo_id) != METHOD_VERSION}
-    with_rest = set(db.scalars(select(Photo.visit_id).where(
-        Photo.visit_id.in_(visits), Photo.expression == "rest", Photo.view == VIEW,
-        Photo.analysis_status == "done"))) if visits else set()
-    for visit_id in sorted(with_rest):
+    by an older method (a job lost with a worker, or a new method), and a rest photo to pair it
+    with; returns how many visits. One query, whatever the number of photos."""
+    rest = aliased(Photo)
+    has_rest = exists().where(rest.visit_id == Photo.visit_id, rest.expression == "rest", rest.view == VIEW,
+                              rest.analysis_status == "done")
+    stale = (select(Photo.visit_id).distinct()
+             .outerjoin(MovementRecord, MovementRecord.contraction_photo_id == Photo.id)
+             .where(Photo.expression.in_(MEASURED_EXPRESSIONS), Photo.view == VIEW, Photo.analysis_status == "done",
+                    or_(MovementRecord.id.is_(None), MovementRecord.method_version != METHOD_VERSION), has_rest))
+    visits = sorted(get_db().scalars(stale))
+    for visit_id in visits:
         queue_movement(visit_id)
-    return len(with_rest)
+    return len(visits)
 
 
 def movement_of(record: MovementRecord) -> Movement:

@@ -20,7 +20,7 @@ from app import create_app
 from gallery.db import get_db
 from gallery.models import MovementRecord, Visit
 from gallery.movement.kept import kept_share
-from gallery.movement.service import run_movement
+from gallery.movement.service import requeue_movements, run_movement
 from landmarks.mesh import detect_faces
 from landmarks.movement import Figure
 from landmarks.scale import mm_per_px
@@ -127,6 +127,18 @@ def test_measuring_again_is_idempotent_and_follows_a_retag(built):
     assert web.post(f"/photos/{photos['faceless']['id']}/tags", data={"expression": "raise", "view": "front"}
                     ).status_code == 302
     assert _record(app, photos["faceless"]["id"]).result["withheld"] == "no_face"
+
+
+def test_a_worker_start_queues_the_visits_left_unmeasured(built):
+    """A job lost with a worker: the next start finds the visit by one query and measures it again."""
+    app, photos = built["app"], built["photos"]
+    with app.app_context():
+        assert requeue_movements() == 0  # everything measured: nothing queued
+        get_db().delete(get_db().scalar(select(MovementRecord).where(
+            MovementRecord.contraction_photo_id == photos["frown"]["id"])))
+        get_db().commit()
+        assert requeue_movements() == 1  # the immediate queue measures it again at once
+    assert _record(app, photos["frown"]["id"]).rest_photo_id == photos["rest"]["id"]
 
 
 def test_photo_page_shows_each_figure_and_the_share_kept(built):

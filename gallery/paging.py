@@ -50,11 +50,13 @@ def page_number(value: Any, *, default: int = 1) -> int:
     return int(text)
 
 
-def paginate(statement: Select, number: int, size: int) -> Page:
-    """Page ``number`` of ``statement``'s rows (ordered by it: give it a total order)."""
+def paginate(statement: Select, number: int, size: int, *, rows: bool = False) -> Page:
+    """Page ``number`` of ``statement``'s rows (ordered by it: give it a total order); its first
+    entity of each row, or with ``rows`` the whole rows (a select of several entities)."""
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise InvalidInput(f"page_size must be from 1 to {MAX_PAGE_SIZE}.")
     db = get_db()
     total = db.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-    items = list(db.scalars(statement.limit(size).offset((number - 1) * size)))
+    window = statement.limit(size).offset((number - 1) * size)
+    items = list(db.execute(window).all() if rows else db.scalars(window))
     return Page(items=items, number=number, size=size, total=total)

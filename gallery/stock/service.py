@@ -35,8 +35,8 @@ def products(clinic_id: int) -> list[Product]:
 
 
 def lots(clinic_id: int) -> list[Lot]:
-    """The clinic's lots, latest expiry first."""
-    return list(get_db().scalars(select(Lot).where(Lot.clinic_id == clinic_id)
+    """The clinic's lots, latest expiry first, with their products (every lot's option names its product)."""
+    return list(get_db().scalars(select(Lot).where(Lot.clinic_id == clinic_id).options(selectinload(Lot.product))
                                  .order_by(Lot.expires_on.desc(), Lot.lot_number)))
 
 

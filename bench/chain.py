@@ -504,32 +504,40 @@ def _login(url: str, base: str, email: str) -> requests.Session:
     return session
 
 
-def measure(url: str, data_dir: str, token: str, runs: int, workers: int) -> dict[str, list[float]]:
-    """Milliseconds of each request of the table, ``runs`` times one at a time (after two warm-ups)."""
-    env = {"DATABASE_URL": url, "GALLERY_DATA_DIR": data_dir, "GALLERY_LOGIN_RATE_LIMIT": "1000 per minute",
-           "GALLERY_PUBLIC_RATE_LIMIT": "100000 per minute"}
-    server, base = gunicorn("app:create_app()", workers, env)
+def measure(built: dict[str, dict[str, object]], runs: int, workers: int) -> dict[str, dict[str, list[float]]]:
+    """Milliseconds of each request of the table on each database, ``runs`` times after two warm-ups.
+
+    Both databases are served at once and asked in turn (small, large, small, ...), one request at
+    a time: on a shared machine, whatever else runs slows both alike and the ratio stays fair.
+    """
+    servers, clients = [], {}
     try:
-        sessions = {"admin": _login(url, base, ADMIN), "director": _login(url, base, DIRECTOR),
-                    "anyone": requests.Session(),
-                    "token": requests.Session()}
-        sessions["token"].headers["Authorization"] = f"Bearer {token}"
-        times: dict[str, list[float]] = {}
+        for name, b in built.items():
+            env = {"DATABASE_URL": b["url"], "GALLERY_DATA_DIR": b["data_dir"],
+                   "GALLERY_LOGIN_RATE_LIMIT": "1000 per minute", "GALLERY_PUBLIC_RATE_LIMIT": "100000 per minute"}
+            server, base = gunicorn("app:create_app()", workers, env)
+            servers.append(server)
+            token = requests.Session()
+            token.headers["Authorization"] = f"Bearer {b['token']}"
+            clients[name] = (base, {"admin": _login(b["url"], base, ADMIN), "director": _login(b["url"], base, DIRECTOR),
+                                    "anyone": requests.Session(), "token": token})
+        times: dict[str, dict[str, list[float]]] = {name: {} for name in built}
         for label, who, path in requests_of_the_table():
-            session, seconds = sessions[who], []
             for n in range(runs + 2):
-                started = time.perf_counter()
-                response = session.get(base + path)
-                response.content
-                elapsed = time.perf_counter() - started
-                assert response.status_code == 200 and not response.history, (label, response.url, response.text[:300])
-                if n >= 2:
-                    seconds.append(elapsed * 1000)
-            times[label] = seconds
+                for name, (base, sessions) in clients.items():
+                    started = time.perf_counter()
+                    response = sessions[who].get(base + path)
+                    response.content
+                    elapsed = time.perf_counter() - started
+                    assert response.status_code == 200 and not response.history, (label, response.url,
+                                                                                  response.text[:300])
+                    if n >= 2:
+                        times[name].setdefault(label, []).append(elapsed * 1000)
         return times
     finally:
-        server.terminate()
-        server.wait(30)
+        for server in servers:
+            server.terminate()
+            server.wait(30)
 
 
 def _p(values: list[float], share: float) -> float:
@@ -575,8 +583,23 @@ def explain(url: str, data_dir: str, token: str) -> None:
                 "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + statement, parameters)]
         print(f"\n{label}: {statements} statements; slowest {seconds * 1000:.1f} ms:")
         print("    " + re.sub(r"(, %\(\w+\)s::INTEGER)+", ", ...", " ".join(statement.split()))[:300])
-        for line in plan[:16]:
+        for line in plan[:32]:
             print("    | " + (line if len(line) < 160 else line[:157] + "..."))
+    with app.test_request_context():  # the calibration's fit, which the pages above no longer run
+        from gallery.photos.grades import graded_indexes
+
+        seen.clear()
+        started = time.perf_counter()
+        graded = len(graded_indexes(1, "glabella")[0])
+        print(f"\ngrade calibration's fit (run once a grade or analysis changes): {graded} graded photos, "
+              f"{(time.perf_counter() - started) * 1000:.0f} ms; its statements:")
+        for seconds, statement, parameters in list(seen):
+            with engine.connect() as conn:
+                plan = [row[0] for row in conn.exec_driver_sql(
+                    "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + statement, parameters)]
+            print(f"    {seconds * 1000:.1f} ms: " + " ".join(statement.split())[:200])
+            for line in plan[:12]:
+                print("    | " + (line if len(line) < 160 else line[:157] + "..."))
     engine.dispose()
 
 
@@ -590,7 +613,7 @@ def _upgrade(url: str, data_dir: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="of the chain's size (0.01: a hundredth)")
-    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--admin-url", default="postgresql+psycopg://gallery:gallery@127.0.0.1:5432/postgres")
     parser.add_argument("--prefix", default="gallery_chain")
@@ -621,8 +644,9 @@ def main() -> None:
         started = time.perf_counter()
         _upgrade(b["url"], b["data_dir"])
         print(f"{name}: migrated to head in {time.perf_counter() - started:.1f} s", flush=True)
-    times = {name: measure(b["url"], b["data_dir"], b["token"], args.runs, args.workers) for name, b in built.items()}
-    print(f"\ngunicorn ({args.workers} workers, gunicorn.conf.py), one request at a time, {args.runs} runs, ms")
+    times = measure(built, args.runs, args.workers)
+    print(f"\ngunicorn ({args.workers} workers, gunicorn.conf.py), one request at a time, {args.runs} runs each,"
+          " small and large in turn, ms")
     print(f"{'request':<34} {'small p50':>9} {'p95':>6} {'large p50':>9} {'p95':>6} {'p95 large/small':>15}  target")
     for label, _, _ in requests_of_the_table():
         small, large = times["small"][label], times["large"][label]

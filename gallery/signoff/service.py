@@ -78,8 +78,9 @@ def awaiting_sign_off(clinic_id: int, page: int = 1,
     the list. The visits are read by the partial index ``ix_visits_awaiting_sign_off``; what the
     list shows of each (patient, treatment and who recorded it) is loaded with the page."""
     db = get_db()
-    visits = paginate(select(Visit).where(Visit.clinic_id == clinic_id, Visit.signed_off_at.is_(None),
-                                          Visit.treated.is_(True))
+    # ``treated`` bare, as the index's predicate says it: PostgreSQL does not see that
+    # ``treated IS true`` implies it, and counted the clinic's 100,000 visits instead (16 ms).
+    visits = paginate(select(Visit).where(Visit.clinic_id == clinic_id, Visit.signed_off_at.is_(None), Visit.treated)
                       .options(selectinload(Visit.patient),
                                selectinload(Visit.treatment).selectinload(TreatmentRecord.recorded_by))
                       .order_by(Visit.visit_date, Visit.id), page, page_size)

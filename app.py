@@ -29,6 +29,7 @@ from gallery.intake.views import bp as intake_bp
 from gallery.json import GalleryJSONProvider
 from gallery.patients.views import bp as patients_bp
 from gallery.proxies import TrustedProxies, parse_networks
+from gallery.photos import grades
 from gallery.photos.views import bp as photos_bp
 from gallery.planning.views import bp as planning_bp
 from gallery.portal.consent_views import bp as portal_consent_bp
@@ -67,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO)
     limits.init_app(app)  # first: before any hook reads a request body
     db.init_app(app)
+    grades.init_app(app)
     storage.init_app(app)
     decoding.init_app(app)
     csrf.init_app(app)

@@ -3,6 +3,7 @@
 Override any of them on the command line (``--bind 0.0.0.0:8000``, ``--workers 8``)
 or with ``GUNICORN_CMD_ARGS``.
 """
+import gc
 import multiprocessing
 import os
 
@@ -25,7 +26,14 @@ accesslog = "-"
 
 
 def post_worker_init(worker):
-    """Start the embedded analysis thread at boot, not at the first request (no-op with Redis)."""
+    """Start the embedded analysis thread at boot, not at the first request (no-op with Redis);
+    then freeze what is loaded by now out of the garbage collector's reach.
+
+    The app imports OpenCV, MediaPipe and their kin: some 200,000 objects that live as long as
+    the process. Every full collection walked them all, 50-120 ms in the middle of whichever
+    request triggered it (the p95 of the photo page at a chain's size, ``bench/chain.py``).
+    """
     queue = getattr(worker.wsgi, "extensions", {}).get("gallery_queue")
     if queue is not None:
         queue.start_in_process()
+    gc.freeze()

@@ -8,16 +8,25 @@ then timed on its own: upload + analysis is the time until a photo is done on an
 idle worker. Prints medians over repeated runs and the ratios (machines here
 are noisy: compare the ratios, not the seconds).
 
-    python bench/ingest.py [--runs 9]
+``--s3`` stores on an S3-compatible server (moto's, started here on this host) instead
+of a folder: the upload's objects (original, display, thumbnail) are PUT side by side.
+
+    python bench/ingest.py [--runs 9] [--s3]
 """
 from __future__ import annotations
 
 import argparse
+import os
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from collections.abc import Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -44,10 +53,47 @@ def _multipart(photo: bytes) -> bytes:
     return head + photo + f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
+@contextmanager
+def s3_store() -> Iterator[str]:
+    """moto's S3-compatible server on a free port, its endpoint in the environment boto3 reads;
+    yields the store URL of a new bucket."""
+    import boto3
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        os.environ.update(AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", AWS_ACCESS_KEY_ID="bench",
+                          AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
+        bucket = f"bench-{uuid.uuid4().hex[:8]}"
+        boto3.client("s3").create_bucket(Bucket=bucket)
+        yield f"s3://{bucket}/ingest"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=9)
-    runs = parser.parse_args().runs
+    parser.add_argument("--s3", action="store_true", help="store on a local S3-compatible server (moto)")
+    args = parser.parse_args()
+    if args.s3:
+        with s3_store() as url:
+            run(args.runs, {"GALLERY_STORE_URL": url})
+    else:
+        run(args.runs, {})
+
+
+def run(runs: int, store: dict[str, str]) -> None:
 
     from app import create_app
     from gallery.auth import new_api_token
@@ -57,7 +103,7 @@ def main() -> None:
     from gallery.queue import JobQueue
 
     JobQueue.start_in_process = lambda self: None  # held back: analyses are timed separately below
-    app = create_app({"GALLERY_DATA_DIR": tempfile.mkdtemp(), "RATELIMIT_ENABLED": False})
+    app = create_app({"GALLERY_DATA_DIR": tempfile.mkdtemp(), "RATELIMIT_ENABLED": False, **store})
     with app.app_context():
         db = get_db()
         clinic = Clinic(name="Bench")
@@ -80,7 +126,8 @@ def main() -> None:
         uploaded.append(response.get_json()["id"])
 
     rgb = twelve_megapixel_rgb()
-    print(f"12-megapixel photo ({rgb.shape[1]} x {rgb.shape[0]}), {runs} runs, medians")
+    print(f"12-megapixel photo ({rgb.shape[1]} x {rgb.shape[0]}), {runs} runs, medians; store: "
+          f"{store.get('GALLERY_STORE_URL') or 'a folder'}, queue: the embedded one")
     print(f"{'format':8} {'MB':>5} {'bare decode':>12} {'time to 201':>12} {'ratio':>6}   reference decoder")
     for kind in ("jpeg", "png", "webp", "heif"):
         data = encode(rgb, kind)

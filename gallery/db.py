@@ -45,6 +45,13 @@ def get_db() -> Session:
     return g.db
 
 
+def separate_session() -> Session:
+    """A session apart from the request's (the caller closes it, e.g. ``with``): for a response
+    streamed after the view returns (the request's session is closed at teardown, before the body
+    is sent), or a write committed on its own whatever the request does."""
+    return current_app.extensions["gallery_sessionmaker"]()
+
+
 def _close_db(_exc: BaseException | None = None) -> None:
     """Close the request's session. Its connection may have died under it (the database restarted):
     closing rolls back on that connection and fails, after the response was made; the connection is

@@ -48,6 +48,12 @@ class Clinic(Base):
     require_second_factor: Mapped[bool] = mapped_column(default=False, server_default="0")
     # The clinic's logo (an admin's upload, re-encoded as PNG): the blob ``(logo_sha256, "logo")``.
     logo_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Moves on when a grade is recorded or a photo's analysis changes: the grade calibration
+    # is fitted once per stamp (gallery.photos.grades), not on every photo page.
+    grading_stamp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The calibration fitted at ``calibration_stamp`` (per region; see gallery.photos.grades).
+    calibration: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    calibration_stamp: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -260,8 +266,10 @@ class AuditEvent(Base):
     """Append-only: who did what to which record, when. Never updated or deleted."""
 
     __tablename__ = "audit_events"
-    # The audit page filtered by record: one clinic's rows about one object, newest first.
-    __table_args__ = (Index("ix_audit_events_object", "clinic_id", "object_type", "object_id", "at"),)
+    # The audit page filtered by record: one clinic's rows about one object, newest first; and a
+    # clinic's rows newest first (the ``at`` index alone walked past every other clinic's newer rows).
+    __table_args__ = (Index("ix_audit_events_object", "clinic_id", "object_type", "object_id", "at"),
+                      Index("ix_audit_events_clinic_at", "clinic_id", "at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id"), index=True)
     actor: Mapped[str] = mapped_column(String(80))
@@ -500,6 +508,9 @@ class InjectionPlan(Base):
     injector: Mapped[User | None] = relationship()
 
 
+TYPED_LOT = "lot_id IS NULL"
+
+
 class TreatmentRecord(Base):
     """The toxin actually given at a visit, recorded apart from the plan: what a plan
     proposes is not a treatment until someone records it (an unsaved review visit once
@@ -513,6 +524,10 @@ class TreatmentRecord(Base):
     """
 
     __tablename__ = "treatment_records"
+    # The recall search's lots typed by hand, asked by their trimmed lower-cased number
+    # (``lower(trim(lot))``, written as PostgreSQL prints it back, so the schema check sees the same index).
+    __table_args__ = (Index("ix_treatment_records_typed_lot", "clinic_id", sql_text("lower(TRIM(BOTH FROM lot))"),
+                            postgresql_where=sql_text(TYPED_LOT), sqlite_where=sql_text(TYPED_LOT)),)
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), unique=True)

@@ -26,6 +26,8 @@ class Page(Generic[T]):
     number: int
     size: int
     total: int
+    # The count stopped at ``total`` (``paginate``'s ``count_limit``): there are more rows.
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -37,7 +39,7 @@ class Page(Generic[T]):
 
     @property
     def has_next(self) -> bool:
-        return self.number < self.pages
+        return self.number < self.pages or (self.more and len(self.items) == self.size)
 
 
 def page_number(value: Any, *, default: int = 1) -> int:
@@ -50,11 +52,20 @@ def page_number(value: Any, *, default: int = 1) -> int:
     return int(text)
 
 
-def paginate(statement: Select, number: int, size: int) -> Page:
-    """Page ``number`` of ``statement``'s rows (ordered by it: give it a total order)."""
+def paginate(statement: Select, number: int, size: int, *, rows: bool = False,
+             count_limit: int | None = None) -> Page:
+    """Page ``number`` of ``statement``'s rows (ordered by it: give it a total order); its first
+    entity of each row, or with ``rows`` the whole rows (a select of several entities).
+
+    ``count_limit``: count no further than that many rows (the page then says "more"); a
+    clinic's whole audit log is a million rows, and counting them on every page took 30 ms.
+    """
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise InvalidInput(f"page_size must be from 1 to {MAX_PAGE_SIZE}.")
     db = get_db()
-    total = db.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-    items = list(db.scalars(statement.limit(size).offset((number - 1) * size)))
-    return Page(items=items, number=number, size=size, total=total)
+    counted = statement.order_by(None) if count_limit is None else statement.order_by(None).limit(count_limit + 1)
+    total = db.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    more = count_limit is not None and total > count_limit
+    window = statement.limit(size).offset((number - 1) * size)
+    items = list(db.execute(window).all() if rows else db.scalars(window))
+    return Page(items=items, number=number, size=size, total=count_limit if more else total, more=more)

@@ -173,12 +173,17 @@ class PageQuery(Query):
                                metadata={"description": "Rows a page (at most 200)."})
 
 
-class PatientList(Schema):
-    patients = fields.List(fields.Nested(PatientSummary), required=True)
+class Paged(Schema):
+    """The page of a list: its number and size, the rows in all, and the next page's URL."""
+
     page = fields.Integer(required=True)
     page_size = fields.Integer(required=True)
-    total = fields.Integer(required=True, metadata={"description": "Patients in all."})
+    total = fields.Integer(required=True, metadata={"description": "Rows in all, on every page."})
     next = fields.String(required=True, allow_none=True, metadata={"description": "The next page's URL; null on the last."})
+
+
+class PatientList(Paged):
+    patients = fields.List(fields.Nested(PatientSummary), required=True)
 
 
 # ---- photos and their analysis -------------------------------------------------------------------------------------
@@ -548,7 +553,7 @@ class LotOut(Schema):
     received_on = fields.Date(required=True, allow_none=True)
 
 
-class RecallQuery(Query):
+class RecallQuery(PageQuery):
     lot = text(60, required=True, blank=False, metadata={"description": "The lot number, as printed (any case)."})
 
 
@@ -563,8 +568,9 @@ class RecalledTreatment(Schema):
     lot = fields.String(required=True)
 
 
-class RecallOut(Schema):
-    treatments = fields.List(fields.Nested(RecalledTreatment), required=True)
+class RecallOut(Paged):
+    treatments = fields.List(fields.Nested(RecalledTreatment), required=True,
+                             metadata={"description": "A page of them, by date, patient name and record."})
 
 
 # ---- sign-off ------------------------------------------------------------------------------------------------------
@@ -634,9 +640,11 @@ class TreatmentOut(Schema):
     recorded_at = Instant(required=True)
 
 
-class AwaitingSignOffOut(Schema):
-    visits = fields.List(fields.Nested(VisitSignOffOut), required=True)
-    amendments = fields.List(fields.Nested(AmendmentOut), required=True)
+class AwaitingSignOffOut(Paged):
+    visits = fields.List(fields.Nested(VisitSignOffOut), required=True,
+                         metadata={"description": "A page of them (``total`` counts these), oldest first."})
+    amendments = fields.List(fields.Nested(AmendmentOut), required=True,
+                             metadata={"description": "All of them, on every page (they are few)."})
 
 
 # ---- injection plans -----------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from gallery.photos.service import add_photo
 from gallery.planning.service import plan_etag, plan_for_photo, plan_revisions, save_plan
 from gallery.planning.treatment import as_utc, record_treatment, withdraw_treatment
 from gallery.planning.report import report_response
-from gallery.paging import paginate
+from gallery.paging import Page, paginate
 from gallery.portal.invitations import new_invitation
 from gallery.public.service import publish_comparison
 from gallery.queries import clinic_get, clinic_select
@@ -87,8 +87,13 @@ def create_patient(body: dict[str, Any]) -> Patient:
 def list_patients(query: dict[str, Any]) -> dict[str, Any]:
     """The clinic's patients, a page at a time (oldest first; follow ``next``)."""
     page = paginate(clinic_select(Patient).order_by(Patient.id), query["page"], query["page_size"])
-    return {"patients": page.items, "page": page.number, "page_size": page.size, "total": page.total,
-            "next": url_for("api.list_patients", page=page.number + 1, page_size=page.size, _external=True)
+    return {"patients": page.items, **_paged(page, "api.list_patients")}
+
+
+def _paged(page: Page, endpoint: str, **args: Any) -> dict[str, Any]:
+    """A list's page fields (``schemas.Paged``): the next page's URL keeps the other query arguments."""
+    return {"page": page.number, "page_size": page.size, "total": page.total,
+            "next": url_for(endpoint, **args, page=page.number + 1, page_size=page.size, _external=True)
             if page.has_next else None}
 
 
@@ -254,8 +259,9 @@ def create_lot(body: dict[str, Any]) -> Lot:
 @bp.arguments(schemas.RecallQuery, location="query")
 @bp.response(200, schemas.RecallOut)
 def recall_search(query: dict[str, str]) -> dict[str, Any]:
-    """Every treatment in the clinic with this lot number (audited): for a manufacturer's recall."""
-    return {"treatments": [t.as_json() for t in recall(g.user.clinic_id, query["lot"])]}
+    """Every treatment in the clinic with this lot number (audited), a page at a time: for a manufacturer's recall."""
+    page = recall(g.user.clinic_id, query["lot"], query["page"], query["page_size"])
+    return {"treatments": [t.as_json() for t in page.items], **_paged(page, "api.recall_search", lot=query["lot"])}
 
 
 @bp.get("/visits/<id:visit_id>/report.pdf")
@@ -304,11 +310,12 @@ def withdraw_visit_treatment(visit_id: int) -> Visit:
 
 
 @bp.get("/visits/awaiting-sign-off")
+@bp.arguments(schemas.PageQuery, location="query")
 @bp.response(200, schemas.AwaitingSignOffOut)
-def awaiting() -> dict[str, Any]:
-    """Visits with a recorded treatment and amendments not signed off yet, oldest first."""
-    visits, amendments = awaiting_sign_off(g.user.clinic_id)
-    return {"visits": visits, "amendments": amendments}
+def awaiting(query: dict[str, Any]) -> dict[str, Any]:
+    """Visits with a recorded treatment (a page at a time) and amendments not signed off yet, oldest first."""
+    page, amendments = awaiting_sign_off(g.user.clinic_id, query["page"], query["page_size"])
+    return {"visits": page.items, "amendments": amendments, **_paged(page, "api.awaiting")}
 
 
 @bp.post("/visits/<id:visit_id>/sign-off")

@@ -17,6 +17,7 @@ from gallery.routing import MAX_RECORD_ID
 
 bp = Blueprint("auditlog", __name__)
 PAGE_SIZE = 100  # rows a page
+COUNT_LIMIT = 10_000  # rows counted for the page's total; beyond, "10000+ in all"
 CSV_ROWS = 10_000  # the newest rows a CSV export holds; narrow the filters for older ones
 
 
@@ -49,7 +50,7 @@ def _filtered() -> Select:
 @bp.get("/audit")
 @login_required
 def index() -> str:
-    page = paginate(_filtered(), page_number(request.args.get("page")), PAGE_SIZE)
+    page = paginate(_filtered(), page_number(request.args.get("page")), PAGE_SIZE, count_limit=COUNT_LIMIT)
     return render_template("audit/index.html", rows=readable(page.items), args=request.args, page=page)
 
 

@@ -23,7 +23,7 @@ from gallery.queries import clinic_get
 from landmarks.expression import ExpressionMeasures, looks_like
 from landmarks.quality import QualityLimits
 from uploads.derive import read_derivative
-from uploads.ingest import UploadLimits, prepare, store_prepared
+from uploads.ingest import OriginalWrite, UploadLimits, prepare, store_prepared
 from uploads.store import Store
 
 log = logging.getLogger(__name__)
@@ -180,23 +180,29 @@ def add_photo(patient: Patient, data: bytes, *, filename: str, expression: str,
     """
     db = get_db()
     expression, view = parse_expression(expression), parse_view(view)
-    with decode_slot():
-        prepared = prepare(data, upload_limits())
-    existing = db.scalar(select(Photo).where(Photo.clinic_id == patient.clinic_id, Photo.sha256 == prepared.sha256))
-    if existing is not None:
-        if existing.patient_id == patient.id:
-            return existing, False
-        raise Conflict("This exact photo is already in another patient's record. Check the patient.")
-    when = photo_time(prepared.taken_at, taken_at=taken_at, date_choice=date_choice, now=utcnow())
-    visit = visit_for(patient, when.date(), visit_id)
-    require_unsigned(visit)
     store = blob_store()
+    original = OriginalWrite(store, data)  # written while the photo decodes; removed if refused below
     try:
-        created = store_prepared(store, prepared)
-    except (OSError, BotoCoreError, ClientError):
-        log.exception("photo for patient %s not stored", patient.id)
-        raise Unavailable("The photo could not be stored (the photo store is full or cannot be written); "
-                          "nothing was saved. Try again later or tell the clinic's administrator.") from None
+        with decode_slot():
+            prepared = prepare(data, upload_limits())
+        existing = db.scalar(select(Photo).where(Photo.clinic_id == patient.clinic_id,
+                                                 Photo.sha256 == prepared.sha256))
+        if existing is not None:
+            original.discard()  # the blob was there already: nothing of this upload to remove
+            if existing.patient_id == patient.id:
+                return existing, False
+            raise Conflict("This exact photo is already in another patient's record. Check the patient.")
+        when = photo_time(prepared.taken_at, taken_at=taken_at, date_choice=date_choice, now=utcnow())
+        visit = visit_for(patient, when.date(), visit_id)
+        require_unsigned(visit)
+        try:
+            created = store_prepared(store, prepared, original)
+        except (OSError, BotoCoreError, ClientError):
+            log.exception("photo for patient %s not stored", patient.id)
+            raise Unavailable("The photo could not be stored (the photo store is full or cannot be written); "
+                              "nothing was saved. Try again later or tell the clinic's administrator.") from None
+    finally:
+        original.discard()  # a no-op once store_prepared owns it
     user = current_user()
     photo = Photo(
         clinic_id=patient.clinic_id, patient_id=patient.id, visit_id=visit.id, sha256=prepared.sha256,

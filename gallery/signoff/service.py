@@ -13,9 +13,11 @@ from gallery import audit
 from gallery.auth import require_role
 from gallery.db import get_db
 from gallery.errors import Conflict, InvalidInput
-from gallery.models import Amendment, User, Visit, utcnow
+from gallery.models import Amendment, TreatmentRecord, User, Visit, utcnow
+from gallery.paging import Page, paginate
 
 MAX_AMENDMENT_CHARS = 5000
+SIGN_OFF_PAGE_SIZE = 50  # visits a page of the sign-off list
 
 
 def require_unsigned(visit: Visit) -> None:
@@ -69,15 +71,22 @@ def sign_amendment(amendment: Amendment, user: User) -> Amendment:
     return amendment
 
 
-def awaiting_sign_off(clinic_id: int) -> tuple[list[Visit], list[Amendment]]:
-    """Visits with a recorded treatment not signed yet, and unsigned amendments, oldest
-    first. A plan alone is no treatment: a review visit's plan never reaches the list."""
+def awaiting_sign_off(clinic_id: int, page: int = 1,
+                      page_size: int = SIGN_OFF_PAGE_SIZE) -> tuple[Page[Visit], list[Amendment]]:
+    """Page ``page`` of the visits with a recorded treatment not signed yet, and the unsigned
+    amendments, oldest first. A plan alone is no treatment: a review visit's plan never reaches
+    the list. The visits are read by the partial index ``ix_visits_awaiting_sign_off``; what the
+    list shows of each (patient, treatment and who recorded it) is loaded with the page."""
     db = get_db()
-    visits = list(db.scalars(select(Visit).where(Visit.clinic_id == clinic_id, Visit.signed_off_at.is_(None),
-                                                 Visit.treated.is_(True))
-                             .options(selectinload(Visit.patient), selectinload(Visit.treatment))
-                             .order_by(Visit.visit_date, Visit.id)))
+    # ``treated`` bare, as the index's predicate says it: PostgreSQL does not see that
+    # ``treated IS true`` implies it, and counted the clinic's 100,000 visits instead (16 ms).
+    visits = paginate(select(Visit).where(Visit.clinic_id == clinic_id, Visit.signed_off_at.is_(None), Visit.treated)
+                      .options(selectinload(Visit.patient),
+                               selectinload(Visit.treatment).selectinload(TreatmentRecord.recorded_by))
+                      .order_by(Visit.visit_date, Visit.id), page, page_size)
     amendments = list(db.scalars(select(Amendment).where(Amendment.clinic_id == clinic_id,
                                                          Amendment.signed_off_at.is_(None))
+                                 .options(selectinload(Amendment.visit).selectinload(Visit.patient),
+                                          selectinload(Amendment.created_by))
                                  .order_by(Amendment.created_at, Amendment.id)))
     return visits, amendments

@@ -8,6 +8,7 @@ from gallery import audit
 from gallery.auth import current_user, login_required, require_role
 from gallery.db import get_db
 from gallery.models import Amendment, Visit
+from gallery.paging import page_number
 from gallery.queries import clinic_get
 from gallery.regions import REGION_LABELS
 from gallery.signoff.service import amend, awaiting_sign_off, sign_amendment, sign_visit
@@ -19,8 +20,8 @@ bp = Blueprint("signoff", __name__)
 @login_required
 def index() -> str:
     user = require_role(current_user(), "medical_director", "Only a medical director signs off visits.")
-    visits, amendments = awaiting_sign_off(user.clinic_id)
-    return render_template("signoff/index.html", visits=visits, amendments=amendments)
+    page, amendments = awaiting_sign_off(user.clinic_id, page_number(request.args.get("page")))
+    return render_template("signoff/index.html", visits=page.items, page=page, amendments=amendments)
 
 
 @bp.get("/visits/<id:visit_id>/review")

@@ -6,19 +6,24 @@ name their lot in free text; the search reads those too (same number, any case).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, union
+from sqlalchemy import Select, func, select, union
 from sqlalchemy.orm import selectinload
 from sqlalchemy.exc import IntegrityError
 
 from gallery import audit
 from gallery.auth import require_role
-from gallery.db import get_db
+from gallery.db import get_db, separate_session
 from gallery.errors import Conflict, InvalidInput
 from gallery.models import Lot, Patient, Product, TreatmentRecord, User, Visit, utcnow
+from gallery.paging import Page, paginate
+
+RECALL_PAGE_SIZE = 100  # treatments a page of the recall search
+STREAM_BATCH = 500  # rows read at a time for the recall's CSV
 
 
 def require_admin(user: User) -> None:
@@ -30,8 +35,8 @@ def products(clinic_id: int) -> list[Product]:
 
 
 def lots(clinic_id: int) -> list[Lot]:
-    """The clinic's lots, latest expiry first."""
-    return list(get_db().scalars(select(Lot).where(Lot.clinic_id == clinic_id)
+    """The clinic's lots, latest expiry first, with their products (every lot's option names its product)."""
+    return list(get_db().scalars(select(Lot).where(Lot.clinic_id == clinic_id).options(selectinload(Lot.product))
                                  .order_by(Lot.expires_on.desc(), Lot.lot_number)))
 
 
@@ -121,30 +126,56 @@ class Treatment:
                 "product": self.record.product, "lot": self.record.lot}
 
 
-def recall(clinic_id: int, lot_number: str) -> list[Treatment]:
-    """Every recorded treatment in the clinic with that lot: from stock, or typed (any case,
-    trimmed); audited. What was given counts, not what a plan proposed.
+def _recall_statement(clinic_id: int, lot_number: str) -> tuple[Select, Select]:
+    """(the matching treatments with their visit and patient, in a total order; the stock lot's id).
 
     The two ways a lot is named are asked apart and joined (UNION), so each can use its
-    own index: an OR of the two made the database read every record of the clinic.
+    own index: the stock lot's ``ix_treatment_records_lot_id``, the typed one's
+    ``ix_treatment_records_typed_lot`` (migration 0028). An OR of the two made the
+    database read every record of the clinic.
     """
     number = lot_number.strip()
     if not number or len(number) > 60:
         raise InvalidInput("Give the lot number to search for (up to 60 characters).")
-    db = get_db()
     from_stock = select(Lot.id).where(Lot.clinic_id == clinic_id, func.lower(Lot.lot_number) == number.lower())
     matching = union(
         select(TreatmentRecord.id).where(TreatmentRecord.lot_id.in_(from_stock)),
         select(TreatmentRecord.id).where(TreatmentRecord.clinic_id == clinic_id, TreatmentRecord.lot_id.is_(None),
                                          func.lower(func.trim(TreatmentRecord.lot)) == number.lower()),
     ).subquery()
-    rows = db.execute(
-        select(TreatmentRecord, Visit, Patient)
-        .join(matching, matching.c.id == TreatmentRecord.id)
-        .join(Visit, TreatmentRecord.visit_id == Visit.id).join(Patient, Visit.patient_id == Patient.id)
-        .options(selectinload(TreatmentRecord.recorded_by))
-        .order_by(Visit.visit_date, Patient.name)).all()
-    stock_lot = db.scalar(from_stock.limit(1))
-    audit.record("recall_search", "lot", stock_lot)
+    statement = (select(TreatmentRecord, Visit, Patient)
+                 .join(matching, matching.c.id == TreatmentRecord.id)
+                 .join(Visit, TreatmentRecord.visit_id == Visit.id).join(Patient, Visit.patient_id == Patient.id)
+                 .options(selectinload(TreatmentRecord.recorded_by))
+                 .order_by(Visit.visit_date, Patient.name, TreatmentRecord.id))
+    return statement, from_stock.limit(1)
+
+
+def _audit_search(stock_lot: Select) -> None:
+    db = get_db()
+    audit.record("recall_search", "lot", db.scalar(stock_lot))
     db.commit()
-    return [Treatment(patient, visit, record) for record, visit, patient in rows]
+
+
+def recall(clinic_id: int, lot_number: str, page: int = 1, page_size: int = RECALL_PAGE_SIZE) -> Page[Treatment]:
+    """Page ``page`` of the recorded treatments in the clinic with that lot: from stock, or typed
+    (any case, trimmed); audited. What was given counts, not what a plan proposed."""
+    statement, stock_lot = _recall_statement(clinic_id, lot_number)
+    rows = paginate(statement, page, page_size, rows=True)
+    _audit_search(stock_lot)
+    return Page([Treatment(patient, visit, record) for record, visit, patient in rows.items],
+                rows.number, rows.size, rows.total)
+
+
+def recall_all(clinic_id: int, lot_number: str) -> Iterator[Treatment]:
+    """Every treatment of the search, read from the database a batch at a time as the caller
+    goes (the CSV streams it: a lot used for years is thousands of rows); audited at once."""
+    statement, stock_lot = _recall_statement(clinic_id, lot_number)  # refused here, before a response starts
+    _audit_search(stock_lot)
+    return _streamed(statement)
+
+
+def _streamed(statement: Select) -> Iterator[Treatment]:
+    with separate_session() as session:
+        for record, visit, patient in session.execute(statement.execution_options(yield_per=STREAM_BATCH)):
+            yield Treatment(patient, visit, record)

@@ -6,9 +6,10 @@ from datetime import date
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from gallery.auth import current_user, login_required
-from gallery.csvfiles import csv_download
+from gallery.csvfiles import csv_stream
 from gallery.errors import InvalidInput
-from gallery.stock.service import add_lot, add_product, lots, products, recall, require_admin
+from gallery.paging import page_number
+from gallery.stock.service import add_lot, add_product, lots, products, recall, recall_all, require_admin
 
 bp = Blueprint("stock", __name__)
 
@@ -66,16 +67,16 @@ def new_lot() -> Response:
 @login_required
 def recalls() -> str:
     number = request.args.get("lot", "").strip()
-    treatments = recall(current_user().clinic_id, number) if number else None
-    return render_template("stock/recalls.html", number=number, treatments=treatments)
+    page = recall(current_user().clinic_id, number, page_number(request.args.get("page"))) if number else None
+    return render_template("stock/recalls.html", number=number, page=page)
 
 
 @bp.get("/recalls.csv")
 @login_required
 def recalls_csv() -> Response:
     """The patients to contact, for the clinic's phone list or letters."""
-    treatments = recall(current_user().clinic_id, request.args.get("lot", ""))
-    return csv_download(
+    treatments = recall_all(current_user().clinic_id, request.args.get("lot", ""))
+    return csv_stream(
         "recall.csv", ["date", "patient", "phone", "email", "units", "product", "lot", "injector", "patient_link"],
         ([t.visit.visit_date.isoformat(), t.patient.name, t.patient.phone, t.patient.email, t.units, t.product,
           t.record.lot, t.injector, url_for("patients.timeline", patient_id=t.patient.id, _external=True)]

@@ -263,3 +263,32 @@ def test_a_failed_write_leaves_no_blob_of_the_upload(tmp_path):
     with pytest.raises(OSError, match="No space left"):
         store_prepared(store, prepared)
     assert list(store.blobs()) == []
+
+
+def test_the_original_is_written_while_the_upload_decodes_and_removed_if_refused(tmp_path):
+    """Issue 34: the original's bytes are known on arrival; its write (the longest to an object store)
+    starts before the decode, is owned by store_prepared, and is removed if the upload is refused."""
+    import threading
+
+    from uploads.ingest import OriginalWrite, store_prepared
+
+    data = encode(astronaut(1.0), "JPEG")
+    writing = threading.Event()
+
+    class Watched(BlobStore):
+        def put(self, sha256, variant, data):
+            if variant == "original":
+                writing.set()
+            return super().put(sha256, variant, data)
+
+    store = Watched(tmp_path / "kept")
+    original = OriginalWrite(store, data)
+    assert writing.wait(10)  # under way, and no decode asked for yet
+    prepared = prepare(data, UploadLimits(max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS))
+    assert len(store_prepared(store, prepared, original)) == 1 + len(prepared.derivatives)
+    original.discard()  # store_prepared owns it: nothing removed
+    assert {variant for _, variant, _ in store.blobs()} == {"original", *prepared.derivatives}
+
+    refused = BlobStore(tmp_path / "refused")
+    OriginalWrite(refused, data).discard()
+    assert list(refused.blobs()) == []

@@ -6,7 +6,7 @@ import re
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import HealthCheck, assume, given, seed, settings
 from sqlalchemy import delete, func, select
 from schemathesis.checks import (
     content_type_conformance,
@@ -134,6 +134,9 @@ def test_fuzzed_requests_are_answered_as_documented(app, seeded, mode, fuzz_seed
             @settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
             @given(case=strategy)
             def run(case):
+                # A "negative" query whose only fault is an extra key holding an empty list is no fault on
+                # the wire (an empty list sends nothing): the request is valid, and accepting it is right.
+                assume(not any(value == [] for value in (case.query or {}).values()))
                 response = case.call_and_validate(headers=seeded["headers"], checks=checks)
                 if mode is GenerationMode.POSITIVE:
                     allowed = {404, 409} | DOMAIN_REFUSALS.get(operation.label, set())

@@ -107,3 +107,34 @@ def test_suggestions_wait_for_the_clinics_own_calibration(app, client, staff):
     assert suggestion(1, "glabella") == f"{expected} {GRADES[expected]}"
     assert suggestion(2, "glabella") == "on a frown photo"  # the rest photo is not graded for frown lines
     assert nurse.get("/admin/grade-calibration").status_code == 403
+
+
+def test_calibration_is_fitted_once_until_a_grade_or_an_analysis_changes(app, client, staff, monkeypatch):
+    """Issue 34: the fit read every graded photo of the clinic on every photo page; now it is kept
+    per clinic until the clinic's grading stamp moves (a grade recorded, an analysis changed)."""
+    from gallery.photos import grades
+
+    fits = []
+    monkeypatch.setattr(grades, "calibrate", lambda indexes, marks: fits.append(len(indexes)))
+    staff.create("admin@clinic-a.test", role="admin")
+    admin = staff.login(client, "admin@clinic-a.test")
+    patient_id = create_patient(admin)
+    upload(admin, patient_id, (astronaut_jpeg(4.0), "frown.jpg"), expression="frown")
+    regions = len(grades.ASSESSED_EXPRESSION)
+
+    for _ in range(3):
+        assert admin.get("/photos/1").status_code == 200
+        assert admin.get("/admin/grade-calibration").status_code == 200
+    assert len(fits) == regions  # once for all six pages
+
+    assert admin.post("/photos/1/grades", data={"grade_glabella": "2"}).status_code == 302
+    admin.get("/photos/1")
+    admin.get("/photos/1")
+    assert len(fits) == 2 * regions and fits[-regions:].count(1) == 1  # the new grade is in the new fit
+
+    with app.app_context():
+        photo = get_db().get(Photo, 1)
+        photo.record_analysis({**photo.analysis, "warnings": ["re-analysed"]}, photo.analysis_version)
+        get_db().commit()
+    admin.get("/photos/1")
+    assert len(fits) == 3 * regions

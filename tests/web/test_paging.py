@@ -48,3 +48,16 @@ def test_the_audit_log_pages_too(app, staff, seven, monkeypatch):
     assert "Page 1 of 2 · 7 in all" in first and "page=2" in first
     second = admin.get("/audit?action=create&page=2").get_data(as_text=True)
     assert second.count("<tr><td>") == 2
+
+
+def test_the_audit_log_counts_no_further_than_its_limit(app, staff, seven, monkeypatch):
+    """A clinic's audit log grows to millions of rows: the page counts up to a limit and says "more"."""
+    monkeypatch.setattr("gallery.auditlog.views.PAGE_SIZE", 2)
+    monkeypatch.setattr("gallery.auditlog.views.COUNT_LIMIT", 4)
+    admin = staff.login(app.test_client(), "boss@clinic-a.test")
+    first = admin.get("/audit?action=create").get_data(as_text=True)
+    assert "Page 1 of 2+ · 4+ in all" in first and "page=2" in first
+    third = admin.get("/audit?action=create&page=3").get_data(as_text=True)
+    assert third.count("<tr><td>") == 2 and 'rel="next"' in third  # a full page past the count: maybe more
+    last = admin.get("/audit?action=create&page=4").get_data(as_text=True)
+    assert last.count("<tr><td>") == 1 and 'rel="next"' not in last and 'rel="prev"' in last

@@ -70,3 +70,31 @@ def test_another_clinics_patient_cannot_be_edited(app, staff, logged_in, client)
     assert other.get(f"/patients/{patient_id}/edit").status_code == 404
     assert other.post(f"/patients/{patient_id}/edit", data=DETAILS).status_code == 404
     assert _patient(app, patient_id).name == "Jane Doe"
+
+
+def test_the_timeline_asks_as_many_queries_for_eight_visits_as_for_two(app, logged_in):
+    """Issue 34 (no N+1): a visit's photos, treatment, sign-off and amendments come with the page's
+    own queries, not two more queries per visit."""
+    from sqlalchemy import event
+
+    from gallery.models import Visit
+
+    patient_id = create_patient(logged_in)
+    engine = app.extensions["gallery_engine"]
+
+    def visits_then_statements(count: int) -> int:
+        with app.app_context():
+            patient = get_db().get(Patient, patient_id)
+            get_db().add_all(Visit(clinic_id=patient.clinic_id, patient_id=patient_id, notes="",
+                                   visit_date=date(2026, 1, 1) + timedelta(days=30 * n)) for n in range(count))
+            get_db().commit()
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert logged_in.get(f"/patients/{patient_id}").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    assert visits_then_statements(2) == visits_then_statements(6)

@@ -107,7 +107,8 @@ def test_a_recall_finds_exactly_the_treatments_with_that_lot(app, staff, client,
     assert found[0] == {"patient_id": ann, "patient_name": "Ann Stock", "visit_id": found[0]["visit_id"],
                         "date": "2026-03-01", "units": 20.0, "injector": "Nurse Nia <nurse@clinic-a.test>",
                         "product": "Botox 100 U", "lot": "A1"}
-    assert clinic["injector"]("GET", "/api/v1/recalls", query_string={"lot": "ZZZ"}).get_json() == {"treatments": []}
+    assert clinic["injector"]("GET", "/api/v1/recalls", query_string={"lot": "ZZZ"}).get_json() == {
+        "treatments": [], "page": 1, "page_size": 50, "total": 0, "next": None}
     assert clinic["injector"]("GET", "/api/v1/recalls").status_code == 422
     with app.app_context():
         assert get_db().query(AuditEvent).filter_by(action="recall_search").count() == 2
@@ -137,3 +138,49 @@ def test_stock_pages(app, staff, client, clinic):
     nurse = app.test_client()
     staff.login(nurse)
     assert nurse.get("/admin/stock").status_code == 403
+
+
+def test_recall_search_is_paged_and_its_csv_streams_every_row(app, staff, client, clinic):
+    lot = _stock(clinic["admin"], "A1")
+    ann, _, _ = _treat(clinic["injector"], "Ann Stock", "2026-03-01", lot_id=lot["id"], given=True)
+    bea, _, _ = _treat(clinic["injector"], "Bea Typed", "2026-04-01", lot=" a1 ", seed=2.8, given=True)
+
+    first = clinic["injector"]("GET", "/api/v1/recalls", query_string={"lot": "A1", "page_size": 1}).get_json()
+    assert [t["patient_id"] for t in first["treatments"]] == [ann] and first["total"] == 2
+    assert "page=2" in first["next"] and "lot=A1" in first["next"] and "page_size=1" in first["next"]
+    second = clinic["injector"]("GET", first["next"]).get_json()
+    assert [t["patient_id"] for t in second["treatments"]] == [bea] and second["next"] is None
+
+    staff.login(client)
+    response = client.get("/recalls.csv?lot=a1")
+    assert response.is_streamed
+    assert [r["patient"] for r in csv.DictReader(io.StringIO(response.get_data(as_text=True)))] == [
+        "Ann Stock", "Bea Typed"]
+
+
+def test_recall_union_finds_what_the_or_of_stock_and_typed_lots_found(app, clinic):
+    """The UNION of the two indexed searches (stock lot, typed lot) gives the rows the single OR
+    of both conditions gave, whatever the case and spaces of a typed number."""
+    from sqlalchemy import select
+
+    from gallery.models import Lot, TreatmentRecord, Visit
+    from gallery.stock.service import recall
+
+    lot = _stock(clinic["admin"], "Q7")
+    other = _stock(clinic["admin"], "Q8")
+    for n, (lot_id, typed) in enumerate([(lot["id"], ""), (None, "q7"), (None, "  Q7 "), (None, "Q77"),
+                                         (other["id"], ""), (None, "Q8")]):
+        _treat(clinic["injector"], f"Patient {n}", f"2026-03-0{n + 1}", lot_id=lot_id, lot=typed,
+               seed=2.0 + n / 10, given=True)
+    with app.test_request_context():
+        db = get_db()
+        clinic_id = db.get(Lot, lot["id"]).clinic_id
+        stock = {lot_id for lot_id, number in db.execute(select(Lot.id, Lot.lot_number)
+                                                          .where(Lot.clinic_id == clinic_id))
+                 if number.lower() == "q7"}
+        by_or = {visit_id for visit_id, lot_id, typed in db.execute(
+                 select(Visit.id, TreatmentRecord.lot_id, TreatmentRecord.lot).join(TreatmentRecord.visit)
+                 .where(TreatmentRecord.clinic_id == clinic_id))
+                 if lot_id in stock or typed.strip().lower() == "q7"}
+        by_union = {t.visit.id for t in recall(clinic_id, " q7", page_size=200).items}
+    assert by_union == by_or and len(by_or) == 3

@@ -260,6 +260,7 @@ def test_the_api_refuses_an_old_own_date_unless_confirmed(app, staff):
     assert refused.status_code == 409
     assert refused.get_json()["error"]["code"] == "photo_date_unconfirmed"
     assert "03 May 2010" in refused.get_json()["error"]["message"]
+    assert stored_files(app) == []  # its original, written while it decoded, removed
     assert send(_dated_jpeg(datetime(2010, 5, 3)), date_choice="photo").get_json()["taken_at"].startswith("2010-05-03")
     explicit = send(_dated_jpeg(datetime(2010, 5, 3), 2.1), taken_at="2026-01-02")
     assert explicit.status_code == 201 and explicit.get_json()["taken_at"].startswith("2026-01-02")

@@ -1,7 +1,7 @@
 """movements: muscle movement in mm per contraction photo against its visit's rest photo
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0028
 Create Date: 2026-12-08 09:00:00
 
 A new, empty table: its indexes are built with it, inside the migration's transaction
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0029'
-down_revision = '0027'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 

@@ -36,7 +36,7 @@ import numpy.typing as npt
 from landmarks.align import STABLE_POINTS, Similarity
 from landmarks.anatomy import FaceFrame
 from landmarks.brows import BrowEdge, grey, upper_brow_edges
-from landmarks.eyes import LOWER_LID, eye_opening_px
+from landmarks.eyes import LOWER_LID, highlights_removed, refined_eye_opening_px
 from landmarks.mesh import Mesh, detect_faces
 from landmarks.pose import pose_change
 from landmarks.scale import iris_diameter_px, mm_per_px
@@ -287,14 +287,16 @@ def _perturbed(transform: Similarity, rest_xy: npt.NDArray[np.float64], scale: f
 
 
 def _figure(name: str, side: str | None, position: str | None, samples: npt.NDArray[np.float64],
-            reason: str | None = None) -> Figure:
-    """A figure from its repeated samples (the first unperturbed)."""
+            reason: str | None = None, *, mean: bool = False) -> Figure:
+    """A figure from its repeated samples (the first unperturbed): the first, or with
+    ``mean`` the mean of all (for readings whose repeats are as good as the first)."""
     if reason is None and (np.isnan(samples[0]) or np.isnan(samples).mean() > 0.5):
         reason = "not_tracked"
     if reason is not None:
         return Figure(name, MUSCLES[name], side, position, None, None, reason)
     spread = float(np.nanstd(samples, ddof=1)) if np.sum(~np.isnan(samples)) > 1 else 0.0
-    return Figure(name, MUSCLES[name], side, position, round(float(samples[0]), 2), round(spread, 2))
+    value = float(np.nanmean(samples)) if mean else float(samples[0])
+    return Figure(name, MUSCLES[name], side, position, round(value, 2), round(spread, 2))
 
 
 def _at(edge: BrowEdge, share: float) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -347,14 +349,17 @@ def _jiggled(rgb: npt.NDArray[np.uint8], rng: np.random.Generator) -> tuple[npt.
 
 def _openings_mm(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], to_rest_scale: float,
                  rng: np.random.Generator, repeats: int) -> npt.NDArray[np.float64]:
-    """(repeats, 2) eye openings (right, left) in rest-photo mm: the given mesh, then re-runs on jiggled copies."""
+    """(repeats, 2) eye openings (right, left) in rest-photo mm (``to_rest_scale``: this photo's
+    mm per px at the eyes): the given mesh, then re-runs on jiggled copies."""
     out = np.full((repeats, 2), np.nan)
-    out[0] = [eye_opening_px(xy, side) for side in SIDES]
+    image = highlights_removed(rgb, to_rest_scale)
+    out[0] = [refined_eye_opening_px(image, xy, side, to_rest_scale) for side in SIDES]
     for r in range(1, repeats):
         copy, zoom = _jiggled(rgb, rng)
         faces = detect_faces(copy, symmetric=True).faces
         if faces:
-            out[r] = [eye_opening_px(faces[0].xy, side) / zoom for side in SIDES]
+            image = highlights_removed(copy, to_rest_scale / zoom)
+            out[r] = [refined_eye_opening_px(image, faces[0].xy, side, to_rest_scale / zoom) / zoom for side in SIDES]
     return out * to_rest_scale
 
 
@@ -366,7 +371,8 @@ def _smile(pair: _Pair, rest_rgb: npt.NDArray[np.uint8], contraction_rgb: npt.ND
     eye_repeats = min(repeats, EYE_REPEATS)
     rest = _openings_mm(rest_rgb, pair.rest_xy, pair.frame.mm_per_px, pair.rng, eye_repeats)
     smile = _openings_mm(contraction_rgb, contraction_xy, pair.frame.mm_per_px * eye_scale, pair.rng, eye_repeats)
-    figures = [_figure("eye_opening_narrowing", side, None, rest[:, s] - smile[:, s]) for s, side in enumerate(SIDES)]
+    figures = [_figure("eye_opening_narrowing", side, None, rest[:, s] - smile[:, s], mean=True)
+               for s, side in enumerate(SIDES)]
     if cheek_hidden is not None:
         return figures + [Figure("lower_lid_lift", MUSCLES["lower_lid_lift"], side, None, None, None, cheek_hidden)
                           for side in SIDES]

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from landmarks.anatomy import FaceFrame, LEFT_BROW_LOWER, LEFT_BROW_UPPER, RIGHT_BROW_LOWER, RIGHT_BROW_UPPER
+from landmarks.eyes import LOWER_LID_CONTOUR, UPPER_LID
 
 FADE_BELOW_MM = 0.35  # share of the brow-to-lid gap over which the lift fades out towards the lid
 FOREHEAD_FADE_MM = 25.0
@@ -71,6 +72,46 @@ def move_brows(rgb: np.ndarray, xy: np.ndarray, mm_per_px: float, *, lift_mm: fl
         dx += -sign * approach_mm / 2 * head_weight
     # Displacement in image pixels; the output at p samples the input at p - d(p).
     shift = (dx[..., None] * frame.x_axis + dv[..., None] * frame.up_axis) / mm_per_px
+    map_x = (xs - shift[..., 0]).astype(np.float32)
+    map_y = (ys - shift[..., 1]).astype(np.float32)
+    return cv2.remap(rgb, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+
+
+# The eye's narrowing on a smile (``narrow_eyes``): the lower lid rises rigidly from
+# RIGID_ABOVE_LID_MM above the mesh's lower margin (the margin in the pixels lies
+# within about 1 mm of it) down to RIGID_BELOW_LID_MM below, fading to nothing at the
+# line midway between the lids (the eyeball's lower half is squeezed, as under a
+# rising lid) and CHEEK_FADE_MM further down the cheek; across the eye, fully over
+# its middle and fading to nothing at the corners, which stay where they are.
+RIGID_ABOVE_LID_MM, RIGID_BELOW_LID_MM, CHEEK_FADE_MM = 1.2, 3.0, 9.0
+CORNER_FADE = 0.2  # share of the corner-to-corner width over which the rise fades out
+
+
+def narrow_eyes(rgb: np.ndarray, xy: np.ndarray, mm_per_px: float, narrowing_mm: float) -> np.ndarray:
+    """``rgb`` with both lower lids lifted by ``narrowing_mm`` over the middle of each eye,
+    so the eye opening there is that much smaller; ``xy`` (478, 2) its mesh."""
+    frame = FaceFrame.from_landmarks(xy, mm_per_px)
+    height, width = rgb.shape[:2]
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+    d = np.stack([xs - frame.origin_px[0], ys - frame.origin_px[1]], axis=-1)
+    u = (d @ frame.x_axis) * mm_per_px
+    v = (d @ frame.up_axis) * mm_per_px
+    weight = np.zeros_like(u)
+    for upper, lower in ((UPPER_LID["right"], LOWER_LID_CONTOUR["right"]),
+                         (UPPER_LID["left"], LOWER_LID_CONTOUR["left"])):
+        top, bottom = frame.to_mm(xy[list(upper)]), frame.to_mm(xy[list(lower)])
+        top, bottom = top[np.argsort(top[:, 0])], bottom[np.argsort(bottom[:, 0])]
+        low = np.interp(u, bottom[:, 0], bottom[:, 1])
+        middle = (np.interp(u, top[:, 0], top[:, 1]) + low) / 2
+        rigid_top = low + RIGID_ABOVE_LID_MM
+        rise = _smoothstep((middle - v) / np.maximum(middle - rigid_top, 1e-3))
+        fall = 1 - _smoothstep((low - RIGID_BELOW_LID_MM - v) / CHEEK_FADE_MM)
+        vertical = np.where(v > rigid_top, rise, np.where(v < low - RIGID_BELOW_LID_MM, fall, 1.0))
+        vertical[v > middle] = 0.0
+        start, end = top[0, 0], top[-1, 0]
+        across = _smoothstep(np.minimum(u - start, end - u) / (CORNER_FADE * (end - start)))
+        weight = np.maximum(weight, vertical * across)
+    shift = (narrowing_mm * weight)[..., None] * frame.up_axis / mm_per_px
     map_x = (xs - shift[..., 0]).astype(np.float32)
     map_y = (ys - shift[..., 1]).astype(np.float32)
     return cv2.remap(rgb, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)

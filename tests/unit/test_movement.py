@@ -11,7 +11,7 @@ from landmarks.movement import Movement, measure_movement
 from landmarks.scale import mm_per_px
 from landmarks.track import track_patch
 from tests.images import astronaut
-from tests.warps import move_brows
+from tests.warps import move_brows, narrow_eyes
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +76,20 @@ def test_lowered_heads_read_as_descent(rest):
     reading = measure_movement(image, _moved(rest, descent_mm=2.0), "frown", rest_mesh=mesh, repeats=3)
     for side in ("right", "left"):
         assert reading.figure("brow_head_descent", side).value_mm == pytest.approx(2.0, abs=0.5)
+
+
+def test_known_eye_narrowing_is_measured_on_each_side(rest):
+    # The lower lids lifted 1 mm over the middle of each eye, skin and lashes kept. At the
+    # astronaut's 0.47 mm per pixel the opening needs the mean of the three readings the
+    # app makes (one alone read 0.4 mm on one side).
+    image, mesh = rest
+    narrowed = narrow_eyes(image, mesh.xy, mm_per_px(mesh.xy), 1.0)
+    reading = measure_movement(image, narrowed, "smile", rest_mesh=mesh, repeats=3)
+    for side in ("right", "left"):
+        figure = reading.figure("eye_opening_narrowing", side)
+        assert figure.muscle == "orbicularis_oculi"
+        assert figure.value_mm == pytest.approx(1.0, abs=0.5), side
+        assert reading.figure("lower_lid_lift", side).value_mm == pytest.approx(1.0, abs=0.5), side
 
 
 @pytest.mark.parametrize("expression, names", [

@@ -553,6 +553,10 @@ class LotOut(Schema):
     received_on = fields.Date(required=True, allow_none=True)
 
 
+class LotList(Paged):
+    lots = fields.List(fields.Nested(LotOut), required=True)
+
+
 class RecallQuery(PageQuery):
     lot = text(60, required=True, blank=False, metadata={"description": "The lot number, as printed (any case)."})
 

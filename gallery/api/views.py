@@ -44,7 +44,7 @@ from gallery.portal.invitations import new_invitation
 from gallery.public.service import publish_comparison
 from gallery.queries import clinic_get, clinic_select
 from gallery.signoff.service import amend, awaiting_sign_off, sign_amendment, sign_visit
-from gallery.stock.service import add_lot, add_product, lots, products, recall
+from gallery.stock.service import add_lot, add_product, lots_query, products, recall
 from gallery.throttle import refuse_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Patients, photos, comparisons, consent, plans.")
@@ -239,10 +239,12 @@ def create_product(body: dict[str, Any]) -> Product:
 
 
 @bp.get("/lots")
-@bp.response(200, schemas.LotOut(many=True))
-def list_lots() -> list[Lot]:
-    """The clinic's lots, latest expiry first."""
-    return lots(g.user.clinic_id)
+@bp.arguments(schemas.PageQuery, location="query")
+@bp.response(200, schemas.LotList)
+def list_lots(query: dict[str, Any]) -> dict[str, Any]:
+    """The clinic's lots, latest expiry first, a page at a time (a clinic receives lots for years)."""
+    page = paginate(lots_query(g.user.clinic_id), query["page"], query["page_size"])
+    return {"lots": page.items, **_paged(page, "api.list_lots")}
 
 
 @bp.post("/lots")

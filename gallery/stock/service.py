@@ -34,10 +34,16 @@ def products(clinic_id: int) -> list[Product]:
     return list(get_db().scalars(select(Product).where(Product.clinic_id == clinic_id).order_by(Product.name)))
 
 
+def lots_query(clinic_id: int) -> Select:
+    """The clinic's lots, latest expiry first (then by number and id: a total order to page by),
+    with their products (every lot's line names its product)."""
+    return (select(Lot).where(Lot.clinic_id == clinic_id).options(selectinload(Lot.product))
+            .order_by(Lot.expires_on.desc(), Lot.lot_number, Lot.id))
+
+
 def lots(clinic_id: int) -> list[Lot]:
-    """The clinic's lots, latest expiry first, with their products (every lot's option names its product)."""
-    return list(get_db().scalars(select(Lot).where(Lot.clinic_id == clinic_id).options(selectinload(Lot.product))
-                                 .order_by(Lot.expires_on.desc(), Lot.lot_number)))
+    """All the clinic's lots (``lots_query``): the plan editor offers each."""
+    return list(get_db().scalars(lots_query(clinic_id)))
 
 
 def add_product(user: User, *, name: str, manufacturer: str, units_per_vial: float,

@@ -8,10 +8,11 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from gallery.auth import current_user, login_required
 from gallery.csvfiles import csv_stream
 from gallery.errors import InvalidInput
-from gallery.paging import page_number
-from gallery.stock.service import add_lot, add_product, lots, products, recall, recall_all, require_admin
+from gallery.paging import page_number, paginate
+from gallery.stock.service import add_lot, add_product, lots_query, products, recall, recall_all, require_admin
 
 bp = Blueprint("stock", __name__)
+LOTS_PER_PAGE = 50  # a clinic receives lots for years; the newest expiries come first
 
 
 def _date(field: str, *, required: bool) -> date | None:
@@ -36,7 +37,8 @@ def _number(field: str) -> float:
 def index() -> str:
     user = current_user()
     require_admin(user)
-    return render_template("stock/index.html", products=products(user.clinic_id), lots=lots(user.clinic_id),
+    page = paginate(lots_query(user.clinic_id), page_number(request.args.get("page")), LOTS_PER_PAGE)
+    return render_template("stock/index.html", products=products(user.clinic_id), lots=page.items, page=page,
                            today=date.today())
 
 

@@ -61,3 +61,23 @@ def test_the_audit_log_counts_no_further_than_its_limit(app, staff, seven, monke
     assert third.count("<tr><td>") == 2 and 'rel="next"' in third  # a full page past the count: maybe more
     last = admin.get("/audit?action=create&page=4").get_data(as_text=True)
     assert last.count("<tr><td>") == 1 and 'rel="next"' not in last and 'rel="prev"' in last
+
+
+def test_lots_come_a_page_at_a_time_in_the_api_and_on_the_stock_page(app, staff, monkeypatch):
+    """A clinic receives lots for years: the list pages, newest expiry first, like the others."""
+    staff.create("boss@clinic-a.test", role="admin")
+    api = api_caller(app, staff.token("boss@clinic-a.test"))
+    product = api("POST", "/api/v1/products", json={"name": "Botox 100 U", "units_per_vial": 100}).get_json()["id"]
+    for month in range(1, 6):
+        assert api("POST", "/api/v1/lots", json={"product_id": product, "lot_number": f"L{month}",
+                                                 "expires_on": f"2027-{month:02d}-28"}).status_code == 201
+    first = api("GET", "/api/v1/lots?page_size=2").get_json()
+    assert [lot["lot_number"] for lot in first["lots"]] == ["L5", "L4"] and first["total"] == 5
+    assert first["next"].endswith("/api/v1/lots?page=2&page_size=2")
+    assert [lot["lot_number"] for lot in api("GET", "/api/v1/lots?page=3&page_size=2").get_json()["lots"]] == ["L1"]
+    assert api("GET", "/api/v1/lots?page_size=500").status_code == 422
+    monkeypatch.setattr("gallery.stock.views.LOTS_PER_PAGE", 2)
+    admin = staff.login(app.test_client(), "boss@clinic-a.test")
+    page = admin.get("/admin/stock?page=2").get_data(as_text=True)
+    assert "Page 2 of 3 · 5 in all" in page and "<td>L3</td>" in page and "<td>L5</td>" not in page
+    assert 'rel="next" href="/admin/stock?page=3"' in page

@@ -53,6 +53,11 @@ GLABELLA_MM = 2.0  # the lengthened brow's first mm: the glabella's skin level
 # London development half: the hand-placed corners 75/78, p90 4.2 -> 2.8 mm).
 HEAD_DARKENING = 0.4
 HEAD_HOLD_MM = 2.0
+# The grey level along the brow is read over the middle HEAD_BAND of its height
+# each side of the centre line (was 0.6: with the upper edge now on the
+# outermost sparse hairs, a wider band took in the faint hair above and the lid's
+# skin below; the head corners' p90 2.81 -> 2.52 mm on the development half).
+HEAD_BAND = 0.3
 
 
 @dataclass(frozen=True)
@@ -296,7 +301,7 @@ def find_head(image: npt.NDArray[np.float32], upper_px: npt.NDArray[np.float64],
     tangent = np.gradient(dense, axis=0)
     normals = np.column_stack([tangent[:, 1], -tangent[:, 0]]) / np.linalg.norm(tangent, axis=1, keepdims=True)
     half_width = np.linalg.norm(upper_px - lower_px, axis=1).mean() / 2
-    across = profiles(blurred, dense, normals, np.linspace(-0.6, 0.6, 7) * half_width, 1.0).mean(axis=1)
+    across = profiles(blurred, dense, normals, np.linspace(-HEAD_BAND, HEAD_BAND, 7) * half_width, 1.0).mean(axis=1)
     # The lengthened curve starts HEAD_EXTENSION of the brow's length medial of the
     # mesh's head, on glabellar skin; the brow's body is its middle.
     skin = float(np.median(across[:max(3, int(GLABELLA_MM / HEAD_STEP_MM))]))

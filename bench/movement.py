@@ -180,6 +180,7 @@ def null_movement(data: Path, ids: list[str]) -> None:
 
 def smiles(data: Path, ids: list[str]) -> None:
     narrowing, lift, reasons, spread = [], [], {}, []
+    eyes, eye_reasons = [], {}
     for face_id in ids:
         reading = measure_movement(london.neutral(data, face_id), london.smiling(data, face_id), "smile")
         if reading.withheld:
@@ -189,6 +190,12 @@ def smiles(data: Path, ids: list[str]) -> None:
         narrowing.append(np.mean(sides))
         spread += [reading.figure("eye_opening_narrowing", side).uncertainty_mm for side in ("right", "left")]
         lifts = [reading.figure("lower_lid_lift", side).value_mm for side in ("right", "left")]
+        for side in ("right", "left"):
+            figure = reading.figure("lower_lid_lift", side)
+            if figure.value_mm is None:
+                eye_reasons[figure.withheld] = eye_reasons.get(figure.withheld, 0) + 1
+            else:
+                eyes.append(figure.value_mm)
         lift.append(np.nanmean([v for v in lifts if v is not None]) if any(v is not None for v in lifts) else np.nan)
     narrowing = np.array(narrowing)
     print(f"\n(d) Smiling against rest, {len(ids)} people ({len(reasons)} pairs withheld"
@@ -197,7 +204,15 @@ def smiles(data: Path, ids: list[str]) -> None:
           f"counting withheld pairs as not narrowing: {np.sum(narrowing > 0) / len(ids):.0%} (target >= 90 %); "
           f"median narrowing {np.median(narrowing):.2f} mm, its uncertainty (re-run copies) median "
           f"{np.median(spread):.2f} mm")
-    print(f"  lower lid / cheek lift: median {np.nanmedian(lift):.2f} mm, positive in {np.nanmean(np.array(lift) > 0):.0%}")
+    lift = np.array(lift)
+    lift = lift[~np.isnan(lift)]
+    eyes = np.array(eyes)
+    print(f"  lower lid / cheek lift per eye: {len(eyes)} read, withheld "
+          + (", ".join(f"{count} {reason}" for reason, count in eye_reasons.items()) or "none")
+          + f"; median {np.median(eyes):.2f} mm, positive in {np.mean(eyes > 0):.0%} of those read, "
+          f"below -1 mm in {np.sum(eyes < -1)}")
+    print(f"  per person (mean of the eyes read): median {np.median(lift):.2f} mm, positive in "
+          f"{np.mean(lift > 0):.0%} of {len(lift)} people with a reading")
 
 
 def main() -> None:

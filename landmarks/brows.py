@@ -8,7 +8,8 @@ lines across the brow (normal to the mesh's brow curve) the strongest
 dark-to-light step upward near the mesh's guess is that edge; one curve
 through these steps is chosen for the whole brow at once (dynamic
 programming, a penalty on bends), so one stray hair or forehead line cannot
-pull a single point away.
+pull a single point away. From each step the edge is then followed up through
+any fainter band of sparse hairs above it (see ``EDGE_OUTER_SHARE``).
 
 Coordinates are image pixels (x right, y down, origin top left). ``offset_mm``
 is measured along the normal, positive up the face (towards the forehead).
@@ -32,9 +33,17 @@ STEP_MM = 0.1
 SMOOTH_MM = 0.35  # Gaussian blur before the profiles: hairs are ~0.1 mm, the edge a band
 ACROSS_MM = 1.0   # each profile is averaged over this length along the brow
 BEND_COST = 0.6   # penalty per mm of offset change between neighbouring stations, in gradient units
-# A person places the upper edge on the outermost hairs, above the steepest
-# step of the blurred profile: a constant tuned on the London development half.
-EDGE_BIAS_MM = 0.9
+# A person places the upper edge on the outermost hairs. Above a dense brow body
+# there is often a fainter band of sparse hairs (fair or fine brows, dark skin),
+# so the steepest step lies inside the brow: from it the edge is moved up to where
+# the grey level has risen EDGE_OUTER_SHARE of the way from the brow's darkest
+# (below the step) to the forehead skin (the SKIN_PERCENTILE-th percentile of the
+# profile above the step), then EDGE_BIAS_MM further. Tuned on the London
+# development half (even and odd ids alike): the centre points 73/80 p90
+# 1.65 -> 0.99 mm, the medial 74/79 1.26 -> 0.86 mm.
+EDGE_OUTER_SHARE = 0.6
+SKIN_PERCENTILE = 75
+EDGE_BIAS_MM = 0.6
 HEAD_EXTENSION = 0.25  # of the mesh brow's length, searched medially for the head
 HEAD_STEP_MM = 0.2
 HEAD_SEARCH = 0.3  # share of the lengthened brow, from its medial end, searched for the head
@@ -44,6 +53,11 @@ GLABELLA_MM = 2.0  # the lengthened brow's first mm: the glabella's skin level
 # London development half: the hand-placed corners 75/78, p90 4.2 -> 2.8 mm).
 HEAD_DARKENING = 0.4
 HEAD_HOLD_MM = 2.0
+# The grey level along the brow is read over the middle HEAD_BAND of its height
+# each side of the centre line (was 0.6: with the upper edge now on the
+# outermost sparse hairs, a wider band took in the faint hair above and the lid's
+# skin below; the head corners' p90 2.81 -> 2.52 mm on the development half).
+HEAD_BAND = 0.3
 
 
 @dataclass(frozen=True)
@@ -159,6 +173,22 @@ def _best_path(score: npt.NDArray[np.float64], bend: float) -> npt.NDArray[np.in
     return path
 
 
+def _outermost(values: npt.NDArray[np.float32], offsets_mm: npt.NDArray[np.float64], path: npt.NDArray[np.int64],
+               found_mm: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Per station, the step at ``found_mm`` (index ``path`` into ``offsets_mm``) moved up to where the
+    profile ``values`` (N, K) first reaches ``EDGE_OUTER_SHARE`` of the way from the brow to the skin."""
+    out = found_mm.copy()
+    for row, at in enumerate(path):
+        body = float(values[row, :at + 1].min())
+        above = values[row, at:]
+        skin = float(np.percentile(above, SKIN_PERCENTILE))
+        level = body + EDGE_OUTER_SHARE * (skin - body)
+        reach = np.nonzero(above >= level)[0]
+        if len(reach):
+            out[row] = max(found_mm[row], offsets_mm[at + reach[0]])
+    return out
+
+
 def refine_upper_edge(image: npt.NDArray[np.float32], upper_px: npt.NDArray[np.float64],
                       lower_px: npt.NDArray[np.float64], mm_per_px: float, *, side: str = "right",
                       search_mm: tuple[float, float] = (SEARCH_BELOW_MM, SEARCH_ABOVE_MM),
@@ -176,7 +206,7 @@ def refine_upper_edge(image: npt.NDArray[np.float32], upper_px: npt.NDArray[np.f
     search_mm : (below, above)
         How far below and above ``upper_px`` the edge is looked for, mm along the normal.
     bias_mm : float
-        Added along the normal to the steepest step (see ``EDGE_BIAS_MM``).
+        Added along the normal to the outermost step (see ``EDGE_BIAS_MM``).
 
     Returns
     -------
@@ -202,6 +232,7 @@ def refine_upper_edge(image: npt.NDArray[np.float32], upper_px: npt.NDArray[np.f
     shift = np.where(np.abs(denominator) > 1e-6, 0.5 * (a - c) / np.where(denominator == 0, 1, denominator), 0)
     found_mm = found_mm.astype(np.float64)
     found_mm[inner] += np.clip(shift, -0.5, 0.5) * STEP_MM
+    found_mm = _outermost(values, offsets_mm, path, found_mm)
     found_mm = np.convolve(np.pad(found_mm, 1, mode="edge"), np.ones(3) / 3, mode="valid")
     offset = found_mm + bias_mm
     points = upper_px + normals * (offset / mm_per_px)[:, None]
@@ -270,7 +301,7 @@ def find_head(image: npt.NDArray[np.float32], upper_px: npt.NDArray[np.float64],
     tangent = np.gradient(dense, axis=0)
     normals = np.column_stack([tangent[:, 1], -tangent[:, 0]]) / np.linalg.norm(tangent, axis=1, keepdims=True)
     half_width = np.linalg.norm(upper_px - lower_px, axis=1).mean() / 2
-    across = profiles(blurred, dense, normals, np.linspace(-0.6, 0.6, 7) * half_width, 1.0).mean(axis=1)
+    across = profiles(blurred, dense, normals, np.linspace(-HEAD_BAND, HEAD_BAND, 7) * half_width, 1.0).mean(axis=1)
     # The lengthened curve starts HEAD_EXTENSION of the brow's length medial of the
     # mesh's head, on glabellar skin; the brow's body is its middle.
     skin = float(np.median(across[:max(3, int(GLABELLA_MM / HEAD_STEP_MM))]))

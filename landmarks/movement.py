@@ -40,7 +40,7 @@ from landmarks.eyes import LOWER_LID, highlights_removed, refined_eye_opening_px
 from landmarks.mesh import Mesh, detect_faces
 from landmarks.pose import pose_change
 from landmarks.scale import iris_diameter_px, mm_per_px
-from landmarks.track import landmark_similarity, refine_on_bridge, refine_on_midface, track_patch, warp_into
+from landmarks.track import landmark_similarity, match_patch, refine_on_bridge, refine_on_midface, track_patch, warp_into
 
 MEASURED_EXPRESSIONS = ("raise", "frown", "smile")
 SIDES = ("right", "left")
@@ -70,6 +70,14 @@ PATCH_HALF_MM = (3.0, 2.0)  # half width, half height of a followed patch
 INTO_BROW_MM = 1.5  # patch centre below the upper edge: edge and brow hair both in it
 REACH_MM = {"raise": (3.0, 10.0), "frown": (6.0, 6.0), "smile": (3.0, 6.0)}
 CHEEK_BELOW_LID_MM = 4.0
+# A smile squeezes the cheek below the lower lid into folds; its patch then slides
+# along them and matches a few mm off (-4 to -6 mm "lifts" on London smiles). The
+# cheek's match counts only when distinct: (1 - runner-up) / (1 - peak) at least
+# CHEEK_MIN_DISTINCT, the runner-up being the best correlation half the patch's
+# height or further from the match; and its lift only when the perturbed repeats
+# agree within CHEEK_MAX_SPREAD_MM (one standard deviation).
+CHEEK_MIN_DISTINCT = 1.1
+CHEEK_MAX_SPREAD_MM = 1.0
 TRACK_BLUR_MM = 0.2
 MUSCLES = {"brow_lift": "frontalis", "brow_head_approach": "corrugator", "brow_heads_approach": "corrugator",
            "brow_head_descent": "procerus", "eye_opening_narrowing": "orbicularis_oculi",
@@ -240,9 +248,11 @@ class _Pair:
     rng: np.random.Generator
 
     def shifts_mm(self, centres_px: npt.NDArray[np.float64], repeats: int,
-                  jitter_along_px: npt.NDArray[np.float64] | None = None) -> npt.NDArray[np.float64]:
+                  jitter_along_px: npt.NDArray[np.float64] | None = None,
+                  min_distinct: float = 0.0) -> npt.NDArray[np.float64]:
         """(repeats, N, 2) face-frame mm displacement (x towards the patient's left, y up)
-        of patches centred at ``centres_px`` (N, 2); NaN where not found."""
+        of patches centred at ``centres_px`` (N, 2); NaN where not found, or (with
+        ``min_distinct``) where the match is not distinct (see ``CHEEK_MIN_DISTINCT``)."""
         px = 1 / self.frame.mm_per_px
         half = (PATCH_HALF_MM[0] * px, PATCH_HALF_MM[1] * px)
         reach = tuple(r * px for r in REACH_MM[self.expression])
@@ -269,7 +279,12 @@ class _Pair:
                 moved = moved + self.rng.normal(0, 2.0, moved.shape).astype(np.float32)
             moved = cv2.GaussianBlur(moved, (0, 0), sigma)
             for i, centre in enumerate(centres):
-                shift, peak = track_patch(rest, moved, centre, half, reach)
+                if min_distinct > 0:
+                    shift, peak, runner_up = match_patch(rest, moved, centre, half, reach)
+                    if (1 - runner_up) < min_distinct * (1 - peak):
+                        continue
+                else:
+                    shift, peak = track_patch(rest, moved, centre, half, reach)
                 if peak >= MIN_PEAK:
                     out[r, i] = [shift @ self.frame.x_axis, shift @ self.frame.up_axis]
         return out * self.frame.mm_per_px
@@ -379,6 +394,10 @@ def _smile(pair: _Pair, rest_rgb: npt.NDArray[np.uint8], contraction_rgb: npt.ND
     below = CHEEK_BELOW_LID_MM / pair.frame.mm_per_px
     centres = np.array([pair.rest_xy[LOWER_LID[side]] - pair.frame.up_axis * below for side in SIDES])
     jitter = 0.5 / pair.frame.mm_per_px * np.array([pair.frame.x_axis])
-    shifts = pair.shifts_mm(centres, repeats, jitter)
-    figures += [_figure("lower_lid_lift", side, None, shifts[:, s, 1]) for s, side in enumerate(SIDES)]
+    shifts = pair.shifts_mm(centres, repeats, jitter, CHEEK_MIN_DISTINCT)
+    for s, side in enumerate(SIDES):
+        figure = _figure("lower_lid_lift", side, None, shifts[:, s, 1])
+        if figure.uncertainty_mm is not None and figure.uncertainty_mm > CHEEK_MAX_SPREAD_MM:
+            figure = _figure("lower_lid_lift", side, None, shifts[:, s, 1], "not_tracked")
+        figures.append(figure)
     return figures

@@ -148,6 +148,16 @@ def refine_on_midface(rest_grey: npt.NDArray[np.float32], contraction_grey: npt.
 def track_patch(rest_grey: npt.NDArray[np.float32], moved_grey: npt.NDArray[np.float32],
                 centre_px: npt.NDArray[np.float64], half_size_px: tuple[float, float],
                 reach_px: tuple[float, float]) -> tuple[npt.NDArray[np.float64], float]:
+    """Where the rest photo's patch around ``centre_px`` went in ``moved_grey``: ``match_patch``
+    without its runner-up."""
+    shift, peak, _ = match_patch(rest_grey, moved_grey, centre_px, half_size_px, reach_px)
+    return shift, peak
+
+
+def match_patch(rest_grey: npt.NDArray[np.float32], moved_grey: npt.NDArray[np.float32],
+                centre_px: npt.NDArray[np.float64], half_size_px: tuple[float, float],
+                reach_px: tuple[float, float], apart_px: float | None = None,
+                ) -> tuple[npt.NDArray[np.float64], float, float]:
     """Where the rest photo's patch around ``centre_px`` went in ``moved_grey``.
 
     Parameters
@@ -165,6 +175,9 @@ def track_patch(rest_grey: npt.NDArray[np.float32], moved_grey: npt.NDArray[np.f
     peak : float
         The normalised cross-correlation at the match (1 = identical; below ~0.5
         the patch was not found).
+    runner_up : float
+        The best correlation at least ``apart_px`` (default: the patch's half
+        height) from the match: near ``peak``, the match is ambiguous.
 
     A best match on the edge of the search is no match (shift NaN, peak 0): the
     patch went further than ``reach_px`` or, on a smooth edge, slid along it
@@ -176,15 +189,19 @@ def track_patch(rest_grey: npt.NDArray[np.float32], moved_grey: npt.NDArray[np.f
     x0, y0 = int(round(cx)) - hw, int(round(cy)) - hh
     height, width = rest_grey.shape
     if x0 - rx < 0 or y0 - ry < 0 or x0 + 2 * hw + 1 + rx > width or y0 + 2 * hh + 1 + ry > height:
-        return np.array([np.nan, np.nan]), 0.0
+        return np.array([np.nan, np.nan]), 0.0, 0.0
     template = rest_grey[y0:y0 + 2 * hh + 1, x0:x0 + 2 * hw + 1]
     search = moved_grey[y0 - ry:y0 + 2 * hh + 1 + ry, x0 - rx:x0 + 2 * hw + 1 + rx]
     if template.std() < 1e-3:
-        return np.array([np.nan, np.nan]), 0.0
+        return np.array([np.nan, np.nan]), 0.0, 0.0
     score = cv2.matchTemplate(search, template, cv2.TM_CCOEFF_NORMED)
     _, peak, _, (bx, by) = cv2.minMaxLoc(score)
     if bx in (0, score.shape[1] - 1) or by in (0, score.shape[0] - 1):
-        return np.array([np.nan, np.nan]), 0.0
+        return np.array([np.nan, np.nan]), 0.0, 0.0
+    apart = half_size_px[1] if apart_px is None else apart_px
+    rows, cols = np.mgrid[:score.shape[0], :score.shape[1]]
+    away = (rows - by) ** 2 + (cols - bx) ** 2 >= apart ** 2
+    runner_up = float(score[away].max()) if away.any() else -1.0
     shift = np.array([bx - rx, by - ry], np.float64)
     # Sub-pixel: a parabola through the peak and its neighbours, each axis.
     for axis, (i, j) in enumerate(((by, bx), (by, bx))):
@@ -197,4 +214,4 @@ def track_patch(rest_grey: npt.NDArray[np.float32], moved_grey: npt.NDArray[np.f
         denominator = a - 2 * b + c
         if denominator < 0:
             shift[axis] += float(np.clip(0.5 * (a - c) / denominator, -0.5, 0.5))
-    return shift, float(peak)
+    return shift, float(peak), runner_up

@@ -9,7 +9,7 @@ from landmarks.brows import find_head, refine_upper_edge
 from landmarks.mesh import Mesh, detect_faces
 from landmarks.movement import Movement, measure_movement
 from landmarks.scale import mm_per_px
-from landmarks.track import track_patch
+from landmarks.track import match_patch, track_patch
 from tests.images import astronaut
 from tests.warps import move_brows, narrow_eyes
 
@@ -189,6 +189,20 @@ def test_patch_moved_beyond_the_search_is_not_found():
     far = np.roll(rest, 12, axis=1)
     shift, peak = track_patch(rest, far, np.array([40.0, 40.0]), (8, 8), (6, 6))
     assert np.isnan(shift).all() and peak == 0
+
+
+def test_a_patch_on_repeating_folds_has_a_runner_up_as_good_as_its_match():
+    rng = np.random.default_rng(1)
+    textured = cv2.GaussianBlur(rng.uniform(0, 255, (80, 80)).astype(np.float32), (0, 0), 3.0)
+    moved = np.roll(textured, 2, axis=0)
+    _, peak, runner_up = match_patch(textured, moved, np.array([40.0, 40.0]), (8, 6), (4, 8))
+    assert (1 - runner_up) > 2 * (1 - peak)
+    # Folds across the cheek, 5 px apart: the patch matches one fold as well as the next.
+    folds = np.tile((128 + 60 * np.sin(np.arange(80) * 2 * np.pi / 5))[:, None], (1, 80)).astype(np.float32)
+    rest = folds + rng.normal(0, 4, folds.shape).astype(np.float32)
+    moved = np.roll(folds, 2, axis=0) + rng.normal(0, 4, folds.shape).astype(np.float32)
+    _, peak, runner_up = match_patch(rest, moved, np.array([40.0, 40.0]), (8, 6), (4, 8))
+    assert (1 - runner_up) < 1.1 * (1 - peak)
 
 
 def test_brow_head_found_where_the_hairs_begin_to_darken_the_skin():

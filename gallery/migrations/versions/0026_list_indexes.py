@@ -8,8 +8,9 @@ On PostgreSQL the indexes are built CONCURRENTLY, outside the migration's transa
 so a large table stays writable while they build (IF NOT EXISTS: a build interrupted
 and retried does not fail on the half it made).
 """
-from alembic import op
 import sqlalchemy as sa
+
+from gallery.migrations.online_indexes import create_indexes, drop_indexes
 
 
 revision = '0026'
@@ -26,15 +27,8 @@ INDEXES = (
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        with op.get_context().autocommit_block():
-            for name, table, columns, options in INDEXES:
-                op.create_index(name, table, columns, postgresql_concurrently=True, if_not_exists=True, **options)
-    else:
-        for name, table, columns, options in INDEXES:
-            op.create_index(name, table, columns, **options)
+    create_indexes(INDEXES)
 
 
 def downgrade() -> None:
-    for name, table, _, _ in INDEXES:
-        op.drop_index(name, table_name=table)
+    drop_indexes(INDEXES)

@@ -20,6 +20,8 @@ changes in the clinic; the grade calibration is fitted once per stamp and kept i
 from alembic import op
 import sqlalchemy as sa
 
+from gallery.migrations.online_indexes import create_indexes, drop_indexes
+
 
 revision = '0028'
 down_revision = '0027'
@@ -39,18 +41,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("grading_stamp", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("calibration", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("calibration_stamp", sa.Integer(), nullable=True))
-    if op.get_bind().dialect.name == "postgresql":
-        with op.get_context().autocommit_block():
-            for name, table, columns, options in INDEXES:
-                op.create_index(name, table, columns, postgresql_concurrently=True, if_not_exists=True, **options)
-    else:
-        for name, table, columns, options in INDEXES:
-            op.create_index(name, table, columns, **options)
+    create_indexes(INDEXES)
 
 
 def downgrade() -> None:
-    for name, table, _, _ in INDEXES:
-        op.drop_index(name, table_name=table)
+    drop_indexes(INDEXES)
     with op.batch_alter_table("clinics") as batch:
         batch.drop_column("calibration_stamp")
         batch.drop_column("calibration")

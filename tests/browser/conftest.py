@@ -46,6 +46,23 @@ def live_app(make_app):
 
 
 @pytest.fixture
+def mailing_app(make_app, smtp_server):
+    """The browser tests' app sending its email to the test's SMTP server (a test module that
+    mails uses it as its ``live_app``); reminder links start at GALLERY_BASE_URL."""
+    return make_app(WTF_CSRF_ENABLED=True, GALLERY_SMTP_HOST="127.0.0.1", GALLERY_SMTP_PORT=smtp_server[0],
+                    GALLERY_SMTP_STARTTLS=False, GALLERY_MAIL_FROM="front-desk@clinic-a.test",
+                    GALLERY_BASE_URL="https://photos.clinic-a.test")
+
+
+@pytest.fixture
+def outbox(smtp_server):
+    """What the test's SMTP server received during this test."""
+    from tests.web.conftest import Outbox
+
+    return Outbox(smtp_server[1])
+
+
+@pytest.fixture
 def live_server(live_app):
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

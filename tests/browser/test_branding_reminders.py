@@ -18,11 +18,8 @@ from tests.web.test_compare import MEASURED_SCALE, _moved
 
 
 @pytest.fixture
-def live_app(make_app, smtp_server):
-    port, _ = smtp_server
-    return make_app(WTF_CSRF_ENABLED=True, GALLERY_SMTP_HOST="127.0.0.1", GALLERY_SMTP_PORT=port,
-                    GALLERY_SMTP_STARTTLS=False, GALLERY_MAIL_FROM="staff@clinic-a.test",
-                    GALLERY_BASE_URL="https://photos.clinic-a.test")
+def live_app(mailing_app):
+    return mailing_app
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)

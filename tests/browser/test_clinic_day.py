@@ -17,21 +17,13 @@ from tests.browser.conftest import screenshot
 from tests.browser.test_every_page import VIEWPORTS
 from tests.conftest import PASSWORD
 from tests.images import astronaut, encode
-from tests.web.conftest import Outbox
 
 ADMIN, INJECTOR, DIRECTOR = "ada@skin.test", "nia@skin.test", "mo@skin.test"
 
 
 @pytest.fixture
-def outbox(smtp_server):
-    return Outbox(smtp_server[1])
-
-
-@pytest.fixture
-def live_app(make_app, smtp_server):
-    """The browser tests' app (forms with CSRF), sending its email to the test's SMTP server."""
-    return make_app(WTF_CSRF_ENABLED=True, GALLERY_SMTP_HOST="127.0.0.1", GALLERY_SMTP_PORT=smtp_server[0],
-                    GALLERY_SMTP_STARTTLS=False, GALLERY_MAIL_FROM="front-desk@skin.test")
+def live_app(mailing_app):
+    return mailing_app
 
 
 def _dated_photo(day: date, scale: float) -> dict:

@@ -16,7 +16,6 @@ from tests.browser.test_every_page import VIEWPORTS
 from tests.conftest import Staff
 from tests.images import astronaut, encode
 from tests.measurement_validation import draw_on, frown_lines
-from tests.web.conftest import Outbox
 from tests.web.helpers import api_caller, ready_for_treatment
 
 PATIENT, PASSWORD = "rosa@example.test", "rosa's own long password"
@@ -27,15 +26,8 @@ DEPTHS = {"baseline": 0.4, "review": 0.08, "returning": 0.32}
 
 
 @pytest.fixture
-def outbox(smtp_server):
-    return Outbox(smtp_server[1])
-
-
-@pytest.fixture
-def live_app(make_app, smtp_server):
-    return make_app(WTF_CSRF_ENABLED=True, GALLERY_SMTP_HOST="127.0.0.1", GALLERY_SMTP_PORT=smtp_server[0],
-                    GALLERY_SMTP_STARTTLS=False, GALLERY_MAIL_FROM="front-desk@clinic-a.test",
-                    GALLERY_BASE_URL="https://photos.clinic-a.test")
+def live_app(mailing_app):
+    return mailing_app
 
 
 def _frown_photos() -> dict[str, bytes]:

@@ -2,7 +2,6 @@
 old camera date, and the photo page's "looks like" suggestion, at a desk and on a phone."""
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
 import pytest

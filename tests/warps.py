@@ -34,15 +34,30 @@ def _smoothstep(t: np.ndarray) -> np.ndarray:
     return t * t * (3 - 2 * t)
 
 
+def _face_mm(rgb: np.ndarray, frame: FaceFrame, mm_per_px: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every pixel of ``rgb`` in the face frame, in mm: (across, up)."""
+    height, width = rgb.shape[:2]
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+    d = np.stack([xs - frame.origin_px[0], ys - frame.origin_px[1]], axis=-1)
+    return (d @ frame.x_axis) * mm_per_px, (d @ frame.up_axis) * mm_per_px
+
+
+def _displaced(rgb: np.ndarray, frame: FaceFrame, mm_per_px: float, across_mm: np.ndarray,
+               up_mm: np.ndarray) -> np.ndarray:
+    """``rgb`` with each pixel moved by (``across_mm``, ``up_mm``) in the face frame: the output
+    at p samples the input at p - d(p), so the skin's own texture moves, none is drawn."""
+    height, width = rgb.shape[:2]
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+    shift = (across_mm[..., None] * frame.x_axis + up_mm[..., None] * frame.up_axis) / mm_per_px
+    map_x, map_y = (xs - shift[..., 0]).astype(np.float32), (ys - shift[..., 1]).astype(np.float32)
+    return cv2.remap(rgb, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+
+
 def move_brows(rgb: np.ndarray, xy: np.ndarray, mm_per_px: float, *, lift_mm: float = 0.0,
                approach_mm: float = 0.0, descent_mm: float = 0.0) -> np.ndarray:
     """``rgb`` with its brows moved (see the module docstring); ``xy`` (478, 2) its mesh."""
     frame = FaceFrame.from_landmarks(xy, mm_per_px)
-    height, width = rgb.shape[:2]
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
-    d = np.stack([xs - frame.origin_px[0], ys - frame.origin_px[1]], axis=-1)
-    u = (d @ frame.x_axis) * mm_per_px
-    v = (d @ frame.up_axis) * mm_per_px
+    u, v = _face_mm(rgb, frame, mm_per_px)
     lid_v = frame.to_mm(xy[[159, 386]])[:, 1].max()
     dx = np.zeros_like(u)
     dv = np.zeros_like(u)
@@ -70,11 +85,7 @@ def move_brows(rgb: np.ndarray, xy: np.ndarray, mm_per_px: float, *, lift_mm: fl
                        * vertical * side)
         dv += lift_mm * lift_weight - descent_mm * head_weight
         dx += -sign * approach_mm / 2 * head_weight
-    # Displacement in image pixels; the output at p samples the input at p - d(p).
-    shift = (dx[..., None] * frame.x_axis + dv[..., None] * frame.up_axis) / mm_per_px
-    map_x = (xs - shift[..., 0]).astype(np.float32)
-    map_y = (ys - shift[..., 1]).astype(np.float32)
-    return cv2.remap(rgb, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    return _displaced(rgb, frame, mm_per_px, dx, dv)
 
 
 # The eye's narrowing on a smile (``narrow_eyes``): the lower lid rises rigidly from
@@ -91,11 +102,7 @@ def narrow_eyes(rgb: np.ndarray, xy: np.ndarray, mm_per_px: float, narrowing_mm:
     """``rgb`` with both lower lids lifted by ``narrowing_mm`` over the middle of each eye,
     so the eye opening there is that much smaller; ``xy`` (478, 2) its mesh."""
     frame = FaceFrame.from_landmarks(xy, mm_per_px)
-    height, width = rgb.shape[:2]
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
-    d = np.stack([xs - frame.origin_px[0], ys - frame.origin_px[1]], axis=-1)
-    u = (d @ frame.x_axis) * mm_per_px
-    v = (d @ frame.up_axis) * mm_per_px
+    u, v = _face_mm(rgb, frame, mm_per_px)
     weight = np.zeros_like(u)
     for upper, lower in ((UPPER_LID["right"], LOWER_LID_CONTOUR["right"]),
                          (UPPER_LID["left"], LOWER_LID_CONTOUR["left"])):
@@ -111,7 +118,4 @@ def narrow_eyes(rgb: np.ndarray, xy: np.ndarray, mm_per_px: float, narrowing_mm:
         start, end = top[0, 0], top[-1, 0]
         across = _smoothstep(np.minimum(u - start, end - u) / (CORNER_FADE * (end - start)))
         weight = np.maximum(weight, vertical * across)
-    shift = (narrowing_mm * weight)[..., None] * frame.up_axis / mm_per_px
-    map_x = (xs - shift[..., 0]).astype(np.float32)
-    map_y = (ys - shift[..., 1]).astype(np.float32)
-    return cv2.remap(rgb, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    return _displaced(rgb, frame, mm_per_px, np.zeros_like(weight), narrowing_mm * weight)

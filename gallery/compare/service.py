@@ -152,11 +152,24 @@ def days_since_treatment(comparison: Comparison) -> int | None:
     return (comparison.after.taken_at.date() - treated_on).days
 
 
+def _warped(comparison: Comparison, side: str) -> np.ndarray:
+    photo = comparison.before if side == "before" else comparison.after
+    return warp(photo_pixels(photo), Similarity(np.asarray(comparison.result[f"{side}_transform"])),
+                comparison.result["crop"])
+
+
+def aligned_photo(comparison: Comparison, side: str) -> np.ndarray:
+    """One photo of the pair in the canonical frame, warping only that one (a slider's page asks
+    for each half on its own); the after photo exposure-matched needs the before photo too."""
+    if side == "after" and comparison.exposure_matched:
+        return aligned_pair(comparison)[1]
+    return _warped(comparison, side)
+
+
 def aligned_pair(comparison: Comparison) -> tuple[np.ndarray, np.ndarray]:
     """Both photos in the canonical frame (the after photo exposure-matched if asked)."""
     crop = comparison.result["crop"]
-    before = warp(photo_pixels(comparison.before), Similarity(np.asarray(comparison.result["before_transform"])), crop)
-    after = warp(photo_pixels(comparison.after), Similarity(np.asarray(comparison.result["after_transform"])), crop)
+    before, after = _warped(comparison, "before"), _warped(comparison, "after")
     if comparison.exposure_matched:
         mask = stable_mask(np.asarray(comparison.before.analysis["landmarks"]),
                            Similarity(np.asarray(comparison.result["before_transform"])), crop)
@@ -261,10 +274,10 @@ def render(comparison: Comparison, layout: str, *, mark: str | None = None, mont
     footer band below, for a download that leaves the app)."""
     if layout not in LAYOUTS:
         raise InvalidInput(f"layout must be one of {', '.join(LAYOUTS)}.")
-    before, after = aligned_pair(comparison)
     if plain and layout != "side":
-        image = before if layout == "before" else after
+        image = aligned_photo(comparison, layout)
         return encode_png(watermark(image, mark) if mark else image)
+    before, after = aligned_pair(comparison)
     after_role = "After (exposure matched)" if comparison.exposure_matched else "After"
     days = days_since_treatment(comparison)
     if days is not None and not month_only:

@@ -78,6 +78,11 @@ CHEEK_BELOW_LID_MM = 4.0
 # agree within CHEEK_MAX_SPREAD_MM (one standard deviation).
 CHEEK_MIN_DISTINCT = 1.1
 CHEEK_MAX_SPREAD_MM = 1.0
+# A smile lifts the cheek (zygomaticus, orbicularis oculi); nothing in it pulls the
+# skin below the lower lid down. A "lift" below -CHEEK_MAX_DROP_MM is a match that
+# slid along a fold, distinct and repeatable as it may be (London face 069, the
+# patient's right: -5.7 mm): it is withheld, not shown as a cheek that fell.
+CHEEK_MAX_DROP_MM = 1.5
 TRACK_BLUR_MM = 0.2
 MUSCLES = {"brow_lift": "frontalis", "brow_head_approach": "corrugator", "brow_heads_approach": "corrugator",
            "brow_head_descent": "procerus", "eye_opening_narrowing": "orbicularis_oculi",
@@ -395,9 +400,16 @@ def _smile(pair: _Pair, rest_rgb: npt.NDArray[np.uint8], contraction_rgb: npt.ND
     centres = np.array([pair.rest_xy[LOWER_LID[side]] - pair.frame.up_axis * below for side in SIDES])
     jitter = 0.5 / pair.frame.mm_per_px * np.array([pair.frame.x_axis])
     shifts = pair.shifts_mm(centres, repeats, jitter, CHEEK_MIN_DISTINCT)
-    for s, side in enumerate(SIDES):
-        figure = _figure("lower_lid_lift", side, None, shifts[:, s, 1])
-        if figure.uncertainty_mm is not None and figure.uncertainty_mm > CHEEK_MAX_SPREAD_MM:
-            figure = _figure("lower_lid_lift", side, None, shifts[:, s, 1], "not_tracked")
-        figures.append(figure)
-    return figures
+    return figures + [cheek_lift(side, shifts[:, s, 1]) for s, side in enumerate(SIDES)]
+
+
+def cheek_lift(side: str, samples: npt.NDArray[np.float64]) -> Figure:
+    """The lower lid / cheek lift on a smile from its repeated samples (mm, up
+    positive), withheld as "not_tracked" when the repeats disagree by more than
+    ``CHEEK_MAX_SPREAD_MM`` or the cheek would have dropped by more than
+    ``CHEEK_MAX_DROP_MM``: both are a patch that slid along the smile's folds."""
+    figure = _figure("lower_lid_lift", side, None, samples)
+    if figure.value_mm is not None and (figure.uncertainty_mm > CHEEK_MAX_SPREAD_MM
+                                        or figure.value_mm < -CHEEK_MAX_DROP_MM):
+        return _figure("lower_lid_lift", side, None, samples, "not_tracked")
+    return figure

@@ -7,7 +7,7 @@ import pytest
 
 from landmarks.brows import find_head, refine_upper_edge
 from landmarks.mesh import Mesh, detect_faces
-from landmarks.movement import Movement, measure_movement
+from landmarks.movement import Movement, cheek_lift, measure_movement
 from landmarks.scale import mm_per_px
 from landmarks.track import match_patch, track_patch
 from tests.images import astronaut
@@ -90,6 +90,18 @@ def test_known_eye_narrowing_is_measured_on_each_side(rest):
         assert figure.muscle == "orbicularis_oculi"
         assert figure.value_mm == pytest.approx(1.0, abs=0.5), side
         assert reading.figure("lower_lid_lift", side).value_mm == pytest.approx(1.0, abs=0.5), side
+
+
+@pytest.mark.parametrize("samples, expected", [
+    ([1.2, 1.0, 1.4, 1.1], 1.2),     # repeats agree on a lift: the first, unperturbed reading
+    ([-0.6, -0.4, -0.8, -0.5], -0.6),  # a little below zero is noise around a cheek that did not move
+    ([-5.7, -5.5, -5.9, -5.6], None),  # a smile never drops the cheek 5 mm: a slide along a fold
+    ([1.0, 3.5, -1.5, 0.2], None),     # repeats disagree: no match to trust
+])
+def test_cheek_lift_is_withheld_when_it_cannot_be_a_smile(samples, expected):
+    figure = cheek_lift("right", np.array(samples))
+    assert figure.value_mm == expected
+    assert (figure.withheld == "not_tracked") == (expected is None)
 
 
 @pytest.mark.parametrize("expression, names", [

@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from landmarks.brows import find_head, refine_upper_edge
+from landmarks.brows import _change_point, find_head, refine_upper_edge
 from landmarks.mesh import Mesh, detect_faces
 from landmarks.movement import Movement, cheek_lift, measure_movement
 from landmarks.scale import mm_per_px
@@ -226,3 +226,21 @@ def test_brow_head_found_where_the_hairs_begin_to_darken_the_skin():
     station = find_head(image, upper, upper + (0, 20), mm_per_px=0.25)
     head_x = np.interp(station, np.arange(len(upper)), upper[:, 0])
     assert 62 < head_x < 74  # 40 % of the way into the ramp (68 px)
+
+
+def test_steepest_step_kept_below_a_faint_band_when_asked():
+    # Dense brow (60) from y = 60 to 80, a band of faint sparse hairs (138) over y = 56-60, skin 200.
+    image = np.full((140, 200), 200, np.float32)
+    image[60:80, 40:160] = 60
+    image[56:60, 40:160] = 138
+    upper = np.column_stack([np.linspace(50, 150, 11), np.full(11, 62.0)])
+    outer = refine_upper_edge(image, upper, upper + (0, 20), mm_per_px=0.25, bias_mm=0.0)
+    step = refine_upper_edge(image, upper, upper + (0, 20), mm_per_px=0.25, bias_mm=0.0, outer_share=0.0)
+    assert np.abs(step.points[:, 1] - 59.5).max() < 0.6  # the dense hair's edge (kept at the head)
+    assert np.abs(outer.points[:, 1] - 56.5).max() < 0.6  # the faint hairs' edge (the rest of the brow)
+
+
+def test_change_point_splits_skin_from_brow_without_a_threshold():
+    rng = np.random.default_rng(2)
+    levels = np.r_[np.full(30, 180.0), np.full(50, 150.0)] + rng.normal(0, 5, 80)
+    assert abs(_change_point(levels) - 30) <= 2

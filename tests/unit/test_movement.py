@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from landmarks.brows import _change_point, find_head, refine_upper_edge
+from landmarks.brows import _change_point, _close_head, find_head, refine_upper_edge
 from landmarks.mesh import Mesh, detect_faces
 from landmarks.movement import Movement, cheek_lift, measure_movement
 from landmarks.scale import mm_per_px
@@ -244,3 +244,18 @@ def test_change_point_splits_skin_from_brow_without_a_threshold():
     rng = np.random.default_rng(2)
     levels = np.r_[np.full(30, 180.0), np.full(50, 150.0)] + rng.normal(0, 5, 80)
     assert abs(_change_point(levels) - 30) <= 2
+
+
+def test_brow_head_closes_across_the_brow_though_the_curves_are_spaced_apart():
+    # The lower curve is shorter than the upper one (starts 20 px further along), so the same
+    # station lies at different x on each; the head's medial end must still run straight across.
+    image = np.full((140, 260), 200, np.float32)
+    image[60:80, 40:250] = 60
+    upper = np.column_stack([np.linspace(30, 240, 22), np.full(22, 60.0)])
+    lower = np.column_stack([np.linspace(50, 240, 22), np.full(22, 80.0)])
+    edge = refine_upper_edge(image, upper, lower, mm_per_px=0.25, bias_mm=0.0)
+    start, corner = _close_head(edge, lower, head=5.0)
+    top_x = np.interp(start, np.arange(len(edge.points)), edge.points[:, 0])
+    middle_x = (np.interp(5.0, np.arange(22), upper[:, 0]) + np.interp(5.0, np.arange(22), lower[:, 0])) / 2
+    assert top_x == pytest.approx(middle_x, abs=0.5) and corner[0] == pytest.approx(middle_x, abs=0.5)
+    assert corner[1] == pytest.approx(80.0)

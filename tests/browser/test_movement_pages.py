@@ -10,14 +10,12 @@ import re
 
 import pytest
 
-from landmarks.mesh import detect_faces
 from landmarks.scale import mm_per_px
 from tests.browser.conftest import screenshot, sign_in
 from tests.browser.test_every_page import VIEWPORTS
-from tests.conftest import Staff
-from tests.images import astronaut, encode
+from tests.images import encode
 from tests.warps import move_brows
-from tests.web.helpers import api_caller, ready_for_treatment
+from tests.web.helpers import movement_patient, ready_for_treatment
 
 PATIENT, PASSWORD = "mo@example.test", "mo's own long password"
 SCALE = 2.0  # 1024 px: an iris of about 16 px, enough for the brows' movement
@@ -31,12 +29,7 @@ def live_app(make_app):
 def _build(app) -> dict:
     """The patient's two visits through the API; returns the review's raise photo, the patient and
     the portal invitation's path."""
-    staff = Staff(app)
-    staff.create()
-    api = api_caller(app, staff.token())
-    patient = api("POST", "/api/v1/patients", json={"name": "Mo Vement"}).get_json()["id"]
-    rest = astronaut(SCALE)
-    mesh = detect_faces(rest, symmetric=True).faces[0]
+    _, api, patient, rest, mesh = movement_patient(app, SCALE)
 
     def upload(rgb, expression: str, taken_at: str, quality: int = 92) -> dict:
         data = encode(rgb, "JPEG", quality=quality)

@@ -29,6 +29,20 @@ def api_caller(app, token: str):
     return call
 
 
+def movement_patient(app, scale: float):
+    """A staff account and a patient for the movement tests: (the ``Staff``, ``api_caller`` as the staff,
+    the patient's id, the astronaut at ``scale`` as her rest photo, its face mesh)."""
+    from landmarks.mesh import detect_faces
+    from tests.conftest import Staff
+
+    staff = Staff(app)
+    staff.create()
+    api = api_caller(app, staff.token())
+    patient = api("POST", "/api/v1/patients", json={"name": "Mo Vement"}).get_json()["id"]
+    rest = astronaut(scale)
+    return staff, api, patient, rest, detect_faces(rest, symmetric=True).faces[0]
+
+
 def upload(client, patient_id: int, *files: tuple[bytes, str], expression: str = "rest", **fields: str):
     """The upload form with ``files``; ``fields`` adds others (``view``, ``expression-0``, ``date_choice``)."""
     data = {"expression": expression, "visit_id": "", "photos": [(io.BytesIO(b), name) for b, name in files],

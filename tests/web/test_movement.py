@@ -21,13 +21,12 @@ from gallery.db import get_db
 from gallery.models import MovementRecord, Visit
 from gallery.movement.kept import kept_share
 from gallery.movement.service import requeue_movements, run_movement
-from landmarks.mesh import detect_faces
 from landmarks.movement import Figure
 from landmarks.scale import mm_per_px
-from tests.conftest import PASSWORD, Staff, _empty_database
-from tests.images import astronaut, encode
+from tests.conftest import PASSWORD, _empty_database
+from tests.images import encode
 from tests.warps import move_brows
-from tests.web.helpers import api_caller
+from tests.web.helpers import movement_patient
 
 SCALE = 2.0  # 1024 px: an iris of about 16 px, 0.7 mm per pixel
 PATIENT_EMAIL = "mo@example.test"
@@ -45,12 +44,7 @@ def built(tmp_path_factory):
     app = create_app({"TESTING": True, "GALLERY_DATA_DIR": str(tmp_path_factory.mktemp("data")),
                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "DATABASE_URL": database_url,
                       "GALLERY_QUEUE_URL": "immediate", "GALLERY_MOVEMENT_REPEATS": 3})
-    staff = Staff(app)
-    staff.create()
-    api = api_caller(app, staff.token())
-    patient = api("POST", "/api/v1/patients", json={"name": "Mo Vement"}).get_json()["id"]
-    rest = astronaut(SCALE)
-    mesh = detect_faces(rest, symmetric=True).faces[0]
+    staff, api, patient, rest, mesh = movement_patient(app, SCALE)
     scale = mm_per_px(mesh.xy)
 
     def moved(**amounts) -> bytes:

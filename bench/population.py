@@ -23,7 +23,7 @@ Prints, on the development half:
   readings per region (median and 90th percentile): the band inside which a
   change of a patient's index is "about the same".
 
-* against one blind rater (``bench/data/london_ratings.csv``): how the rater's own
+* against a blind rater per area (``bench/data/london_ratings.csv``): how the rater's own
   0-3 scores of visible lines follow age (what the photos hold for the eye), how
   the index follows the rater, and whether a smile raises the index where the
   rater sees more crow's feet smiling and where the rater sees none either way;
@@ -35,7 +35,8 @@ The ratings were made by eye, blind to age and to the index, on crops of the
 photos at their own resolution (forehead and glabella at rest; both eyes' outer
 corners at rest and smiling), 0 none, 1 faint, 2 clear, 3 deep or many lines;
 ``smile_more`` says whether the smile shows more crow's feet than rest ("yes",
-"no", or "same-none": none either way). One rater, so a guide, not a truth.
+"no", or "same-none": none either way). One rater for the forehead and glabella,
+one for the crow's feet: a guide, not a truth.
 
     python bench/population.py [--data DIR] [--sheet population.png]
 """
@@ -206,7 +207,7 @@ def _against_rater(people: list[dict], ages: dict[str, float | None]) -> None:
         rated = {row["face_id"]: row for row in csv.DictReader(handle)}
     people = [p for p in people if p["id"] in rated]
     aged = [p for p in people if ages[p["id"]] is not None]
-    print(f"\nAgainst one blind rater's 0-3 scores of visible lines ({len(people)} people, {RATINGS.name})")
+    print(f"\nAgainst a blind rater's 0-3 scores of visible lines ({len(people)} people, {RATINGS.name})")
     scores = {"forehead": lambda r: float(r["forehead"]), "glabella": lambda r: float(r["glabella"]),
               "crow's feet": lambda r: (float(r["crows_feet_right_rest"]) + float(r["crows_feet_left_rest"])) / 2}
     picks = {"forehead": lambda i: i.get("forehead"), "glabella": lambda i: i.get("glabella"), "crow's feet": _crows}

@@ -43,21 +43,26 @@ def _empty_database(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture
-def make_app(tmp_path):
-    """Build an app with extra settings; the database is fresh for each test."""
+def fresh_app(data_dir: str, **settings):
+    """An app with the tests' settings (``settings`` added) on an empty database: the one
+    GALLERY_TEST_DATABASE_URL names, emptied first, or SQLite under ``data_dir``."""
     database_url = os.environ.get("GALLERY_TEST_DATABASE_URL", "")
     if database_url:
         _empty_database(database_url)
+    return create_app({"TESTING": True, "GALLERY_DATA_DIR": data_dir, "WTF_CSRF_ENABLED": False,
+                       "RATELIMIT_ENABLED": False, "DATABASE_URL": database_url,
+                       # Analyses run inside the upload request, so a test reads them at once;
+                       # tests/web/test_background_analysis.py runs the real queues.
+                       "GALLERY_QUEUE_URL": "immediate", **settings})
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """Build an app with extra settings; the database is fresh for each test."""
     apps = []
 
     def factory(**settings):
-        config = {"TESTING": True, "GALLERY_DATA_DIR": str(tmp_path / "data"), "WTF_CSRF_ENABLED": False,
-                  "RATELIMIT_ENABLED": False, "DATABASE_URL": database_url,
-                  # Analyses run inside the upload request, so a test reads them at once;
-                  # tests/web/test_background_analysis.py runs the real queues.
-                  "GALLERY_QUEUE_URL": "immediate", **settings}
-        app = create_app(config)
+        app = fresh_app(str(tmp_path / "data"), **settings)
         apps.append(app)
         return app
 

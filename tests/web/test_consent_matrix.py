@@ -26,8 +26,9 @@ from werkzeug.security import generate_password_hash
 
 from gallery.db import get_db
 from gallery.models import Comparison, ConsentRecord, ConsentText, PatientAccount, ShareLink, utcnow
-from tests.conftest import PASSWORD, Staff
+from tests.conftest import PASSWORD, Staff, fresh_app
 from tests.images import astronaut, encode
+from tests.web.helpers import api_caller
 from tests.web.test_compare import _moved
 
 STATES = {
@@ -57,26 +58,12 @@ def _grant(api, patient_id, scopes, identifiable=False, text_version="2"):
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    import os
-
-    from app import create_app
-    from tests.conftest import _empty_database
-
-    url = os.environ.get("GALLERY_TEST_DATABASE_URL", "")
-    if url:
-        _empty_database(url)
-    app = create_app({"TESTING": True, "GALLERY_DATA_DIR": str(tmp_path_factory.mktemp("matrix")),
-                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "DATABASE_URL": url,
-                      "GALLERY_QUEUE_URL": "immediate",
-                      "GALLERY_MARKETING_CONSENT_DAYS": MARKETING_DAYS})
+    app = fresh_app(str(tmp_path_factory.mktemp("matrix")), GALLERY_MARKETING_CONSENT_DAYS=MARKETING_DAYS)
     staff = Staff(app)
     staff.create("a@clinic-a.test", "Clinic A")
     staff.create("b@clinic-b.test", "Clinic B")
     token = staff.token("a@clinic-a.test")
-    api_client = app.test_client()
-
-    def api(method, path, **kwargs):
-        return api_client.open(path, method=method, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+    api = api_caller(app, token)
 
     cases = {}
     for index, (state, scopes) in enumerate(list(STATES.items()) + [("other", ["clinical", "portal", "marketing"])]):

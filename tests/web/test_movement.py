@@ -9,21 +9,19 @@ a faceless "raise"; and a review visit 14 days later with rest and raise lifted 
 from __future__ import annotations
 
 import io
-import os
 import re
 
 import numpy as np
 import pytest
 from sqlalchemy import select
 
-from app import create_app
 from gallery.db import get_db
 from gallery.models import MovementRecord, Visit
 from gallery.movement.kept import kept_share
 from gallery.movement.service import requeue_movements, run_movement
 from landmarks.movement import Figure
 from landmarks.scale import mm_per_px
-from tests.conftest import PASSWORD, _empty_database
+from tests.conftest import PASSWORD, fresh_app
 from tests.images import encode
 from tests.warps import move_brows
 from tests.web.helpers import movement_patient
@@ -38,12 +36,7 @@ def _jpeg(rgb: np.ndarray, quality: int = 92) -> bytes:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    database_url = os.environ.get("GALLERY_TEST_DATABASE_URL", "")
-    if database_url:
-        _empty_database(database_url)
-    app = create_app({"TESTING": True, "GALLERY_DATA_DIR": str(tmp_path_factory.mktemp("data")),
-                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "DATABASE_URL": database_url,
-                      "GALLERY_QUEUE_URL": "immediate", "GALLERY_MOVEMENT_REPEATS": 3})
+    app = fresh_app(str(tmp_path_factory.mktemp("data")), GALLERY_MOVEMENT_REPEATS=3)
     staff, api, patient, rest, mesh = movement_patient(app, SCALE)
     scale = mm_per_px(mesh.xy)
 

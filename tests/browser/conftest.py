@@ -109,6 +109,17 @@ def photo_for_staff(app, name: str, data: bytes, expression: str = "frown") -> t
     return photo, headers
 
 
+def open_portal(page, url: str, email: str, password: str) -> None:
+    """A patient opens her portal from her invitation's link ``url``: her email and a password twice;
+    she lands on /portal."""
+    page.goto(url)
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.fill("#confirm", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/portal")
+
+
 # Recovery codes of the accounts sign_in set a second factor up for, by (server, email): a later
 # sign-in of the same account within the same 30 s would find its TOTP code used already.
 _RECOVERY_CODES: dict[tuple[str, str], list[str]] = {}

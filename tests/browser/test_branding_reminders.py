@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import open_portal, screenshot, sign_in
 from tests.browser.test_every_page import VIEWPORTS
 from tests.conftest import PASSWORD, Staff
 from tests.images import astronaut, encode
@@ -88,12 +88,7 @@ def test_branding_and_reminders_in_the_browser(browser, live_app, live_server, v
         context = browser.new_context(viewport=size)
         page = context.new_page()
         if path is None:
-            page.goto(invitation)
-            page.fill("#email", "eileen@example.test")
-            page.fill("#password", PASSWORD)
-            page.fill("#confirm", PASSWORD)
-            page.click("main button[type=submit]")
-            page.wait_for_load_state("load")
+            open_portal(page, invitation, "eileen@example.test", PASSWORD)
         else:
             page.goto(path)
         brand = page.locator("#clinic-brand")

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from landmarks.scale import mm_per_px
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import open_portal, screenshot, sign_in
 from tests.browser.test_every_page import VIEWPORTS
 from tests.images import encode
 from tests.warps import move_brows
@@ -90,12 +90,7 @@ def test_injector_and_patient_read_the_movement_kept(live_app, live_server, brow
     context.close()
 
     patient = browser.new_context(viewport=VIEWPORTS[viewport]).new_page()
-    patient.goto(f"{live_server}{built['accept']}")
-    patient.fill("#email", PATIENT)
-    patient.fill("#password", PASSWORD)
-    patient.fill("#confirm", PASSWORD)
-    patient.click("main button[type=submit]")
-    patient.wait_for_load_state("load")
+    open_portal(patient, f"{live_server}{built['accept']}", PATIENT, PASSWORD)
     sentence = patient.get_by_text(re.compile(r"Raising your eyebrows now lifts them [\d.]+ mm instead of [\d.]+ mm"))
     sentence.first.scroll_into_view_if_needed()
     assert sentence.first.is_visible()

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from landmarks import analyse
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import open_portal, screenshot, sign_in
 from tests.browser.test_every_page import VIEWPORTS
 from tests.conftest import Staff
 from tests.images import astronaut, encode
@@ -97,12 +97,7 @@ def test_invited_by_email_she_reads_her_progress_gets_a_reminder_and_changes_her
 
     # On her phone: the link, her password, her portal.
     phone = browser.new_context(viewport=VIEWPORTS["phone"]).new_page()
-    phone.goto(f"{live_server}{_path(link)}")
-    phone.fill("#email", PATIENT)
-    phone.fill("#password", PASSWORD)
-    phone.fill("#confirm", PASSWORD)
-    phone.click("main button[type=submit]")
-    phone.wait_for_url(f"{live_server}/portal")
+    open_portal(phone, f"{live_server}{_path(link)}", PATIENT, PASSWORD)
     sentences = phone.locator("#progress .plain-progress li").all_inner_texts()
     frown = [s for s in sentences if s.startswith("Frown lines, when frowning: ")]
     assert len(frown) == 1, sentences

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import open_portal, screenshot, sign_in
 from tests.conftest import Staff
 from tests.images import astronaut, encode
 from tests.web.test_compare import MEASURED_SCALE
@@ -43,12 +43,7 @@ def test_withdraw_the_portal_after_a_confirmation_and_give_it_back(browser, live
     invitation = _invited_patient(live_app)
     context = browser.new_context(viewport=VIEWPORTS[viewport])
     page = context.new_page()
-    page.goto(f"{live_server}/{invitation}")
-    page.fill("#email", EMAIL)
-    page.fill("#password", PASSWORD)
-    page.fill("#confirm", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server}/portal")
+    open_portal(page, f"{live_server}/{invitation}", EMAIL, PASSWORD)
     assert page.locator("#portal-photos img").count() == 1
     page.locator("#consents").scroll_into_view_if_needed()
     screenshot(page, f"{viewport}-portal-consents")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -122,22 +123,23 @@ def known_movements(data: Path, ids: list[str]) -> None:
             print(f"  lift {lift:.0f} mm, {side}: mean error {np.nanmean(errors):+.2f}, worst |error| "
                   f"{np.nanmax(np.abs(errors)):.2f}, within 0.5 mm {np.mean(np.abs(errors) <= 0.5):.0%} "
                   f"(head, centre, tail; {np.isnan(errors).sum()} withheld)")
-    for approach in APPROACHES_MM:
-        for side in ("right", "left"):
-            rows = [(e, d) for t, s, e, d in approach_errors if t == approach and s == side]
-            errors = np.array([e for e, _ in rows])
-            print(f"  heads approached {approach:.0f} mm ({approach / 2:.1f} mm each), {side}: mean error "
-                  f"{np.nanmean(errors):+.2f}, worst |error| {np.nanmax(np.abs(errors)):.2f}, within 0.5 mm "
-                  f"{np.mean(np.abs(errors) <= 0.5):.0%}; descent read (true 0) worst "
-                  f"{np.nanmax(np.abs([d for _, d in rows])):.2f}")
-    for descent in DESCENTS_MM:
-        for side in ("right", "left"):
-            rows = [(e, a) for t, s, e, a in descent_errors if t == descent and s == side]
-            errors = np.array([e for e, _ in rows])
-            print(f"  heads lowered {descent:.0f} mm, {side}: mean error {np.nanmean(errors):+.2f}, worst |error| "
-                  f"{np.nanmax(np.abs(errors)):.2f}, within 0.5 mm {np.mean(np.abs(errors) <= 0.5):.0%}; "
-                  f"approach read (true 0) worst {np.nanmax(np.abs([a for _, a in rows])):.2f}")
+    _print_frown(approach_errors, APPROACHES_MM, lambda mm: f"heads approached {mm:.0f} mm ({mm / 2:.1f} mm each)",
+                 "descent")
+    _print_frown(descent_errors, DESCENTS_MM, lambda mm: f"heads lowered {mm:.0f} mm", "approach")
     print(f"  time per pair (rest mesh given): median {np.median(seconds):.2f} s")
+
+
+def _print_frown(readings: list[tuple], amounts: tuple[float, ...], label: Callable[[float], str],
+                 other: str) -> None:
+    """Per frown warp and side: the error of the figure warped (``readings``: amount, side, error,
+    the other figure, whose true value is 0) and the largest reading of that other figure."""
+    for amount in amounts:
+        for side in ("right", "left"):
+            rows = [(e, o) for t, s, e, o in readings if t == amount and s == side]
+            errors = np.array([e for e, _ in rows])
+            print(f"  {label(amount)}, {side}: mean error {np.nanmean(errors):+.2f}, worst |error| "
+                  f"{np.nanmax(np.abs(errors)):.2f}, within 0.5 mm {np.mean(np.abs(errors) <= 0.5):.0%}; "
+                  f"{other} read (true 0) worst {np.nanmax(np.abs([o for _, o in rows])):.2f}")
 
 
 def reframed(image: np.ndarray, seed: int) -> np.ndarray:

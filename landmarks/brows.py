@@ -202,6 +202,58 @@ def _outermost(values: npt.NDArray[np.float32], offsets_mm: npt.NDArray[np.float
     return out
 
 
+@dataclass(frozen=True)
+class _Steps:
+    """The steepest dark-to-light step up each station's profile, before it is moved out to the
+    outermost hairs: the normals, the profiles ``values`` (N, K) at ``offsets_mm``, the chosen
+    ``path`` (N,) into them, the step's sub-step offset ``found_mm`` and the median step ``contrast``."""
+
+    normals: npt.NDArray[np.float64]
+    values: npt.NDArray[np.float32]
+    offsets_mm: npt.NDArray[np.float64]
+    path: npt.NDArray[np.int64]
+    found_mm: npt.NDArray[np.float64]
+    contrast: float
+
+
+def _find_steps(image: npt.NDArray[np.float32], upper_px: npt.NDArray[np.float64], lower_px: npt.NDArray[np.float64],
+                mm_per_px: float, search_mm: tuple[float, float]) -> _Steps:
+    """The steepest step near ``upper_px`` at every station, one curve for the whole brow
+    (see ``refine_upper_edge``)."""
+    if mm_per_px <= 0:
+        raise ValueError(f"mm_per_px must be positive, got {mm_per_px}")
+    normals = _normals(upper_px, lower_px)
+    blurred = cv2.GaussianBlur(image, (0, 0), SMOOTH_MM / mm_per_px)
+    offsets_mm = np.arange(-search_mm[0], search_mm[1] + STEP_MM / 2, STEP_MM)
+    values = profiles(blurred, upper_px, normals, offsets_mm / mm_per_px, ACROSS_MM / mm_per_px)
+    rise = np.gradient(values, STEP_MM, axis=1)  # grey levels per mm, going up the face
+    score = np.clip(rise, 0, None)
+    scale = float(np.median(score.max(axis=1))) or 1.0
+    path = _best_path(score / scale, BEND_COST * STEP_MM)
+    found_mm = offsets_mm[path]
+    # Sub-step position of the step: parabola through the peak and its neighbours.
+    inner = (path > 0) & (path < len(offsets_mm) - 1)
+    r = np.arange(len(path))[inner]
+    a, b, c = rise[r, path[inner] - 1], rise[r, path[inner]], rise[r, path[inner] + 1]
+    denominator = a - 2 * b + c
+    shift = np.where(np.abs(denominator) > 1e-6, 0.5 * (a - c) / np.where(denominator == 0, 1, denominator), 0)
+    found_mm = found_mm.astype(np.float64)
+    found_mm[inner] += np.clip(shift, -0.5, 0.5) * STEP_MM
+    contrast = float(np.median(rise[np.arange(len(path)), path]))
+    return _Steps(normals, values, offsets_mm, path, found_mm, contrast)
+
+
+def _edge(steps: _Steps, upper_px: npt.NDArray[np.float64], mm_per_px: float, side: str, outer_share: float,
+          bias_mm: float) -> BrowEdge:
+    """The edge from ``steps``, moved ``outer_share`` of the way out to the skin and ``bias_mm`` on."""
+    found_mm = _outermost(steps.values, steps.offsets_mm, steps.path, steps.found_mm, outer_share)
+    found_mm = np.convolve(np.pad(found_mm, 1, mode="edge"), np.ones(3) / 3, mode="valid")
+    offset = found_mm + bias_mm
+    points = upper_px + steps.normals * (offset / mm_per_px)[:, None]
+    return BrowEdge(side=side, points=points, mesh_points=upper_px, normals=steps.normals, offset_mm=offset,
+                    contrast=steps.contrast)
+
+
 def refine_upper_edge(image: npt.NDArray[np.float32], upper_px: npt.NDArray[np.float64],
                       lower_px: npt.NDArray[np.float64], mm_per_px: float, *, side: str = "right",
                       search_mm: tuple[float, float] = (SEARCH_BELOW_MM, SEARCH_ABOVE_MM),
@@ -229,32 +281,8 @@ def refine_upper_edge(image: npt.NDArray[np.float32], upper_px: npt.NDArray[np.f
     BrowEdge
         The refined edge at the N stations of ``upper_px``.
     """
-    if mm_per_px <= 0:
-        raise ValueError(f"mm_per_px must be positive, got {mm_per_px}")
-    normals = _normals(upper_px, lower_px)
-    blurred = cv2.GaussianBlur(image, (0, 0), SMOOTH_MM / mm_per_px)
-    offsets_mm = np.arange(-search_mm[0], search_mm[1] + STEP_MM / 2, STEP_MM)
-    values = profiles(blurred, upper_px, normals, offsets_mm / mm_per_px, ACROSS_MM / mm_per_px)
-    rise = np.gradient(values, STEP_MM, axis=1)  # grey levels per mm, going up the face
-    score = np.clip(rise, 0, None)
-    scale = float(np.median(score.max(axis=1))) or 1.0
-    path = _best_path(score / scale, BEND_COST * STEP_MM)
-    found_mm = offsets_mm[path]
-    # Sub-step position of the step: parabola through the peak and its neighbours.
-    inner = (path > 0) & (path < len(offsets_mm) - 1)
-    r = np.arange(len(path))[inner]
-    a, b, c = rise[r, path[inner] - 1], rise[r, path[inner]], rise[r, path[inner] + 1]
-    denominator = a - 2 * b + c
-    shift = np.where(np.abs(denominator) > 1e-6, 0.5 * (a - c) / np.where(denominator == 0, 1, denominator), 0)
-    found_mm = found_mm.astype(np.float64)
-    found_mm[inner] += np.clip(shift, -0.5, 0.5) * STEP_MM
-    found_mm = _outermost(values, offsets_mm, path, found_mm, outer_share)
-    found_mm = np.convolve(np.pad(found_mm, 1, mode="edge"), np.ones(3) / 3, mode="valid")
-    offset = found_mm + bias_mm
-    points = upper_px + normals * (offset / mm_per_px)[:, None]
-    contrast = float(np.median(rise[np.arange(len(path)), path]))
-    return BrowEdge(side=side, points=points, mesh_points=upper_px, normals=normals, offset_mm=offset,
-                    contrast=contrast)
+    steps = _find_steps(image, upper_px, lower_px, mm_per_px, search_mm)
+    return _edge(steps, upper_px, mm_per_px, side, outer_share, bias_mm)
 
 
 def upper_brow_edges(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64],
@@ -274,10 +302,12 @@ def upper_brow_edges(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64],
     edges = {}
     for side in ("right", "left"):
         upper, lower = mesh_brow(xy, side, STATIONS + 6, HEAD_EXTENSION)
-        edge = refine_upper_edge(image, upper, lower, mm_per_px, side=side, bias_mm=EDGE_BIAS_MM)
+        # One search for the steps serves both edges: the outermost hairs' and, at the head, the step's own.
+        steps = _find_steps(image, upper, lower, mm_per_px, (SEARCH_BELOW_MM, SEARCH_ABOVE_MM))
+        edge = _edge(steps, upper, mm_per_px, side, EDGE_OUTER_SHARE, EDGE_BIAS_MM)
         head = find_head(image, edge.points, lower, mm_per_px)
         index = np.arange(len(lower))
-        step = refine_upper_edge(image, upper, lower, mm_per_px, side=side, bias_mm=0.0, outer_share=0.0)
+        step = _edge(steps, upper, mm_per_px, side, 0.0, 0.0)
         along_mm = np.r_[0, np.cumsum(np.linalg.norm(np.diff(upper, axis=0), axis=1))] * mm_per_px
         weight = np.clip((along_mm - np.interp(head, index, along_mm)) / HEAD_BLEND_MM, 0, 1)
         edge = _blend_at_head(edge, step, weight, mm_per_px)

@@ -43,12 +43,18 @@ def _empty_database(url: str) -> None:
     engine.dispose()
 
 
-def fresh_app(data_dir: str, **settings):
-    """An app with the tests' settings (``settings`` added) on an empty database: the one
-    GALLERY_TEST_DATABASE_URL names, emptied first, or SQLite under ``data_dir``."""
+def emptied_test_database() -> str:
+    """The database the tests use: the one GALLERY_TEST_DATABASE_URL names, emptied, or "" (SQLite
+    under each app's data folder). Emptied once per test, not per app: a test may start a second
+    app on the first one's data."""
     database_url = os.environ.get("GALLERY_TEST_DATABASE_URL", "")
     if database_url:
         _empty_database(database_url)
+    return database_url
+
+
+def app_for_tests(data_dir: str, database_url: str, **settings):
+    """An app with the tests' settings (``settings`` added) on ``database_url``."""
     return create_app({"TESTING": True, "GALLERY_DATA_DIR": data_dir, "WTF_CSRF_ENABLED": False,
                        "RATELIMIT_ENABLED": False, "DATABASE_URL": database_url,
                        # Analyses run inside the upload request, so a test reads them at once;
@@ -59,10 +65,11 @@ def fresh_app(data_dir: str, **settings):
 @pytest.fixture
 def make_app(tmp_path):
     """Build an app with extra settings; the database is fresh for each test."""
+    database_url = emptied_test_database()
     apps = []
 
     def factory(**settings):
-        app = fresh_app(str(tmp_path / "data"), **settings)
+        app = app_for_tests(str(tmp_path / "data"), database_url, **settings)
         apps.append(app)
         return app
 

@@ -26,7 +26,7 @@ from werkzeug.security import generate_password_hash
 
 from gallery.db import get_db
 from gallery.models import Comparison, ConsentRecord, ConsentText, PatientAccount, ShareLink, utcnow
-from tests.conftest import PASSWORD, Staff, fresh_app
+from tests.conftest import PASSWORD, Staff, app_for_tests, emptied_test_database
 from tests.images import astronaut, encode
 from tests.web.helpers import api_caller
 from tests.web.test_compare import _moved
@@ -58,7 +58,8 @@ def _grant(api, patient_id, scopes, identifiable=False, text_version="2"):
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    app = fresh_app(str(tmp_path_factory.mktemp("matrix")), GALLERY_MARKETING_CONSENT_DAYS=MARKETING_DAYS)
+    app = app_for_tests(str(tmp_path_factory.mktemp("matrix")), emptied_test_database(),
+                        GALLERY_MARKETING_CONSENT_DAYS=MARKETING_DAYS)
     staff = Staff(app)
     staff.create("a@clinic-a.test", "Clinic A")
     staff.create("b@clinic-b.test", "Clinic B")

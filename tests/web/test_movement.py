@@ -21,7 +21,7 @@ from gallery.movement.kept import kept_share
 from gallery.movement.service import requeue_movements, run_movement
 from landmarks.movement import Figure
 from landmarks.scale import mm_per_px
-from tests.conftest import PASSWORD, fresh_app
+from tests.conftest import PASSWORD, app_for_tests, emptied_test_database
 from tests.images import encode
 from tests.warps import move_brows
 from tests.web.helpers import movement_patient
@@ -36,7 +36,7 @@ def _jpeg(rgb: np.ndarray, quality: int = 92) -> bytes:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    app = fresh_app(str(tmp_path_factory.mktemp("data")), GALLERY_MOVEMENT_REPEATS=3)
+    app = app_for_tests(str(tmp_path_factory.mktemp("data")), emptied_test_database(), GALLERY_MOVEMENT_REPEATS=3)
     staff, api, patient, rest, mesh = movement_patient(app, SCALE)
     scale = mm_per_px(mesh.xy)
 

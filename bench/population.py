@@ -20,8 +20,9 @@ Prints, on the development half:
   smiling than at rest;
 * repeatability: each at-rest photo recaptured twice by small camera changes
   (shift, scale, roll, sensor noise, JPEG), the relative difference of the two
-  readings per region (median and 90th percentile): the band inside which a
-  change of a patient's index is "about the same".
+  readings per region (median and 90th percentile), and the 90th percentile of
+  the change as the portal reads it beside the band it calls "about the same"
+  (``landmarks.wrinkles.RECAPTURE_CHANGE``).
 
 * against a blind rater per area (``bench/data/london_ratings.csv``): how the rater's own
   0-3 scores of visible lines follow age (what the photos hold for the eye), how
@@ -62,6 +63,7 @@ from bench.london import rgb as _rgb  # noqa: E402
 from landmarks.analysis import Analysis, analyse  # noqa: E402
 from landmarks.masks import polygon_mask  # noqa: E402
 from landmarks.regions import REGION_NAMES  # noqa: E402
+from landmarks.wrinkles import NO_LINES_BELOW, RECAPTURE_CHANGE, relative_change  # noqa: E402
 
 RATINGS = Path(__file__).resolve().parent / "data" / "london_ratings.csv"
 ZONE_INSET_MM = 4.0
@@ -285,6 +287,13 @@ def main() -> None:
                 diffs.append(abs(a - b) / ((a + b) / 2))
         print(f"  {name}: median {np.median(diffs):.1%}, 90th percentile {np.percentile(diffs, 90):.1%} "
               f"(n={len(diffs)})")
+    print("  as the portal reads a change (after - before) / before, both ways, where before shows lines "
+          f"(index >= {NO_LINES_BELOW}): 90th percentile, and the band read as \"about the same\"")
+    for name in REGION_NAMES:
+        changes = [abs(change) for p in people for a, b in [[again.indices.get(name) for again in p["again"]]]
+                   for change in (relative_change(a, b), relative_change(b, a)) if change is not None]
+        figure = f"{np.percentile(changes, 90):.0%} (n={len(changes)})" if changes else "no pair with lines"
+        print(f"  {name}: {figure}; band {RECAPTURE_CHANGE[name]:.0%} (landmarks.wrinkles.RECAPTURE_CHANGE)")
 
     _against_rater(people, ages)
 

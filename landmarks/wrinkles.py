@@ -110,6 +110,14 @@ MIN_SKIN_AREA_CM2 = 1.0
 # 0.0-0.1; one faint line, 14 % deep, across 3 cm of a 3 cm² patch reads 1): a
 # change relative to it is noise, and 0.04 -> 0.00 would read "-100 %".
 NO_LINES_BELOW = 1.0
+# A change of a region's index that the measure cannot tell from a recapture: the
+# 90th percentile of the change, (b - a) / a both ways, between two recaptures of
+# one at-rest face a few seconds apart (shift, scale, roll, sensor noise, JPEG),
+# where the face has lines (bench/population.py, London development half, 51
+# faces, v12): forehead 24 %, glabella 40 %, crow's feet 48 % (left) and 53 %
+# (right), one band for both eyes. Read at rest, the quietest case for lines:
+# a contraction's deeper lines move relatively less.
+RECAPTURE_CHANGE = {"forehead": 0.25, "glabella": 0.40, "crows_feet_right": 0.50, "crows_feet_left": 0.50}
 LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R BT.601, as in JPEG
 CLIPPED = 250  # a channel value at which the sensor or the tone curve has cut off
 # A valley floor must lie below the skin this many scales (sigma) away on both

@@ -24,7 +24,7 @@ from gallery.patients.forms import EXPRESSION_LABELS
 from gallery.regions import REGION_LABELS, SHORT_LABELS
 from gallery.public.service import views as public_views
 from gallery.queries import clinic_get
-from landmarks.wrinkles import NO_LINES_BELOW
+from landmarks.wrinkles import NO_LINES_BELOW, RECAPTURE_CHANGE
 
 bp = Blueprint("compare", __name__)
 
@@ -53,7 +53,7 @@ def detail(comparison_id: int) -> str:
                            days=days_since_treatment(comparison), region_labels=REGION_LABELS,
                            short_labels=SHORT_LABELS, expression_labels=EXPRESSION_LABELS,
                            consent=effective_consent(comparison.patient_id), links=links, now=utcnow(),
-                           public_views=public_views(comparison.id), no_lines_below=NO_LINES_BELOW,
+                           public_views=public_views(comparison.id), no_lines_below=NO_LINES_BELOW, bands=RECAPTURE_CHANGE,
                            share_to=usual_address(comparison.patient_id), captions=pair_captions(comparison),
                            movement=comparison_movement(comparison))
 

@@ -8,7 +8,8 @@ one at the peak of the effect, days 10-30 after it (the trials' review window; t
 closest to it when none was taken in it), before the next treatment. Comparing with
 the latest photo instead hid the two-week review behind a later recapture. When a
 newer photo shows the lines coming back, the sentence says so. Changes inside the
-measure's repeatability are called "about the same", and an area with no lines before
+measure's repeatability for that area (``RECAPTURE_CHANGE``: what two photos a few
+seconds apart differ by) are called "about the same", and an area with no lines before
 the treatment (an index below ``NO_LINES_BELOW``) gets no sentence: a patient should
 not read noise as progress, nor 0.04 -> 0.00 as "100 % softer".
 """
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from gallery.models import EXPRESSIONS, Patient, Photo
-from landmarks.wrinkles import MEASUREMENT_STANDARD, relative_change
+from landmarks.wrinkles import MEASUREMENT_STANDARD, RECAPTURE_CHANGE, relative_change
 
 # Each area's label and the expressions that show its lines best (preferred in this order; any
 # other expression photographed on both days still gives a like-for-like sentence).
@@ -32,19 +33,22 @@ AREAS = {
 AREA_NAMES = {region: label for region, (label, _) in AREAS.items()}
 EXPRESSION_WORDS = {"rest": "at rest", "frown": "when frowning", "raise": "with raised eyebrows",
                     "smile": "when smiling"}
-# A relative change read as no change. Two recaptures of one face a few seconds apart differ
-# by a median 9-17 % and a 90th percentile of 26-54 % by area (bench/population.py, 51 faces):
-# 20 % lies between, so a recapture mostly reads "about the same" and a review's -29 % does not.
-SAME_WITHIN = 0.20
 PEAK_DAYS = (10, 30)  # the effect's peak, when trials review it
 REVIEW_DAY = 14
 
 
-def _verdict(change: float) -> str:
-    if abs(change) < SAME_WITHIN:
-        return "about the same as"
+def change_in_words(change: float, region: str) -> str:
+    """A relative change of ``region``'s index as a patient reads it: "about the same" inside the
+    area's repeatability, else "35 % softer" or "20 % more visible"."""
+    if abs(change) < RECAPTURE_CHANGE[region]:
+        return "about the same"
     percent = round(abs(change) * 100)
-    return f"{percent} % softer than" if change < 0 else f"{percent} % more visible than"
+    return f"{percent} % softer" if change < 0 else f"{percent} % more visible"
+
+
+def _verdict(change: float, region: str) -> str:
+    words = change_in_words(change, region)
+    return f"{words} as" if words == "about the same" else f"{words} than"
 
 
 @dataclass(frozen=True)
@@ -69,11 +73,11 @@ class AreaChange:
     def sentence(self) -> str:
         label = f"{AREAS[self.region][0]}, {EXPRESSION_WORDS[self.expression]}"
         day = (self.after_on - self.treated_on).days
-        text = f"{label}: {_verdict(self.change)} before your treatment on {long_date(self.treated_on)} (day {day})"
+        text = f"{label}: {_verdict(self.change, self.region)} before your treatment on {long_date(self.treated_on)} (day {day})"
         if self.latest is not None and self.latest_on is not None:
             later = (self.latest - self.before) / self.before
             text += (f"; on {long_date(self.latest_on)} (day {(self.latest_on - self.treated_on).days}) the lines "
-                     f"were coming back: {_verdict(later)} before")
+                     f"were coming back: {_verdict(later, self.region)} before")
         return text
 
 
@@ -117,7 +121,7 @@ def _first_pair(photos: list[Photo], region: str, expressions: tuple[str, ...], 
             start = before[-1][1]
             peak_on, peak = min(after, key=lambda pair: from_peak((pair[0] - treated_on).days))
             newer = [(day, value) for day, value in after if day > peak_on]
-            returning = newer and (newer[-1][1] - peak) / start >= SAME_WITHIN
+            returning = newer and (newer[-1][1] - peak) / start >= RECAPTURE_CHANGE[region]
             return AreaChange(region, expression, treated_on, start, peak, peak_on,
                               newer[-1][1] if returning else None, newer[-1][0] if returning else None)
     return None

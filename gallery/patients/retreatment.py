@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from gallery.models import Patient
-from gallery.patients.plain_words import AREAS, SAME_WITHIN, measured_series
+from gallery.patients.plain_words import AREAS, measured_series
+from landmarks.wrinkles import RECAPTURE_CHANGE
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def _returned(patient: Patient, treated_on: date, until: date | None) -> tuple[i
                 continue
             back = [(day - treated_on).days for day, value in series
                     if day > treated_on and (until is None or day <= until)
-                    and (day - treated_on).days > 30 and (value - before[-1]) / before[-1] > -SAME_WITHIN]
+                    and (day - treated_on).days > 30 and (value - before[-1]) / before[-1] > -RECAPTURE_CHANGE[region]]
             if back and (first is None or back[0] < first[0]):
                 first = (back[0], label.lower())
     return first

@@ -23,7 +23,7 @@ from gallery.models import SCOPES, Comparison, DataExport, Invitation, PatientAc
 from gallery.movement.words import CHART_WORDS, movement_changes
 from gallery.patients.chart import movement_charts, progress_charts
 from gallery.patients.export import EXPORT_DAYS, archive_response, latest_export, request_export
-from gallery.patients.plain_words import AREA_NAMES, EXPRESSION_WORDS, area_changes
+from gallery.patients.plain_words import AREA_NAMES, EXPRESSION_WORDS, area_changes, change_in_words
 from gallery.photos.service import blob_store
 from gallery.portal.session import actor, current_account, patient_login_required, sign_in
 from gallery.throttle import refuse
@@ -146,8 +146,10 @@ def comparison(comparison_id: int) -> str:
     record = _own(Comparison, comparison_id)
     require(record.patient_id, "portal")
     audit.viewed("comparison", record.id, clinic_id=record.clinic_id, actor=actor())
+    changes = {name: change_in_words(region["change_pct"] / 100, name)
+               for name, region in record.result["regions"].items() if region.get("change_pct") is not None}
     return render_template("portal/comparison.html", comparison=record, area_names=AREA_NAMES,
-                           captions=pair_captions(record))
+                           captions=pair_captions(record), changes=changes)
 
 
 @bp.get("/comparisons/<id:comparison_id>/image.png")

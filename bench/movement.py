@@ -10,7 +10,8 @@ at ``../shared/faces/london`` beside the repository or ``--data DIR``, and print
     percentile, beside the same for the mesh's own upper-brow curve;
 (b) known movements: at-rest photos with the brows moved by ``tests/warps.py``
     (lift 0, 2, 4, 6 mm; heads approached 1, 2, 3 mm; heads lowered 1, 2, 3 mm), the error of each side's
-    reading (target within 0.5 mm);
+    reading (target within 0.5 mm); and with the lower lids lifted by ``narrow_eyes`` (1, 2, 3 mm),
+    each eye's narrowing read as smile;
 (c) null movement: two recaptures of each at-rest photo (crop, shift, scale,
     roll, noise, JPEG) read as raise and frown: the largest figure per pair
     (target below 0.5 mm); and read as smile: each eye's narrowing and lower lid lift;
@@ -37,7 +38,7 @@ from landmarks.brows import upper_brow_edges  # noqa: E402
 from landmarks.mesh import Mesh, detect_faces  # noqa: E402
 from landmarks.movement import measure_movement  # noqa: E402
 from landmarks.scale import mm_per_px  # noqa: E402
-from tests.warps import move_brows  # noqa: E402
+from tests.warps import move_brows, narrow_eyes  # noqa: E402
 
 # Hand-placed upper edge per side of the patient, tail to head (README of the set).
 HAND_UPPER = {"right": [72, 73, 74, 75], "left": [81, 80, 79, 78]}
@@ -45,6 +46,7 @@ MESH_UPPER = {"right": RIGHT_BROW_UPPER, "left": LEFT_BROW_UPPER}
 LIFTS_MM = (0.0, 2.0, 4.0, 6.0)
 APPROACHES_MM = (1.0, 2.0, 3.0)
 DESCENTS_MM = (1.0, 2.0, 3.0)
+NARROWINGS_MM = (1.0, 2.0, 3.0)
 
 
 def to_polyline(point: np.ndarray, polyline: np.ndarray) -> float:
@@ -87,7 +89,7 @@ def brow_edges(data: Path, ids: list[str]) -> None:
 
 
 def known_movements(data: Path, ids: list[str]) -> None:
-    lift_errors, approach_errors, descent_errors, seconds = [], [], [], []
+    lift_errors, approach_errors, descent_errors, narrowing_errors, seconds = [], [], [], [], []
     print(f"\n(b) Known movements on {len(ids)} faces ({', '.join(ids)}), error per side in mm (measured - true)")
     for face_id in ids:
         image = london.neutral(data, face_id)
@@ -117,6 +119,12 @@ def known_movements(data: Path, ids: list[str]) -> None:
                 error = np.nan if figure.value_mm is None else figure.value_mm - descent
                 approach = reading.figure("brow_head_approach", side).value_mm
                 descent_errors.append((descent, side, error, approach))
+        for narrowing in NARROWINGS_MM:
+            reading = measure_movement(image, narrow_eyes(image, rest.xy, scale, narrowing), "smile", rest_mesh=rest)
+            for side in ("right", "left"):
+                figure = reading.figure("eye_opening_narrowing", side)
+                narrowing_errors.append((narrowing, side, np.nan if figure.value_mm is None
+                                         else figure.value_mm - narrowing))
     for lift in LIFTS_MM:
         for side in ("right", "left"):
             errors = np.array([e for t, s, _, e in lift_errors if t == lift and s == side])
@@ -126,6 +134,12 @@ def known_movements(data: Path, ids: list[str]) -> None:
     _print_frown(approach_errors, APPROACHES_MM, lambda mm: f"heads approached {mm:.0f} mm ({mm / 2:.1f} mm each)",
                  "descent")
     _print_frown(descent_errors, DESCENTS_MM, lambda mm: f"heads lowered {mm:.0f} mm", "approach")
+    for narrowing in NARROWINGS_MM:
+        for side in ("right", "left"):
+            errors = np.array([e for t, s, e in narrowing_errors if t == narrowing and s == side])
+            print(f"  lower lid lifted {narrowing:.0f} mm, {side} eye's narrowing: mean error {np.nanmean(errors):+.2f}, "
+                  f"worst |error| {np.nanmax(np.abs(errors)):.2f}, within 0.5 mm {np.mean(np.abs(errors) <= 0.5):.0%} "
+                  f"({np.isnan(errors).sum()} withheld)")
     print(f"  time per pair (rest mesh given): median {np.median(seconds):.2f} s")
 
 

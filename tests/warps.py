@@ -88,13 +88,16 @@ def move_brows(rgb: np.ndarray, xy: np.ndarray, mm_per_px: float, *, lift_mm: fl
     return _displaced(rgb, frame, mm_per_px, dx, dv)
 
 
-# The eye's narrowing on a smile (``narrow_eyes``): the lower lid rises rigidly from
-# RIGID_ABOVE_LID_MM above the mesh's lower margin (the margin in the pixels lies
-# within about 1 mm of it) down to RIGID_BELOW_LID_MM below, fading to nothing at the
-# line midway between the lids (the eyeball's lower half is squeezed, as under a
-# rising lid) and CHEEK_FADE_MM further down the cheek; across the eye, fully over
-# its middle and fading to nothing at the corners, which stay where they are.
-RIGID_ABOVE_LID_MM, RIGID_BELOW_LID_MM, CHEEK_FADE_MM = 1.2, 3.0, 9.0
+# The eye's narrowing on a smile (``narrow_eyes``): the lower lid rises rigidly, with the skin
+# from RIGID_BELOW_LID_MM below the mesh's lower margin (fading to nothing CHEEK_FADE_MM
+# further down the cheek) up to RIGID_ABOVE_LID_MM above it (the margin in the pixels lies
+# within about 1 mm of the mesh's), and covers the eye above it as a real lid does: over
+# the next OCCLUSION_MM the shift falls to nothing, so the eye's lower part is hidden, not
+# squeezed. Squeezed (the warp before), a lid lifted more than about 1 mm moved less than
+# asked: 2.2 mm for 3 mm on the astronaut. Across the eye, fully over its middle and fading
+# to nothing at the corners, which stay where they are.
+RIGID_ABOVE_LID_MM, RIGID_BELOW_LID_MM, CHEEK_FADE_MM = 1.5, 3.0, 9.0
+OCCLUSION_MM = 0.3
 CORNER_FADE = 0.2  # share of the corner-to-corner width over which the rise fades out
 
 
@@ -103,19 +106,19 @@ def narrow_eyes(rgb: np.ndarray, xy: np.ndarray, mm_per_px: float, narrowing_mm:
     so the eye opening there is that much smaller; ``xy`` (478, 2) its mesh."""
     frame = FaceFrame.from_landmarks(xy, mm_per_px)
     u, v = _face_mm(rgb, frame, mm_per_px)
-    weight = np.zeros_like(u)
+    shift = np.zeros_like(u)
     for upper, lower in ((UPPER_LID["right"], LOWER_LID_CONTOUR["right"]),
                          (UPPER_LID["left"], LOWER_LID_CONTOUR["left"])):
         top, bottom = frame.to_mm(xy[list(upper)]), frame.to_mm(xy[list(lower)])
         top, bottom = top[np.argsort(top[:, 0])], bottom[np.argsort(bottom[:, 0])]
         low = np.interp(u, bottom[:, 0], bottom[:, 1])
-        middle = (np.interp(u, top[:, 0], top[:, 1]) + low) / 2
-        rigid_top = low + RIGID_ABOVE_LID_MM
-        rise = _smoothstep((middle - v) / np.maximum(middle - rigid_top, 1e-3))
-        fall = 1 - _smoothstep((low - RIGID_BELOW_LID_MM - v) / CHEEK_FADE_MM)
-        vertical = np.where(v > rigid_top, rise, np.where(v < low - RIGID_BELOW_LID_MM, fall, 1.0))
-        vertical[v > middle] = 0.0
         start, end = top[0, 0], top[-1, 0]
-        across = _smoothstep(np.minimum(u - start, end - u) / (CORNER_FADE * (end - start)))
-        weight = np.maximum(weight, vertical * across)
-    return _displaced(rgb, frame, mm_per_px, np.zeros_like(weight), narrowing_mm * weight)
+        rise = narrowing_mm * _smoothstep(np.minimum(u - start, end - u) / (CORNER_FADE * (end - start)))
+        # In the output, the lid (rigid band) now reaches ``rise`` higher.
+        covered = low + RIGID_ABOVE_LID_MM + rise
+        above = 1 - _smoothstep((v - covered) / OCCLUSION_MM)
+        below = 1 - _smoothstep((low - RIGID_BELOW_LID_MM - v) / CHEEK_FADE_MM)
+        vertical = np.where(v > low, above, below)
+        vertical[v > np.interp(u, top[:, 0], top[:, 1])] = 0.0
+        shift = np.maximum(shift, rise * vertical)
+    return _displaced(rgb, frame, mm_per_px, np.zeros_like(shift), shift)

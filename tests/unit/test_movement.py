@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from landmarks.brows import _change_point, _close_head, find_head, refine_upper_edge
+from landmarks.eyes import LOWER_LID, LOWER_LID_CONTOUR
 from landmarks.mesh import Mesh, detect_faces
 from landmarks.movement import Movement, cheek_lift, measure_movement
 from landmarks.scale import mm_per_px
@@ -76,6 +77,28 @@ def test_lowered_heads_read_as_descent(rest):
     reading = measure_movement(image, _moved(rest, descent_mm=2.0), "frown", rest_mesh=mesh, repeats=3)
     for side in ("right", "left"):
         assert reading.figure("brow_head_descent", side).value_mm == pytest.approx(2.0, abs=0.5)
+
+
+@pytest.mark.parametrize("narrowing", [1.0, 3.0])
+def test_the_narrowing_warp_lifts_the_lower_lid_by_the_amount_asked(rest, narrowing):
+    """The eye tests' ground truth: a line drawn on the mesh's lower lid (and one 0.5 mm above it,
+    where the margin in the pixels often lies) rises by the amount asked over the eye's middle.
+    Squeezing the eye above the lid instead moved it 2.2 mm for 3 mm asked."""
+    image, mesh = rest
+    scale = mm_per_px(mesh.xy)
+    for above_mm in (0.0, 0.5):
+        canvas = np.full_like(image, 255)
+        for side in ("right", "left"):
+            lid = mesh.xy[list(LOWER_LID_CONTOUR[side])] - [0, above_mm / scale]
+            cv2.polylines(canvas, [np.round(lid * 16).astype(np.int32)], False, (0, 0, 0), 2, cv2.LINE_AA, 4)
+        warped = narrow_eyes(canvas, mesh.xy, scale, narrowing)
+        for side in ("right", "left"):
+            x, y = mesh.xy[LOWER_LID[side]]
+            column = slice(int(round(x)) - 1, int(round(x)) + 2)
+            rows = np.arange(int(y - (above_mm + narrowing + 3) / scale), int(y + 3 / scale))
+            before, after = (255 - picture[rows, column, 0].astype(float).mean(axis=1) for picture in (canvas, warped))
+            rise_mm = (np.average(rows, weights=before) - np.average(rows, weights=after)) * scale
+            assert rise_mm == pytest.approx(narrowing, abs=0.2), (side, above_mm)  # 0.47 mm a pixel
 
 
 def test_known_eye_narrowing_is_measured_on_each_side(rest):

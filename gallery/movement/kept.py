@@ -124,6 +124,13 @@ def headline(movement: Movement, muscle: str) -> Headline:
     return Headline(muscle, round(value, 2), round(spread, 2))
 
 
+def worth_comparing(before: Headline) -> bool:
+    """Whether a muscle's headline figure at a treatment visit moved enough for a later visit's to be
+    set against it (the rule ``kept_share`` applies to each figure)."""
+    return before.value_mm is not None and abs(before.value_mm) >= max(
+        MIN_BASELINE_MM, MIN_BASELINE_SIGNAL * (before.uncertainty_mm or 0.0))
+
+
 def baseline_visit(visit: Visit) -> Visit | None:
     """The treated visit ``visit`` is a review of: the patient's latest treated visit before it.
     None for a treated visit itself (it is a baseline) and before any treatment."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from gallery.models import Patient
-from gallery.movement.kept import HEADLINES, MIN_BASELINE_MM, MIN_BASELINE_SIGNAL, Headline, headline
+from gallery.movement.kept import HEADLINES, Headline, headline, worth_comparing
 from gallery.movement.service import movement_of, patient_movements
 from gallery.patients.plain_words import from_peak, long_date
 
@@ -76,8 +76,7 @@ def movement_changes(patient: Patient) -> list[MovementChange]:
             if expression not in records:
                 continue
             before = headline(movement_of(records[expression]), muscle)
-            if before.value_mm is None or abs(before.value_mm) < max(
-                    MIN_BASELINE_MM, MIN_BASELINE_SIGNAL * (before.uncertainty_mm or 0.0)):
+            if not worth_comparing(before):
                 continue
             after_treatment = [t for t in treatments if t > baseline_visit.visit_date]
             until = after_treatment[0] if after_treatment else None

@@ -106,24 +106,3 @@ def test_narrow_chart_keeps_dates_apart_and_ends_on_the_last_photo():
         assert all(b - a >= layout.min_label_gap for a, b in zip(positions, positions[1:]))
         assert ticks[0][1] == "01 Jan 26" and ticks[-1][1] == "19 Mar 26"
         assert ticks[0][2] == "start" and ticks[-1][2] == "end"
-
-
-def test_retreatment_follows_when_this_patients_lines_came_back():
-    """Issue 32: from the patient's own history; the label's minimum interval otherwise."""
-    from gallery.patients.retreatment import suggested_retreatment
-
-    first = _patient([_photo("2026-01-12", "frown", 10.0), _photo("2026-01-26", "frown", 4.0)], ["2026-01-12"])
-    suggestion = suggested_retreatment(first, 90)
-    assert suggestion.on == date(2026, 4, 12) and "minimum interval of 90 days" in suggestion.reason
-    # Lines back to about the level before treatment on day 120 (9.0 against 10.0): 120 days is this patient's.
-    returned = _patient(first.photos + [_photo("2026-03-12", "frown", 5.0), _photo("2026-05-12", "frown", 9.0),
-                                        _photo("2026-05-20", "frown", 9.5)], ["2026-01-12", "2026-05-20"])
-    suggestion = suggested_retreatment(returned, 90)
-    assert suggestion.on == date(2026, 9, 17)  # 20 May + 120 days
-    assert suggestion.reason.startswith("Frown lines came back 120 days after the treatment of 12 Jan 2026")
-    # A quick return never brings the suggestion under the label's interval.
-    quick = _patient([_photo("2026-01-12", "frown", 10.0), _photo("2026-02-20", "frown", 9.5)],
-                     ["2026-01-12", "2026-03-01"])
-    suggestion = suggested_retreatment(quick, 90)
-    assert suggestion.on == date(2026, 5, 30) and "not before the label's 90-day interval" in suggestion.reason
-    assert suggested_retreatment(_patient([], []), 90) is None

@@ -40,7 +40,6 @@ import io
 import json
 import logging
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -257,7 +256,7 @@ def multiply(url: str, layout: Layout, seeded: dict[str, object], *, log=print) 
         # patient i (0-based): clinic 1 for i < big, else 2 + (i - big) mod others; q its number in its clinic.
         clinic_of = "CASE WHEN i < %(big)s THEN 1 ELSE 2 + (i - %(big)s) %% %(others)s END"
         local_of = "CASE WHEN i < %(big)s THEN i ELSE (i - %(big)s) / %(others)s END"
-        step("clinics, staff, texts, products", f"""
+        step("clinics, staff, texts, products", """
             INSERT INTO clinics (id, name, export_originals, require_second_factor, created_at)
             SELECT c, 'Chain clinic ' || c, false, false, timestamp '2020-01-01' FROM generate_series(2, %(clinics)s) c""",
              """INSERT INTO users (id, clinic_id, email, name, password_hash, role, created_at, session_epoch)
@@ -398,7 +397,7 @@ def multiply(url: str, layout: Layout, seeded: dict[str, object], *, log=print) 
             INSERT INTO plan_revisions (clinic_id, plan_id, revision, photo_id, product, lot, dilution, lot_id, sites,
                                         injector_id, saved_at)
             SELECT clinic_id, id, 1, photo_id, product, lot, dilution, lot_id, sites, injector_id, created_at
-            FROM injection_plans WHERE id >= %(PL0)s""", f"""
+            FROM injection_plans WHERE id >= %(PL0)s""", """
             INSERT INTO treatment_records (clinic_id, visit_id, given_at, product, lot, lot_id, dilution, sites,
                                            total_units, warnings, override_reason, recorded_by_id, recorded_at)
             SELECT ip.clinic_id, ip.visit_id, timestamp '2021-01-04 11:00', ip.product,

@@ -28,7 +28,7 @@ from gallery.routing import MAX_RECORD_ID
 from landmarks.align import CROPS
 from landmarks.movement import MEASURED_EXPRESSIONS
 from landmarks.regions import REGION_NAMES
-from landmarks.wrinkles import NO_LINES_BELOW
+from landmarks.wrinkles import NO_LINES_BELOW, RECAPTURE_CHANGE
 
 
 
@@ -317,7 +317,10 @@ class RegionChange(Schema):
     change_pct = fields.Float(required=True, allow_none=True, metadata={
         "description": "null when either side is unmeasured, the two were measured by different standards, "
                        f"or the region had no lines before (index below {NO_LINES_BELOW}: a change relative to it "
-                       "is noise)."})
+                       "is noise). A change smaller than the region's repeatability (two photos seconds apart differ "
+                       "by up to " + ", ".join(f"{region} {band:.0%}" for region, band in RECAPTURE_CHANGE.items())
+                       + " at the 90th percentile) is not a change: the patient's portal reads it as "
+                       "\"about the same\"."})
     reason = fields.String(allow_none=True, load_default=None, metadata={
         "description": "Why change_pct is null, in plain words; null when a change is given."})
 

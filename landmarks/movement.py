@@ -11,8 +11,8 @@ the stable landmarks, corrected on the nasal bridge's pixels and, for raise and
 frown, on the mid-face skin's; ``landmarks.track``), and the pair is refused
 when the head turned between them (the turn is read from the same stable
 landmarks in 3-D, not from the chin, which a smile moves). The brows are found
-in the pixels (``landmarks.brows``) and followed by their texture; the eye
-opening is read from the lid margins (``landmarks.eyes``).
+in the pixels (``landmarks.brows``) and followed by their texture; so are the
+eyelids, whose closing in on each other is the eye's narrowing (``landmarks.eyes``).
 
 Sign conventions, all in mm in the rest photo's face frame (``FaceFrame``):
 ``brow_lift`` > 0 up the face; ``brow_head_approach`` > 0 towards the midline
@@ -23,7 +23,7 @@ up the face. Left and right are the patient's.
 
 Each figure's uncertainty is the standard deviation over repeated measurement
 of the pair with the alignment, the patch positions and the pixels slightly
-perturbed (for the eye opening: the mesh re-run on slightly moved copies).
+perturbed (for the eye's narrowing: the meshes re-run on slightly moved copies).
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ import numpy.typing as npt
 from landmarks.align import STABLE_POINTS, Similarity
 from landmarks.anatomy import FaceFrame
 from landmarks.brows import BrowEdge, grey, upper_brow_edges
-from landmarks.eyes import LOWER_LID, highlights_removed, refined_eye_opening_px
+from landmarks.eyes import LOWER_LID, eye_narrowing_px, highlights_removed
 from landmarks.mesh import Mesh, detect_faces
 from landmarks.pose import pose_change
 from landmarks.scale import iris_diameter_px, mm_per_px
@@ -52,8 +52,8 @@ MAX_POSE_CHANGE_DEG = 6.0
 # opening by 0.15 mm and a depth difference of 1 mm adds 0.17 mm; yaw leaves it be.
 # So on "smile" the eye opening is still read up to this change, the cheek is not.
 MAX_EYE_POSE_CHANGE_DEG = 10.0
-# The eye opening is put in the rest photo's mm by a similarity fitted on the eye
-# corners and the top of the nasal bridge alone, points at nearly the eyes' depth:
+# For the eyelids the smile photo is brought onto the rest photo by a similarity fitted
+# on the eye corners and the top of the nasal bridge alone, points at nearly the eyes' depth:
 # under a pitch of 7 degrees the temples, 40-50 mm further back, no longer fit one
 # 2-D similarity with them (residual > MAX_RESIDUAL_MM) though the eyes' scale is sound.
 EYE_POINTS = (33, 133, 362, 263, 168, 6, 197)
@@ -218,7 +218,7 @@ def measure_movement(rest_rgb: npt.NDArray[np.uint8], contraction_rgb: npt.NDArr
     if expression == "smile":
         if pose_change_deg > MAX_EYE_POSE_CHANGE_DEG:
             return _withheld(expression, "pose_mismatch", **context)
-        eye_transform, eye_residual_px = landmark_similarity(rest.xy, contraction.xy, EYE_POINTS)
+        _, eye_residual_px = landmark_similarity(rest.xy, contraction.xy, EYE_POINTS)
         if eye_residual_px * scale > MAX_RESIDUAL_MM:
             return _withheld(expression, "alignment_failed", **context)
     elif unaligned is not None:
@@ -234,7 +234,7 @@ def measure_movement(rest_rgb: npt.NDArray[np.uint8], contraction_rgb: npt.NDArr
     frame = FaceFrame.from_landmarks(rest.xy, scale)
     pair = _Pair(rest_grey, contraction_grey, rest.xy, transform, frame, expression, np.random.default_rng(seed))
     if expression == "smile":
-        figures = _smile(pair, rest_rgb, contraction_rgb, contraction.xy, repeats, eye_transform.scale, unaligned)
+        figures = _smile(pair, rest_rgb, contraction_rgb, contraction.xy, repeats, unaligned)
     else:
         figures = _brows(pair, upper_brow_edges(rest_rgb, rest.xy, scale), repeats)
     return Movement(expression=expression, figures=tuple(figures), withheld=None, mm_per_px=round(scale, 5),
@@ -367,31 +367,40 @@ def _jiggled(rgb: npt.NDArray[np.uint8], rng: np.random.Generator) -> tuple[npt.
     return np.clip(moved + rng.normal(0, 2.0, moved.shape), 0, 255).astype(np.uint8), zoom
 
 
-def _openings_mm(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], to_rest_scale: float,
-                 rng: np.random.Generator, repeats: int) -> npt.NDArray[np.float64]:
-    """(repeats, 2) eye openings (right, left) in rest-photo mm (``to_rest_scale``: this photo's
-    mm per px at the eyes): the given mesh, then re-runs on jiggled copies."""
+def _narrowings_mm(rest_rgb: npt.NDArray[np.uint8], rest_xy: npt.NDArray[np.float64],
+                   contraction_rgb: npt.NDArray[np.uint8], contraction_xy: npt.NDArray[np.float64],
+                   mm_per_px: float, rng: np.random.Generator, repeats: int) -> npt.NDArray[np.float64]:
+    """(repeats, 2) eye narrowings (right, left) in rest-photo mm (``mm_per_px``: the rest
+    photo's scale): the given meshes, then re-runs on jiggled copies of both photos. The
+    contraction photo is brought onto the rest photo by a similarity on ``EYE_POINTS``."""
     out = np.full((repeats, 2), np.nan)
-    image = highlights_removed(rgb, to_rest_scale)
-    out[0] = [refined_eye_opening_px(image, xy, side, to_rest_scale) for side in SIDES]
-    for r in range(1, repeats):
-        copy, zoom = _jiggled(rgb, rng)
-        faces = detect_faces(copy, symmetric=True).faces
-        if faces:
-            image = highlights_removed(copy, to_rest_scale / zoom)
-            out[r] = [refined_eye_opening_px(image, faces[0].xy, side, to_rest_scale / zoom) / zoom for side in SIDES]
-    return out * to_rest_scale
+    for r in range(repeats):
+        rest, contraction, scale = rest_rgb, contraction_rgb, mm_per_px
+        rest_mesh, contraction_mesh = rest_xy, contraction_xy
+        if r:
+            (rest, zoom), (contraction, _) = _jiggled(rest_rgb, rng), _jiggled(contraction_rgb, rng)
+            rest_faces, contraction_faces = (detect_faces(rest, symmetric=True).faces,
+                                             detect_faces(contraction, symmetric=True).faces)
+            if not rest_faces or not contraction_faces:
+                continue
+            rest_mesh, contraction_mesh, scale = rest_faces[0].xy, contraction_faces[0].xy, mm_per_px / zoom
+        transform, _ = landmark_similarity(rest_mesh, contraction_mesh, EYE_POINTS)
+        rest_image = highlights_removed(rest, scale)
+        height, width = rest_image.shape
+        moved = warp_into(highlights_removed(contraction, scale * transform.scale), transform, (0, 0, width, height))
+        moved_mesh = transform.apply(contraction_mesh)
+        out[r] = [eye_narrowing_px(rest_image, moved, rest_mesh, moved_mesh, side, scale) * scale for side in SIDES]
+    return out
 
 
 def _smile(pair: _Pair, rest_rgb: npt.NDArray[np.uint8], contraction_rgb: npt.NDArray[np.uint8],
-           contraction_xy: npt.NDArray[np.float64], repeats: int, eye_scale: float,
+           contraction_xy: npt.NDArray[np.float64], repeats: int,
            cheek_hidden: str | None = None) -> list[Figure]:
-    """Both eyes' narrowing (``eye_scale``: contraction px to rest px at the eyes) and,
-    unless ``cheek_hidden`` gives the reason it cannot be, the cheek's lift."""
-    eye_repeats = min(repeats, EYE_REPEATS)
-    rest = _openings_mm(rest_rgb, pair.rest_xy, pair.frame.mm_per_px, pair.rng, eye_repeats)
-    smile = _openings_mm(contraction_rgb, contraction_xy, pair.frame.mm_per_px * eye_scale, pair.rng, eye_repeats)
-    figures = [_figure("eye_opening_narrowing", side, None, rest[:, s] - smile[:, s], mean=True)
+    """Both eyes' narrowing and, unless ``cheek_hidden`` gives the reason it cannot be,
+    the cheek's lift."""
+    narrowings = _narrowings_mm(rest_rgb, pair.rest_xy, contraction_rgb, contraction_xy, pair.frame.mm_per_px,
+                                pair.rng, min(repeats, EYE_REPEATS))
+    figures = [_figure("eye_opening_narrowing", side, None, narrowings[:, s], mean=True)
                for s, side in enumerate(SIDES)]
     if cheek_hidden is not None:
         return figures + [Figure("lower_lid_lift", MUSCLES["lower_lid_lift"], side, None, None, None, cheek_hidden)

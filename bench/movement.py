@@ -137,7 +137,8 @@ def known_movements(data: Path, ids: list[str]) -> None:
     for narrowing in NARROWINGS_MM:
         for side in ("right", "left"):
             errors = np.array([e for t, s, e in narrowing_errors if t == narrowing and s == side])
-            print(f"  lower lid lifted {narrowing:.0f} mm, {side} eye's narrowing: mean error {np.nanmean(errors):+.2f}, "
+            print(f"  lower lid lifted {narrowing:.0f} mm, {side} eye's narrowing: "
+                  f"mean error {np.nanmean(errors):+.2f}, "
                   f"worst |error| {np.nanmax(np.abs(errors)):.2f}, within 0.5 mm {np.mean(np.abs(errors) <= 0.5):.0%} "
                   f"({np.isnan(errors).sum()} withheld)")
     print(f"  time per pair (rest mesh given): median {np.median(seconds):.2f} s")

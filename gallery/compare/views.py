@@ -53,7 +53,8 @@ def detail(comparison_id: int) -> str:
                            days=days_since_treatment(comparison), region_labels=REGION_LABELS,
                            short_labels=SHORT_LABELS, expression_labels=EXPRESSION_LABELS,
                            consent=effective_consent(comparison.patient_id), links=links, now=utcnow(),
-                           public_views=public_views(comparison.id), no_lines_below=NO_LINES_BELOW, bands=RECAPTURE_CHANGE,
+                           public_views=public_views(comparison.id), no_lines_below=NO_LINES_BELOW,
+                           bands=RECAPTURE_CHANGE,
                            share_to=usual_address(comparison.patient_id), captions=pair_captions(comparison),
                            movement=comparison_movement(comparison))
 

@@ -73,7 +73,8 @@ class AreaChange:
     def sentence(self) -> str:
         label = f"{AREAS[self.region][0]}, {EXPRESSION_WORDS[self.expression]}"
         day = (self.after_on - self.treated_on).days
-        text = f"{label}: {_verdict(self.change, self.region)} before your treatment on {long_date(self.treated_on)} (day {day})"
+        text = (f"{label}: {_verdict(self.change, self.region)} before your treatment on "
+                f"{long_date(self.treated_on)} (day {day})")
         if self.latest is not None and self.latest_on is not None:
             later = (self.latest - self.before) / self.before
             text += (f"; on {long_date(self.latest_on)} (day {(self.latest_on - self.treated_on).days}) the lines "

@@ -22,16 +22,16 @@ from gallery.patients.plain_words import AREAS, measured_series
 from landmarks.wrinkles import RECAPTURE_CHANGE
 
 
+# Before this many days after a treatment a return is the effect not yet set in, not worn off.
+RETURN_AFTER_DAYS = 30
+
+
 @dataclass(frozen=True)
 class Retreatment:
     """``on``: the suggested date; ``reason``: why, in words staff can check."""
 
     on: date
     reason: str
-
-
-# Before this many days after a treatment a return is the effect not yet set in, not worn off.
-RETURN_AFTER_DAYS = 30
 
 
 def _returned(patient: Patient, treated_on: date, until: date | None) -> tuple[int, str] | None:
@@ -95,8 +95,8 @@ def suggested_retreatment(patient: Patient, min_days: int) -> Retreatment | None
     returns = [(day, found) for day, until in zip(treated, treated[1:] + [None])
                if (found := _returned(patient, day, until)) is not None]
     if not returns:
-        return Retreatment(earliest, f"No return of the lines or movement photographed yet: the label's minimum interval of "
-                                     f"{min_days} days after the treatment of {last:%d %b %Y}.")
+        return Retreatment(earliest, f"No return of the lines or movement photographed yet: the label's minimum "
+                                     f"interval of {min_days} days after the treatment of {last:%d %b %Y}.")
     days = round(sum(found[0] for _, found in returns) / len(returns))
     told = "; ".join(f"{found[1]} came back {found[0]} days after the treatment of {day:%d %b %Y}"
                      for day, found in returns)

@@ -24,7 +24,8 @@ def test_sentence_compares_the_treatment_day_with_the_latest_photo_after_it():
     patient = _patient([_photo("2026-01-12", "frown", 10.0), _photo("2026-01-19", "frown", 8.0),
                         _photo("2026-01-26", "frown", 5.5)], ["2026-01-12"])
     [change] = area_changes(patient)
-    assert change.sentence == "Frown lines, when frowning: 45 % softer than before your treatment on 12 January 2026 (day 14)"
+    assert change.sentence == ("Frown lines, when frowning: 45 % softer than before your treatment on 12 January 2026 "
+                               "(day 14)")
 
 
 def test_only_like_for_like_pairs_make_a_sentence():

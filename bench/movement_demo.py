@@ -1,8 +1,9 @@
 """Look at issue 30's movement in the app: a treatment visit and a review visit built from a real face.
 
 A London development face at rest is the rest photo of both visits; its brows warped up 6 mm
-(and the heads drawn together 3 mm) are the treatment visit's "raise" (and "frown"), warped 2 mm
-(and 1 mm) the review's, 14 days later: about a third of the movement kept. The app runs on a
+(and the heads drawn together 3 mm, the lower lids lifted 3 mm) are the treatment visit's "raise"
+(and "frown", "smile"), warped 2 mm (and 1 mm, 1 mm) the review's, 14 days later: about a third
+of the movement kept. The app runs on a
 local port with a fresh data directory; headless Chromium screenshots the photo page, the
 comparison, the timeline's charts and the patient's portal at 1280 px and 390 px.
 
@@ -31,7 +32,7 @@ from gallery.db import get_db  # noqa: E402
 from gallery.models import Clinic, User, Visit  # noqa: E402
 from landmarks.mesh import detect_faces  # noqa: E402
 from landmarks.scale import mm_per_px  # noqa: E402
-from tests.warps import move_brows  # noqa: E402
+from tests.warps import move_brows, narrow_eyes  # noqa: E402
 
 PASSWORD = "correct horse battery"
 WIDTHS = (1280, 390)
@@ -79,8 +80,10 @@ def build(app, face: Path) -> dict:
               "frown": upload(move_brows(rest, mesh.xy, scale, approach_mm=3.0), "frown", "2026-03-02T10:00:40"),
               "review_rest": upload(rest, "rest", "2026-03-16T10:00:00", quality=90),
               "review_raise": upload(move_brows(rest, mesh.xy, scale, lift_mm=2.0), "raise", "2026-03-16T10:00:20"),
+              "smile": upload(narrow_eyes(rest, mesh.xy, scale, 3.0), "smile", "2026-03-02T10:01:00"),
               "review_frown": upload(move_brows(rest, mesh.xy, scale, approach_mm=1.0), "frown",
-                                     "2026-03-16T10:00:40")}
+                                     "2026-03-16T10:00:40"),
+              "review_smile": upload(narrow_eyes(rest, mesh.xy, scale, 1.0), "smile", "2026-03-16T10:01:00")}
     with app.app_context():
         get_db().get(Visit, photos["rest"]["visit_id"]).treated = True
         get_db().commit()
@@ -103,6 +106,7 @@ def shoot(base: str, ids: dict, out: Path) -> None:
 
     pages = {"photo": f"/photos/{ids['photos']['review_raise']['id']}",
              "photo-frown": f"/photos/{ids['photos']['review_frown']['id']}",
+             "photo-smile": f"/photos/{ids['photos']['review_smile']['id']}",
              "comparison": f"/comparisons/{ids['comparison']}",
              "timeline": f"/patients/{ids['patient']}"}
     out.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from gallery.models import Patient
+from gallery.models import MovementRecord, Patient, Visit
 from gallery.movement.kept import HEADLINES, MUSCLE_LABELS, headline, worth_comparing
 from gallery.movement.service import movement_of, patient_movements
 from gallery.movement.words import MovementChange
@@ -34,11 +34,13 @@ class Retreatment:
     reason: str
 
 
-def _returned(patient: Patient, treated_on: date, until: date | None) -> tuple[int, str] | None:
+def _returned(patient: Patient, measured: list[tuple[Visit, dict[str, MovementRecord]]], treated_on: date,
+              until: date | None) -> tuple[int, str] | None:
     """(days after ``treated_on``, what came back) of the first sign, before ``until``, that the
-    treatment wore off: lines or movement (see the module docstring); None when none shows it."""
+    treatment wore off: lines or movement (``measured``: ``patient_movements``; see the module
+    docstring); None when none shows it."""
     found = [sign for sign in (_lines_returned(patient, treated_on, until),
-                               _movement_returned(patient, treated_on, until)) if sign is not None]
+                               _movement_returned(measured, treated_on, until)) if sign is not None]
     return min(found, default=None)
 
 
@@ -60,11 +62,12 @@ def _lines_returned(patient: Patient, treated_on: date, until: date | None) -> t
     return first
 
 
-def _movement_returned(patient: Patient, treated_on: date, until: date | None) -> tuple[int, str] | None:
-    """(days after ``treated_on``, muscle) of the first visit, before ``until``, at which a muscle
-    moves about as much as at the treatment visit (``MovementChange.same``: inside both figures'
-    uncertainty or half a mm); None when no visit shows it or nothing was measured to compare."""
-    measured = patient_movements(patient)
+def _movement_returned(measured: list[tuple[Visit, dict[str, MovementRecord]]], treated_on: date,
+                       until: date | None) -> tuple[int, str] | None:
+    """(days after ``treated_on``, muscle) of the first visit in ``measured`` (``patient_movements``),
+    before ``until``, at which a muscle moves about as much as at the treatment visit
+    (``MovementChange.same``: inside both figures' uncertainty or half a mm); None when no visit
+    shows it or nothing was measured to compare."""
     baseline = next((rows for visit, rows in measured if visit.treated and visit.visit_date == treated_on), None)
     first: tuple[int, str] | None = None
     for muscle, (expression, _, _) in HEADLINES.items():
@@ -92,8 +95,9 @@ def suggested_retreatment(patient: Patient, min_days: int) -> Retreatment | None
         return None
     last = treated[-1]
     earliest = last + timedelta(days=min_days)
+    measured = patient_movements(patient)
     returns = [(day, found) for day, until in zip(treated, treated[1:] + [None])
-               if (found := _returned(patient, day, until)) is not None]
+               if (found := _returned(patient, measured, day, until)) is not None]
     if not returns:
         return Retreatment(earliest, f"No return of the lines or movement photographed yet: the label's minimum "
                                      f"interval of {min_days} days after the treatment of {last:%d %b %Y}.")

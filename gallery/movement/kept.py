@@ -76,6 +76,11 @@ class Kept:
         return self.baseline.muscle
 
 
+def _moved_enough(value_mm: float, uncertainty_mm: float) -> bool:
+    """Whether a baseline figure is large enough to divide by (see the module docstring)."""
+    return abs(value_mm) >= max(MIN_BASELINE_MM, MIN_BASELINE_SIGNAL * uncertainty_mm)
+
+
 def kept_share(baseline: Figure, review: Figure | None) -> Kept:
     """``review`` as a percentage of ``baseline``, ± one standard deviation, or why not."""
     if baseline.value_mm is None:
@@ -84,7 +89,7 @@ def kept_share(baseline: Figure, review: Figure | None) -> Kept:
         return Kept(baseline, review, None, None, "not_measured_after")
     b, r = baseline.value_mm, review.value_mm
     sb, sr = baseline.uncertainty_mm or 0.0, review.uncertainty_mm or 0.0
-    if abs(b) < MIN_BASELINE_MM or abs(b) < MIN_BASELINE_SIGNAL * sb:
+    if not _moved_enough(b, sb):
         return Kept(baseline, review, None, None, "too_little_before")
     share = r / b
     spread = math.hypot(sr / b, share * sb / b)
@@ -127,8 +132,7 @@ def headline(movement: Movement, muscle: str) -> Headline:
 def worth_comparing(before: Headline) -> bool:
     """Whether a muscle's headline figure at a treatment visit moved enough for a later visit's to be
     set against it (the rule ``kept_share`` applies to each figure)."""
-    return before.value_mm is not None and abs(before.value_mm) >= max(
-        MIN_BASELINE_MM, MIN_BASELINE_SIGNAL * (before.uncertainty_mm or 0.0))
+    return before.value_mm is not None and _moved_enough(before.value_mm, before.uncertainty_mm or 0.0)
 
 
 def baseline_visit(visit: Visit) -> Visit | None:

@@ -169,6 +169,12 @@ def meets_standard(mm_per_px: float) -> bool:
     return 0 < mm_per_px <= COARSEST_MM_PER_PX * 1.02
 
 
+def inside_repeatability(change: float, region: str) -> bool:
+    """Whether a relative change of ``region``'s index is smaller than two recaptures of one face
+    differ by (``RECAPTURE_CHANGE``): not a change."""
+    return abs(change) < RECAPTURE_CHANGE[region]
+
+
 def relative_change(before: float | None, after: float | None) -> float | None:
     """(after - before) / before, or None when either is missing or ``before``
     is below ``NO_LINES_BELOW`` (there were no lines to soften or deepen)."""

@@ -30,7 +30,7 @@ from landmarks.deidentify import AreaCut, compose_areas, compose_column, cut_are
 from landmarks.expression import ExpressionMeasures
 from landmarks.pose import Pose
 from landmarks.quality import Warning
-from landmarks.wrinkles import relative_change
+from landmarks.wrinkles import inside_repeatability, relative_change
 from uploads.derive import encode_png
 
 LAYOUTS = ("side", "before", "after")
@@ -55,6 +55,12 @@ def _no_change_reason(before: dict[str, Any], after: dict[str, Any], same_standa
     if not same_standard:
         return "measured by different methods: analyse both photos again"
     return "no lines to compare before"
+
+
+def inside_repeatability_regions(comparison: Comparison) -> set[str]:
+    """The regions whose change is smaller than two photos seconds apart differ by: not a change."""
+    return {name for name, region in comparison.result["regions"].items()
+            if region.get("change_pct") is not None and inside_repeatability(region["change_pct"] / 100, name)}
 
 
 def measured_alike(before: Photo, after: Photo) -> bool:

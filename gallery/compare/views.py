@@ -10,6 +10,7 @@ from gallery.auth import login_required
 from gallery.compare.service import (
     create_comparison,
     days_since_treatment,
+    inside_repeatability_regions,
     pair_captions,
     parse_photo_id,
     render,
@@ -54,7 +55,7 @@ def detail(comparison_id: int) -> str:
                            short_labels=SHORT_LABELS, expression_labels=EXPRESSION_LABELS,
                            consent=effective_consent(comparison.patient_id), links=links, now=utcnow(),
                            public_views=public_views(comparison.id), no_lines_below=NO_LINES_BELOW,
-                           bands=RECAPTURE_CHANGE,
+                           bands=RECAPTURE_CHANGE, steady=inside_repeatability_regions(comparison),
                            share_to=usual_address(comparison.patient_id), captions=pair_captions(comparison),
                            movement=comparison_movement(comparison))
 

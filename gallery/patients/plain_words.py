@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from gallery.models import EXPRESSIONS, Patient, Photo
-from landmarks.wrinkles import MEASUREMENT_STANDARD, RECAPTURE_CHANGE, relative_change
+from landmarks.wrinkles import MEASUREMENT_STANDARD, RECAPTURE_CHANGE, inside_repeatability, relative_change
 
 # Each area's label and the expressions that show its lines best (preferred in this order; any
 # other expression photographed on both days still gives a like-for-like sentence).
@@ -40,7 +40,7 @@ REVIEW_DAY = 14
 def change_in_words(change: float, region: str) -> str:
     """A relative change of ``region``'s index as a patient reads it: "about the same" inside the
     area's repeatability, else "35 % softer" or "20 % more visible"."""
-    if abs(change) < RECAPTURE_CHANGE[region]:
+    if inside_repeatability(change, region):
         return "about the same"
     percent = round(abs(change) * 100)
     return f"{percent} % softer" if change < 0 else f"{percent} % more visible"

@@ -128,20 +128,23 @@ def known_movements(data: Path, ids: list[str]) -> None:
     for lift in LIFTS_MM:
         for side in ("right", "left"):
             errors = np.array([e for t, s, _, e in lift_errors if t == lift and s == side])
-            print(f"  lift {lift:.0f} mm, {side}: mean error {np.nanmean(errors):+.2f}, worst |error| "
-                  f"{np.nanmax(np.abs(errors)):.2f}, within 0.5 mm {np.mean(np.abs(errors) <= 0.5):.0%} "
-                  f"(head, centre, tail; {np.isnan(errors).sum()} withheld)")
+            print(f"  lift {lift:.0f} mm, {side}: {_errors(errors)} (head, centre, tail; "
+                  f"{np.isnan(errors).sum()} withheld)")
     _print_frown(approach_errors, APPROACHES_MM, lambda mm: f"heads approached {mm:.0f} mm ({mm / 2:.1f} mm each)",
                  "descent")
     _print_frown(descent_errors, DESCENTS_MM, lambda mm: f"heads lowered {mm:.0f} mm", "approach")
     for narrowing in NARROWINGS_MM:
         for side in ("right", "left"):
             errors = np.array([e for t, s, e in narrowing_errors if t == narrowing and s == side])
-            print(f"  lower lid lifted {narrowing:.0f} mm, {side} eye's narrowing: "
-                  f"mean error {np.nanmean(errors):+.2f}, "
-                  f"worst |error| {np.nanmax(np.abs(errors)):.2f}, within 0.5 mm {np.mean(np.abs(errors) <= 0.5):.0%} "
+            print(f"  lower lid lifted {narrowing:.0f} mm, {side} eye's narrowing: {_errors(errors)} "
                   f"({np.isnan(errors).sum()} withheld)")
     print(f"  time per pair (rest mesh given): median {np.median(seconds):.2f} s")
+
+
+def _errors(errors: np.ndarray) -> str:
+    """Mean, worst and the share within 0.5 mm of a warp's errors (NaN: withheld)."""
+    return (f"mean error {np.nanmean(errors):+.2f}, worst |error| {np.nanmax(np.abs(errors)):.2f}, "
+            f"within 0.5 mm {np.mean(np.abs(errors) <= 0.5):.0%}")
 
 
 def _print_frown(readings: list[tuple], amounts: tuple[float, ...], label: Callable[[float], str],
@@ -152,9 +155,8 @@ def _print_frown(readings: list[tuple], amounts: tuple[float, ...], label: Calla
         for side in ("right", "left"):
             rows = [(e, o) for t, s, e, o in readings if t == amount and s == side]
             errors = np.array([e for e, _ in rows])
-            print(f"  {label(amount)}, {side}: mean error {np.nanmean(errors):+.2f}, worst |error| "
-                  f"{np.nanmax(np.abs(errors)):.2f}, within 0.5 mm {np.mean(np.abs(errors) <= 0.5):.0%}; "
-                  f"{other} read (true 0) worst {np.nanmax(np.abs([o for _, o in rows])):.2f}")
+            print(f"  {label(amount)}, {side}: {_errors(errors)}; {other} read (true 0) worst "
+                  f"{np.nanmax(np.abs([o for _, o in rows])):.2f}")
 
 
 def reframed(image: np.ndarray, seed: int) -> np.ndarray:

@@ -229,15 +229,25 @@ def _face_outline_mask(frame: FaceFrame, xy: npt.NDArray[np.float64], shape: tup
 
 def _clip(polygon_px: npt.NDArray[np.float64], allowed: npt.NDArray[np.bool_],
           seed_px: npt.NDArray[np.float64] | None) -> npt.NDArray[np.float64]:
-    """Polygon ∩ ``allowed`` ∩ image, keeping the part connected to ``seed_px`` (or the largest)."""
+    """Polygon ∩ ``allowed`` ∩ image, keeping the part connected to ``seed_px`` (or the largest).
+
+    Worked out in the polygon's box only: over a whole 3 MP working image the mask
+    and its components took 8 ms a region, for the same pixels."""
+    if len(polygon_px) < 3:
+        return np.empty((0, 2))
+    left, top, right, bottom = window_around(polygon_px, 1, allowed.shape)
+    if right <= left or bottom <= top:
+        return np.empty((0, 2))
+    origin = np.array([left, top])
+    allowed = allowed[top:bottom, left:right]
     height, width = allowed.shape
-    mask = (polygon_mask(allowed.shape, polygon_px) & allowed).astype(np.uint8)
+    mask = (polygon_mask(allowed.shape, polygon_px - origin) & allowed).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
         return np.empty((0, 2))
     keep = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     if seed_px is not None:
-        seeds = np.round(seed_px).astype(int)
+        seeds = np.round(seed_px - origin).astype(int)
         inside = (seeds[:, 0] >= 0) & (seeds[:, 0] < width) & (seeds[:, 1] >= 0) & (seeds[:, 1] < height)
         hits = labels[seeds[inside, 1], seeds[inside, 0]]
         hits = hits[hits > 0]
@@ -247,7 +257,7 @@ def _clip(polygon_px: npt.NDArray[np.float64], allowed: npt.NDArray[np.bool_],
     contours, _ = cv2.findContours(component, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     contour = max(contours, key=cv2.contourArea)
     contour = cv2.approxPolyDP(contour, 0.75, True)
-    return contour[:, 0, :].astype(np.float64)
+    return contour[:, 0, :].astype(np.float64) + origin
 
 
 def _polygon_area_px(polygon: npt.NDArray[np.float64]) -> float:

@@ -76,6 +76,12 @@ FINEST_MM_PER_PX = 0.125
 STRAND_MIN_LENGTH_MM = 2.0
 # How far from a strand found a dark pixel of a strand's depth is taken as its continuation.
 STRAND_CONTINUES_MM = 2.0
+# How far from a pixel ``without_strands`` looks, at most, in mm: in each of its two
+# passes (dark strands, then bright ones on the result) a strand's run and its
+# continuation, plus the handful of photo pixels (at most 0.36 mm each) of the
+# sides, the thinness test and the closing. Work split into bands that overlap by
+# this much gives the same pixels as the whole (``landmarks.bands``).
+REACH_MM = 2 * (STRAND_MIN_LENGTH_MM + STRAND_CONTINUES_MM + 10 * STRAND_TEST_MAX_MM_PER_PX)
 
 
 def without_strands(log_lum: npt.NDArray[np.float32], source_mm_per_px: float, scale: float = 1.0,

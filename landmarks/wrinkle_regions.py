@@ -25,9 +25,11 @@ from landmarks.anatomy import (
     RIGHT_EYE_OUTER,
     FaceFrame,
 )
+from landmarks.bands import in_bands
 from landmarks.grid import Grid
 from landmarks.masks import dilate, polygon_mask, window_around
 from landmarks.regions import Region
+from landmarks.strands import REACH_MM as STRANDS_REACH_MM
 from landmarks.strands import strand_grid_mm, without_strands
 from landmarks.wrinkles import (
     FULL_LINE_LENGTH_MM,
@@ -35,6 +37,7 @@ from landmarks.wrinkles import (
     MIN_LINE_LENGTH_MM,
     REFERENCE_SKIN_CHROMA,
     SIGMAS_MM,
+    VALLEY_REACH_MM,
     RegionLines,
     blown_out,
     equalise_resolution,
@@ -137,10 +140,17 @@ def _without_strands(rgb: npt.NDArray[np.uint8], to_source: float, grid: Grid, g
     """
     strand_mm = strand_grid_mm(source_mm_per_px)
     if strand_mm >= GRID_MM_PER_PX:
-        return without_strands(log_luminance(grid_rgb), source_mm_per_px, scale)
+        return _painted(log_luminance(grid_rgb), source_mm_per_px, scale, GRID_MM_PER_PX)
     fine = grid.finer(GRID_MM_PER_PX / strand_mm)
-    painted = without_strands(log_luminance(fine.sample(rgb, to_source)), source_mm_per_px, scale, strand_mm)
+    painted = _painted(log_luminance(fine.sample(rgb, to_source)), source_mm_per_px, scale, strand_mm)
     return grid.resample(painted, fine)
+
+
+def _painted(log_lum: npt.NDArray[np.float32], source_mm_per_px: float, scale: float,
+             mm_per_px: float) -> npt.NDArray[np.float32]:
+    """``without_strands`` of ``log_lum`` (at ``mm_per_px``), worked out in bands at once."""
+    return in_bands(lambda band: without_strands(band, source_mm_per_px, scale, mm_per_px), log_lum,
+                    int(np.ceil(STRANDS_REACH_MM / mm_per_px)))
 
 
 def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: FaceFrame,
@@ -186,7 +196,7 @@ def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: 
     allowed_skin &= ~dilate(blown_out(grid_rgb), HIGHLIGHT_MARGIN_MM / GRID_MM_PER_PX)
     log_lum = equalise_resolution(_without_strands(rgb, to_source, grid, grid_rgb, source_mm_per_px, scale),
                                   source_mm_per_px)
-    strength, direction = valley_strength(log_lum / scale)
+    strength, direction = in_bands(valley_strength, log_lum / scale, int(np.ceil(VALLEY_REACH_MM / GRID_MM_PER_PX)))
 
     horizontal = float(np.arctan2(frame.x_axis[1], frame.x_axis[0]))
     vertical = float(np.arctan2(frame.up_axis[1], frame.up_axis[0]))

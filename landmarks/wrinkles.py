@@ -125,6 +125,11 @@ CLIPPED = 250  # a channel value at which the sensor or the tone curve has cut o
 # sides by at least this share of its strength (see ``_dip_gate``).
 DIP_REACH = 1.5
 DIP_SHARE = 0.05
+# How far from a pixel ``valley_strength`` looks, at most, in mm: OpenCV's Gaussian
+# kernel for float images reaches 4 sigma, the dip gate reads the smoothed image
+# DIP_REACH sigma further, the Hessian one pixel more (work split into bands that
+# overlap by this much gives the same pixels as the whole: ``landmarks.bands``).
+VALLEY_REACH_MM = (4 + DIP_REACH) * max(SIGMAS_MM) + 2 * GRID_MM_PER_PX
 _PIXEL_BLUR = 0.36  # a pixel of width p blurs like a Gaussian of sigma ~0.36 p
 _BACKGROUND_MM = 3.0  # skin with valleys narrower than this closed over, for depth
 

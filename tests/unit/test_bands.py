@@ -1,0 +1,97 @@
+"""Work split into bands gives the pixels of the whole image (``landmarks.bands``)."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+import landmarks.bands as bands
+from landmarks import analyse
+from landmarks.bands import in_bands
+from landmarks.strands import REACH_MM, without_strands
+from landmarks.wrinkles import GRID_MM_PER_PX, VALLEY_REACH_MM, valley_strength
+from tests.measurement_validation import portrait, with_strands
+
+
+def _blur(image: np.ndarray) -> np.ndarray:
+    return cv2.GaussianBlur(image, (0, 0), 2.0)  # reaches 4 sigma: 8 rows
+
+
+def _texture(shape: tuple[int, int] = (240, 180)) -> np.ndarray:
+    return np.random.default_rng(3).normal(0, 1, shape).astype(np.float32)
+
+
+def test_bands_give_the_whole_images_pixels_when_they_overlap_by_the_works_reach():
+    image = _texture()
+    assert np.array_equal(in_bands(_blur, image, 9), _blur(image))
+
+
+def test_bands_without_enough_overlap_differ_where_they_meet():
+    image = _texture()
+    banded, whole = in_bands(_blur, image, 2), _blur(image)
+    differing_rows = np.nonzero(np.any(banded != whole, axis=1))[0]
+    assert len(differing_rows) and abs(differing_rows.mean() - image.shape[0] / 2) < 10
+
+
+def test_each_output_of_a_tuple_is_stitched():
+    log_lum = np.log1p(np.abs(_texture((300, 200))) * 40).astype(np.float32)
+    reach = int(np.ceil(VALLEY_REACH_MM / GRID_MM_PER_PX))
+    for banded, whole in zip(in_bands(valley_strength, log_lum, reach), valley_strength(log_lum)):
+        assert banded.shape == whole.shape
+        # remap's sub-pixel table may round the odd position differently (see landmarks.bands)
+        assert np.mean(banded != whole) < 1e-3
+
+
+def test_an_image_too_short_for_bands_is_worked_on_whole():
+    calls = []
+    in_bands(lambda band: calls.append(band.shape) or band, _texture((30, 40)), 9)
+    assert calls == [(30, 40)]
+
+
+def test_a_negative_overlap_is_refused():
+    with pytest.raises(ValueError, match="overlap_px"):
+        in_bands(_blur, _texture(), -1)
+
+
+def _hairy_skin() -> np.ndarray:
+    """A 40 x 40 mm patch of grid skin with grain and hairs crossing its middle rows, where
+    two bands meet: dark and bright, short ones just over a strand's 2 mm and a long one."""
+    image = (np.log1p(170.0) + np.random.default_rng(5).normal(0, 0.015, (200, 200))).astype(np.float32)
+    cover = np.zeros(image.shape, np.float32)
+    for x in range(20, 180, 25):  # 2.4 mm long, across the cut at row 100
+        cv2.line(cover, (x * 16, 94 * 16), ((x + 3) * 16, 106 * 16), 1.0, 1, cv2.LINE_AA, shift=4)
+    cv2.line(cover, (10 * 16, 40 * 16), (190 * 16, 170 * 16), 1.0, 1, cv2.LINE_AA, shift=4)
+    bright = np.zeros(image.shape, np.float32)
+    cv2.line(bright, (30 * 16, 160 * 16), (170 * 16, 60 * 16), 1.0, 1, cv2.LINE_AA, shift=4)
+    return image - 0.4 * cover + 0.3 * bright
+
+
+def _painted(image: np.ndarray) -> np.ndarray:
+    return without_strands(image, GRID_MM_PER_PX)
+
+
+def test_hairs_across_the_bands_meeting_are_painted_as_in_the_whole_image():
+    image = _hairy_skin()
+    whole = _painted(image)
+    assert (whole != image).sum() > 500  # hairs were found and painted
+    banded = in_bands(_painted, image, int(np.ceil(REACH_MM / GRID_MM_PER_PX)))
+    assert np.mean(banded != whole) < 1e-3
+    # With too little overlap, the short hairs across the meeting rows are cut below a strand's length.
+    short = in_bands(_painted, image, 1)
+    assert np.sum(short != whole) > 50
+
+
+@pytest.mark.parametrize("colour", [(20, 14, 10), (235, 235, 230)])
+def test_a_sharp_photo_with_hairs_measures_the_same_in_bands_as_whole(monkeypatch, colour):
+    # The portrait at 0.2 mm/px: hairs are painted out at its own pixels, the heaviest
+    # step split into bands; dark and bright hairs across the forehead make both
+    # passes find strands, so the reach of each step is exercised.
+    face = portrait(2.5)
+    hairy = with_strands(face, analyse(face), colour)
+    banded = analyse(hairy)
+    monkeypatch.setattr(bands, "BANDS", 1)
+    whole = analyse(hairy)
+    assert banded.lines and banded.lines.keys() == whole.lines.keys()
+    for name, measure in whole.lines.items():
+        assert banded.lines[name].wrinkle_index == pytest.approx(measure.wrinkle_index, rel=1e-3), name
+    assert np.mean(banded.line_map != whole.line_map) < 1e-5

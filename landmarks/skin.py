@@ -13,12 +13,15 @@ above the sampled skin's own is hair, whatever its colour.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from landmarks.anatomy import LEFT_CHEEK, NOSE_BRIDGE, RIGHT_CHEEK
 from landmarks.masks import window_around
+from landmarks.parallel import in_bands
 from landmarks.wrinkles import photometric_scale
 
 # Tolerances: Mahalanobis distance in rg chromaticity, and floors relative to
@@ -82,23 +85,32 @@ def _fill_small_holes(skin: npt.NDArray[np.bool_], max_area_px: float) -> npt.ND
     return skin | fill[labels]
 
 
-def hair_texture(rgb: npt.NDArray[np.uint8], sampled: npt.NDArray[np.bool_], iod_px: float) -> npt.NDArray[np.bool_]:
-    """(H, W) bool: pixels whose fine bright detail marks them as hair.
-
-    Works on log-luminance and compares with the skin ``sampled`` in the same
-    photo, so a gain or a tone curve changes nothing and noise raises both
-    sides alike.
-    """
-    log_lum = np.log1p(rgb[..., 1].astype(np.float32))
+def _detail_energy(green: npt.NDArray[np.uint8], iod_px: float) -> npt.NDArray[np.float32]:
+    """The energy of fine bright detail around each pixel, in log-luminance (green): hair is
+    a dense mat of fine bright strands, far above the sampled skin's own (``_hair_threshold``).
+    Compared with the skin sampled in the same photo, a gain or a tone curve changes
+    nothing and noise raises both sides alike."""
+    log_lum = np.log1p(green.astype(np.float32))
     # A white top-hat keeps only bright features narrower than the element:
     # strands and the gaps' highlights. Beside a dark valley (a wrinkle, however
     # deep) the opening restores the skin level, so wrinkles add nothing.
-    size = max(3, int(round(2 * _DETAIL_IOD * iod_px)) | 1)
-    element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    element = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (_detail_px(iod_px),) * 2)
     detail = log_lum - cv2.morphologyEx(log_lum, cv2.MORPH_OPEN, element)
-    energy = cv2.GaussianBlur(detail ** 2, (0, 0), max(1.0, _TEXTURE_IOD * iod_px))
+    return cv2.GaussianBlur(detail ** 2, (0, 0), _texture_px(iod_px))
+
+
+def _detail_px(iod_px: float) -> int:
+    return max(3, int(round(2 * _DETAIL_IOD * iod_px)) | 1)
+
+
+def _texture_px(iod_px: float) -> float:
+    return max(1.0, _TEXTURE_IOD * iod_px)
+
+
+def _hair_threshold(energy: npt.NDArray[np.float32], sampled: npt.NDArray[np.bool_]) -> float:
+    """The detail energy above which a pixel is hair: ``_HAIR_TEXTURE_RATIO`` times the sampled skin's."""
     reference = float(np.median(energy[sampled])) if sampled.any() else 0.0
-    return energy > _HAIR_TEXTURE_RATIO * max(reference, 1e-6)
+    return _HAIR_TEXTURE_RATIO * max(reference, 1e-6)
 
 
 def skin_mask(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: float) -> npt.NDArray[np.bool_]:
@@ -132,8 +144,73 @@ def skin_mask(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: f
     return mask
 
 
+@dataclass(frozen=True)
+class _ColourModel:
+    """The sampled skin's colour, learnt once per photo and applied to every pixel (in bands)."""
+
+    centre: npt.NDArray[np.float32]  # (2,) rg chromaticity
+    inverse: npt.NDArray[np.float32]  # (2, 2) inverse covariance, floor included
+    saturation: float  # median log-saturation ln(max/min)
+    brightness: float  # median of the brightest channel (+1)
+    hair_threshold: float  # detail energy above which a pixel is hair
+
+    @classmethod
+    def learnt(cls, colour: npt.NDArray[np.uint8], sampled: npt.NDArray[np.bool_],
+               energy: npt.NDArray[np.float32]) -> "_ColourModel":
+        red, green, blue, total = _channels(colour[sampled])
+        samples = np.stack([red / total, green / total], axis=-1)
+        centre = np.median(samples, axis=0)
+        floor_sd = _MIN_CHROMA_SD * photometric_scale(colour, sampled)
+        inverse = np.linalg.inv(np.cov((samples - centre).T) + np.eye(2) * floor_sd ** 2)
+        brightest = np.maximum(np.maximum(red, green), blue)
+        saturation = np.log(brightest / np.minimum(np.minimum(red, green), blue))
+        return cls(centre=centre.astype(np.float32), inverse=inverse.astype(np.float32),
+                   saturation=float(np.median(saturation)), brightness=float(np.median(brightest)),
+                   hair_threshold=_hair_threshold(energy, sampled))
+
+    def skin(self, colour: npt.NDArray[np.uint8], energy: npt.NDArray[np.float32],
+             kernel: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+        """Skin pixels of ``colour`` (smoothed RGB, any band of the window), pores and fine lines
+        closed and isolated specks dropped with ``kernel``."""
+        red, green, blue, total = _channels(colour)
+        # The quadratic form d' S⁻¹ d, written out: over a million pixels einsum took 30 ms.
+        (a, b), (_, c) = self.inverse
+        d0, d1 = red / total - self.centre[0], green / total - self.centre[1]
+        distance_sq = a * d0 * d0 + 2 * b * d0 * d1 + c * d1 * d1
+        brightest = np.maximum(np.maximum(red, green), blue)
+        saturation = np.log(brightest / np.minimum(np.minimum(red, green), blue))
+        bright_enough = brightest > _MIN_BRIGHTNESS * self.brightness
+        # Sheen: the pixel's chromaticity minus its share t of the way from the skin's
+        # towards white must be the skin's (the same Mahalanobis test, across that way).
+        to_white = np.float32(1 / 3) - self.centre
+        t = (d0 * to_white[0] + d1 * to_white[1]) / np.float32(to_white @ to_white)
+        p0, p1 = d0 - t * to_white[0], d1 - t * to_white[1]
+        sheen = (t > 0) & (t < _SHEEN_MAX) & (a * p0 * p0 + 2 * b * p0 * p1 + c * p1 * p1 < _CHROMA_DISTANCE ** 2) \
+            & (brightest > _SHEEN_MIN_BRIGHTNESS * self.brightness)
+        # A highlight clips a channel, which shifts the chromaticity and lowers the
+        # saturation: near-clipped pixels get twice the colour tolerance and half
+        # the saturation floor (white highlights are filled as holes below).
+        clipped = (brightest - 1.0 >= _NEAR_CLIPPING) & (distance_sq < (2 * _CHROMA_DISTANCE) ** 2) \
+            & (saturation > 0.5 * _MIN_SATURATION * self.saturation)
+        skin = bright_enough & (energy <= self.hair_threshold) & (
+            clipped | sheen | ((distance_sq < _CHROMA_DISTANCE ** 2) & (saturation > _MIN_SATURATION * self.saturation)))
+        # Close pores and fine lines (they are skin), then drop isolated specks.
+        skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_CLOSE, kernel)
+        return cv2.morphologyEx(skin, cv2.MORPH_OPEN, kernel) > 0
+
+
+def _channels(colour: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.float32], ...]:
+    """Red, green and blue (+1, float32) of ``colour`` (..., 3), and their sum."""
+    red, green, blue = (colour[..., k].astype(np.float32) + 1.0 for k in range(3))
+    return red, green, blue, red + green + blue  # numpy's sum over a 3-long last axis took 25 ms a photo
+
+
 def _skin(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: float) -> npt.NDArray[np.bool_]:
-    """``skin_mask`` within the face's window (``rgb``, with ``xy`` in its pixels)."""
+    """``skin_mask`` within the face's window (``rgb``, with ``xy`` in its pixels).
+
+    The model is learnt from the sampled skin; the pixels are then judged in bands
+    at once (``landmarks.parallel``): every test is local but for the model.
+    """
     # rg chromaticity (R and G over R+G+B) does not change with shading, so the
     # shadowed side of a face matches its lit side; grey backgrounds and very
     # dark hair, which can share that hue, fail the saturation and brightness floors.
@@ -147,42 +224,15 @@ def _skin(rgb: npt.NDArray[np.uint8], xy: npt.NDArray[np.float64], iod_px: float
     # Colour is judged on a copy smoothed over about half a millimetre: per pixel,
     # sensor noise widened the sampled skin's spread and with it the tolerance, so
     # a noisier photo of the same face had 4 % more "skin" at the temple's hair.
-    colour = cv2.GaussianBlur(rgb, (0, 0), _COLOUR_SMOOTH_IOD * iod_px)
-    red, green, blue = (channel.astype(np.float32) + 1.0 for channel in cv2.split(colour))
-    total = red + green + blue  # numpy's sum over a 3-long last axis took 25 ms a photo
-    chroma = np.stack([red / total, green / total], axis=-1)
     sampled = _sample_mask(rgb.shape[:2], xy, iod_px) > 0
     if sampled.sum() < 10:
         return np.zeros(rgb.shape[:2], bool)
-    samples = chroma[sampled]
-    centre = np.median(samples, axis=0)
-    floor_sd = _MIN_CHROMA_SD * photometric_scale(colour, sampled)
-    inverse = np.linalg.inv(np.cov((samples - centre).T) + np.eye(2) * floor_sd ** 2)
-    # The quadratic form d' S⁻¹ d, written out: over a million pixels einsum took 30 ms.
-    (a, b), (_, c) = inverse.astype(np.float32)
-    d0, d1 = chroma[..., 0] - np.float32(centre[0]), chroma[..., 1] - np.float32(centre[1])
-    distance_sq = a * d0 * d0 + 2 * b * d0 * d1 + c * d1 * d1
-    brightest = np.maximum(np.maximum(red, green), blue)
-    saturation = np.log(brightest / np.minimum(np.minimum(red, green), blue))
-    median_saturation = np.median(saturation[sampled])
-    bright_enough = brightest > _MIN_BRIGHTNESS * np.median(brightest[sampled])
-    # Sheen: the pixel's chromaticity minus its share t of the way from the skin's
-    # towards white must be the skin's (the same Mahalanobis test, across that way).
-    to_white = np.float32(1 / 3) - centre.astype(np.float32)
-    t = (d0 * to_white[0] + d1 * to_white[1]) / np.float32(to_white @ to_white)
-    p0, p1 = d0 - t * to_white[0], d1 - t * to_white[1]
-    sheen = (t > 0) & (t < _SHEEN_MAX) & (a * p0 * p0 + 2 * b * p0 * p1 + c * p1 * p1 < _CHROMA_DISTANCE ** 2) \
-        & (brightest > _SHEEN_MIN_BRIGHTNESS * np.median(brightest[sampled]))
-    # A highlight clips a channel, which shifts the chromaticity and lowers the
-    # saturation: near-clipped pixels get twice the colour tolerance and half
-    # the saturation floor (white highlights are filled as holes below).
-    clipped = (brightest - 1.0 >= _NEAR_CLIPPING) & (distance_sq < (2 * _CHROMA_DISTANCE) ** 2) \
-        & (saturation > 0.5 * _MIN_SATURATION * median_saturation)
-    skin = bright_enough & ~hair_texture(rgb, sampled, iod_px) & (
-        clipped | sheen | ((distance_sq < _CHROMA_DISTANCE ** 2) & (saturation > _MIN_SATURATION * median_saturation)))
-    # Close pores and fine lines (they are skin), then drop isolated specks.
+    colour = cv2.GaussianBlur(rgb, (0, 0), _COLOUR_SMOOTH_IOD * iod_px)
+    # The detail's reach: the opening's element twice, then 4 sigma of OpenCV's float Gaussian.
+    energy = in_bands(lambda green: _detail_energy(green, iod_px), rgb[..., 1],
+                      _detail_px(iod_px) + int(np.ceil(4 * _texture_px(iod_px))) + 2)
+    model = _ColourModel.learnt(colour, sampled, energy)
     size = max(3, int(0.04 * iod_px) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_CLOSE, kernel)
-    skin = cv2.morphologyEx(skin, cv2.MORPH_OPEN, kernel)
-    return _fill_small_holes(skin.astype(bool), max_area_px=(_MAX_HOLE_IOD * iod_px) ** 2)
+    skin = in_bands(lambda c, e: model.skin(c, e, kernel), (colour, energy), 2 * size + 2)
+    return _fill_small_holes(skin, max_area_px=(_MAX_HOLE_IOD * iod_px) ** 2)

@@ -80,7 +80,7 @@ STRAND_CONTINUES_MM = 2.0
 # passes (dark strands, then bright ones on the result) a strand's run and its
 # continuation, plus the handful of photo pixels (at most 0.36 mm each) of the
 # sides, the thinness test and the closing. Work split into bands that overlap by
-# this much gives the same pixels as the whole (``landmarks.bands``).
+# this much gives the same pixels as the whole (``landmarks.parallel``).
 REACH_MM = 2 * (STRAND_MIN_LENGTH_MM + STRAND_CONTINUES_MM + 10 * STRAND_TEST_MAX_MM_PER_PX)
 
 

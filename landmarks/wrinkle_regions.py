@@ -25,7 +25,7 @@ from landmarks.anatomy import (
     RIGHT_EYE_OUTER,
     FaceFrame,
 )
-from landmarks.bands import in_bands
+from landmarks.parallel import at_once, in_bands
 from landmarks.grid import Grid
 from landmarks.masks import dilate, polygon_mask, window_around
 from landmarks.regions import Region
@@ -38,6 +38,7 @@ from landmarks.wrinkles import (
     REFERENCE_SKIN_CHROMA,
     SIGMAS_MM,
     VALLEY_REACH_MM,
+    LineMap,
     RegionLines,
     blown_out,
     equalise_resolution,
@@ -153,6 +154,36 @@ def _painted(log_lum: npt.NDArray[np.float32], source_mm_per_px: float, scale: f
                     int(np.ceil(STRANDS_REACH_MM / mm_per_px)))
 
 
+def _region_lines(name: str, polygon: npt.NDArray[np.float64], strength: npt.NDArray[np.float32],
+                  direction: npt.NDArray[np.float32], log_lum: npt.NDArray[np.float32],
+                  allowed_skin: npt.NDArray[np.bool_], window_xy: npt.NDArray[np.float64], frame: FaceFrame,
+                  scale: float) -> tuple[tuple[slice, slice], npt.NDArray[np.bool_], LineMap]:
+    """One region's lines in its box of the grid window: the box, its allowed skin and the line map,
+    in the region's own line direction (the glabella's across its nasal root too)."""
+    box = _box(polygon, strength.shape)
+    allowed = polygon_mask(strength.shape, polygon)[box] & allowed_skin[box]
+    box_shape = allowed.shape
+    origin = (box[1].start, box[0].start)
+    horizontal = float(np.arctan2(frame.x_axis[1], frame.x_axis[0]))
+    if name == "forehead":
+        expected = expected_directions(box_shape, "axis", axis_angle=horizontal)
+    elif name == "glabella":
+        expected = expected_directions(box_shape, "axis", axis_angle=float(np.arctan2(frame.up_axis[1],
+                                                                                        frame.up_axis[0])))
+    else:
+        canthus = window_xy[LEFT_EYE_OUTER if name.endswith("left") else RIGHT_EYE_OUTER] - origin
+        expected = expected_directions(box_shape, "radial", centre=(float(canthus[0]), float(canthus[1])))
+    min_mm, full_mm = LINE_LENGTHS_MM.get(name, (MIN_LINE_LENGTH_MM, FULL_LINE_LENGTH_MM))
+    lines = line_map(strength[box], direction[box], log_lum[box], allowed, expected, scale=scale,
+                     min_length_mm=min_mm, full_length_mm=full_mm)
+    if name == "glabella":
+        root = _below_brow_heads(box_shape, window_xy - origin, frame) & allowed
+        across = expected_directions(box_shape, "axis", axis_angle=horizontal)
+        lines = lines.joined(line_map(strength[box], direction[box], log_lum[box], root, across, scale=scale,
+                                      min_length_mm=PROCERUS_LINE_MM[0], full_length_mm=PROCERUS_LINE_MM[1]))
+    return box, allowed, lines
+
+
 def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: FaceFrame,
                     xy: npt.NDArray[np.float64], regions: dict[str, Region], skin: npt.NDArray[np.bool_],
                     scale: float) -> RegionLines:
@@ -198,41 +229,20 @@ def measure_regions(rgb: npt.NDArray[np.uint8], source_mm_per_px: float, frame: 
                                   source_mm_per_px)
     strength, direction = in_bands(valley_strength, log_lum / scale, int(np.ceil(VALLEY_REACH_MM / GRID_MM_PER_PX)))
 
-    horizontal = float(np.arctan2(frame.x_axis[1], frame.x_axis[0]))
-    vertical = float(np.arctan2(frame.up_axis[1], frame.up_axis[0]))
+    found = at_once([lambda name=name: _region_lines(name, grid.from_working(visible[name].polygon), strength,
+                                                     direction, log_lum, allowed_skin, window_xy, frame, scale)
+                     for name in visible])
     measures = {}
     window_labels = np.zeros(shape, np.uint8)
     window_measured = np.zeros(shape, bool)
-    for index, name in enumerate(names):
-        if name not in visible:
-            continue
-        polygon = grid.from_working(visible[name].polygon)
-        box = _box(polygon, shape)
-        allowed = polygon_mask(shape, polygon)[box] & allowed_skin[box]
-        box_shape = allowed.shape
-        origin = (box[1].start, box[0].start)
-        if name == "forehead":
-            expected = expected_directions(box_shape, "axis", axis_angle=horizontal)
-        elif name == "glabella":
-            expected = expected_directions(box_shape, "axis", axis_angle=vertical)
-        else:
-            canthus = window_xy[LEFT_EYE_OUTER if name.endswith("left") else RIGHT_EYE_OUTER] - origin
-            expected = expected_directions(box_shape, "radial", centre=(float(canthus[0]), float(canthus[1])))
-        min_mm, full_mm = LINE_LENGTHS_MM.get(name, (MIN_LINE_LENGTH_MM, FULL_LINE_LENGTH_MM))
-        lines = line_map(strength[box], direction[box], log_lum[box], allowed, expected, scale=scale,
-                         min_length_mm=min_mm, full_length_mm=full_mm)
-        if name == "glabella":
-            root = _below_brow_heads(box_shape, window_xy - origin, frame) & allowed
-            across = expected_directions(box_shape, "axis", axis_angle=horizontal)
-            lines = lines.joined(line_map(strength[box], direction[box], log_lum[box], root, across, scale=scale,
-                                          min_length_mm=PROCERUS_LINE_MM[0], full_length_mm=PROCERUS_LINE_MM[1]))
+    for name, (box, allowed, lines) in zip(visible, found):
         result = measure(lines, allowed)
         if result is None:
             continue
         measures[name] = result
         window_measured[box] |= allowed
         labels = window_labels[box]
-        labels[lines.mask & (labels == 0)] = index + 1
+        labels[lines.mask & (labels == 0)] = names.index(name) + 1
     grid.paint(window_labels, label_map)
     painted = np.zeros(skin.shape, np.uint8)
     grid.paint(window_measured.astype(np.uint8), painted)

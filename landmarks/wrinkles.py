@@ -128,7 +128,7 @@ DIP_SHARE = 0.05
 # How far from a pixel ``valley_strength`` looks, at most, in mm: OpenCV's Gaussian
 # kernel for float images reaches 4 sigma, the dip gate reads the smoothed image
 # DIP_REACH sigma further, the Hessian one pixel more (work split into bands that
-# overlap by this much gives the same pixels as the whole: ``landmarks.bands``).
+# overlap by this much gives the same pixels as the whole: ``landmarks.parallel``).
 VALLEY_REACH_MM = (4 + DIP_REACH) * max(SIGMAS_MM) + 2 * GRID_MM_PER_PX
 _PIXEL_BLUR = 0.36  # a pixel of width p blurs like a Gaussian of sigma ~0.36 p
 _BACKGROUND_MM = 3.0  # skin with valleys narrower than this closed over, for depth

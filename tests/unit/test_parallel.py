@@ -1,15 +1,18 @@
-"""Work split into bands gives the pixels of the whole image (``landmarks.bands``)."""
+"""Work split into bands gives the pixels of the whole image (``landmarks.parallel``)."""
 from __future__ import annotations
 
 import cv2
 import numpy as np
 import pytest
 
-import landmarks.bands as bands
+import landmarks.parallel as parallel
 from landmarks import analyse
-from landmarks.bands import in_bands
+from landmarks.mesh import detect_faces
+from landmarks.parallel import at_once, in_bands
+from landmarks.skin import skin_mask
 from landmarks.strands import REACH_MM, without_strands
 from landmarks.wrinkles import GRID_MM_PER_PX, VALLEY_REACH_MM, valley_strength
+from tests.images import astronaut
 from tests.measurement_validation import portrait, with_strands
 
 
@@ -38,7 +41,7 @@ def test_each_output_of_a_tuple_is_stitched():
     reach = int(np.ceil(VALLEY_REACH_MM / GRID_MM_PER_PX))
     for banded, whole in zip(in_bands(valley_strength, log_lum, reach), valley_strength(log_lum)):
         assert banded.shape == whole.shape
-        # remap's sub-pixel table may round the odd position differently (see landmarks.bands)
+        # remap's sub-pixel table may round the odd position differently (see landmarks.parallel)
         assert np.mean(banded != whole) < 1e-3
 
 
@@ -46,6 +49,20 @@ def test_an_image_too_short_for_bands_is_worked_on_whole():
     calls = []
     in_bands(lambda band: calls.append(band.shape) or band, _texture((30, 40)), 9)
     assert calls == [(30, 40)]
+
+
+def test_several_images_are_cut_into_the_same_bands():
+    image = _texture()
+    assert np.array_equal(in_bands(lambda a, b: _blur(a) - b, (image, image * 2), 9), _blur(image) - image * 2)
+    with pytest.raises(ValueError, match="different heights"):
+        in_bands(lambda a, b: a, (image, image[:-1]), 9)
+
+
+def test_pieces_of_work_give_their_results_in_order_even_from_a_band_thread():
+    assert at_once([lambda k=k: k * k for k in range(5)]) == [0, 1, 4, 9, 16]
+    # A band's work that itself runs pieces at once runs them in turn, not waiting on a busy thread.
+    nested = in_bands(lambda band: np.full(band.shape, sum(at_once([lambda: 1, lambda: 2]))), _texture(), 9)
+    assert np.all(nested == 3)
 
 
 def test_a_negative_overlap_is_refused():
@@ -89,9 +106,21 @@ def test_a_sharp_photo_with_hairs_measures_the_same_in_bands_as_whole(monkeypatc
     face = portrait(2.5)
     hairy = with_strands(face, analyse(face), colour)
     banded = analyse(hairy)
-    monkeypatch.setattr(bands, "BANDS", 1)
+    monkeypatch.setattr(parallel, "BANDS", 1)
     whole = analyse(hairy)
     assert banded.lines and banded.lines.keys() == whole.lines.keys()
     for name, measure in whole.lines.items():
         assert banded.lines[name].wrinkle_index == pytest.approx(measure.wrinkle_index, rel=1e-3), name
     assert np.mean(banded.line_map != whole.line_map) < 1e-5
+
+
+@pytest.mark.parametrize("photo", ["portrait", "astronaut"])
+def test_the_skin_mask_is_the_same_in_bands_as_whole(monkeypatch, photo):
+    # Hair by texture (the astronaut's), the colour model and its tests, judged in bands.
+    rgb = portrait(1.0) if photo == "portrait" else astronaut(2)
+    xy = detect_faces(rgb, symmetric=True).faces[0].xy
+    iod_px = float(np.linalg.norm(xy[468] - xy[473]))
+    banded = skin_mask(rgb, xy, iod_px)
+    monkeypatch.setattr(parallel, "BANDS", 1)
+    assert banded.sum() > 50_000  # the face's skin, in the mask's window
+    assert np.array_equal(banded, skin_mask(rgb, xy, iod_px))

@@ -25,12 +25,11 @@ from landmarks.anatomy import (
     RIGHT_EYE_OUTER,
     FaceFrame,
 )
-from landmarks.parallel import at_once, in_bands
 from landmarks.grid import Grid
 from landmarks.masks import dilate, polygon_mask, window_around
+from landmarks.parallel import at_once, in_bands
 from landmarks.regions import Region
-from landmarks.strands import REACH_MM as STRANDS_REACH_MM
-from landmarks.strands import strand_grid_mm, without_strands
+from landmarks.strands import REACH_MM as STRANDS_REACH_MM, strand_grid_mm, without_strands
 from landmarks.wrinkles import (
     FULL_LINE_LENGTH_MM,
     GRID_MM_PER_PX,
@@ -165,11 +164,11 @@ def _region_lines(name: str, polygon: npt.NDArray[np.float64], strength: npt.NDA
     box_shape = allowed.shape
     origin = (box[1].start, box[0].start)
     horizontal = float(np.arctan2(frame.x_axis[1], frame.x_axis[0]))
+    vertical = float(np.arctan2(frame.up_axis[1], frame.up_axis[0]))
     if name == "forehead":
         expected = expected_directions(box_shape, "axis", axis_angle=horizontal)
     elif name == "glabella":
-        expected = expected_directions(box_shape, "axis", axis_angle=float(np.arctan2(frame.up_axis[1],
-                                                                                        frame.up_axis[0])))
+        expected = expected_directions(box_shape, "axis", axis_angle=vertical)
     else:
         canthus = window_xy[LEFT_EYE_OUTER if name.endswith("left") else RIGHT_EYE_OUTER] - origin
         expected = expected_directions(box_shape, "radial", centre=(float(canthus[0]), float(canthus[1])))

@@ -7,6 +7,7 @@ import pytest
 
 import landmarks.parallel as parallel
 from landmarks import analyse
+from landmarks.anatomy import LEFT_IRIS_CENTRE, RIGHT_IRIS_CENTRE
 from landmarks.mesh import detect_faces
 from landmarks.parallel import at_once, in_bands
 from landmarks.skin import skin_mask
@@ -119,7 +120,7 @@ def test_the_skin_mask_is_the_same_in_bands_as_whole(monkeypatch, photo):
     # Hair by texture (the astronaut's), the colour model and its tests, judged in bands.
     rgb = portrait(1.0) if photo == "portrait" else astronaut(2)
     xy = detect_faces(rgb, symmetric=True).faces[0].xy
-    iod_px = float(np.linalg.norm(xy[468] - xy[473]))
+    iod_px = float(np.linalg.norm(xy[LEFT_IRIS_CENTRE] - xy[RIGHT_IRIS_CENTRE]))
     banded = skin_mask(rgb, xy, iod_px)
     monkeypatch.setattr(parallel, "BANDS", 1)
     assert banded.sum() > 50_000  # the face's skin, in the mask's window

@@ -8,10 +8,8 @@ run at once; the regions' lines, each in its own box, are independent too.
 OpenCV and NumPy release the GIL for the work on large arrays, so on a 2-core
 worker two threads nearly halve these steps (a 12 MP close-up's analysis must
 stay within 400 ms). As long as ``overlap_px`` covers how far the work looks,
-the result is the whole image's, pixel for pixel, but for the odd pixel where
-OpenCV's ``remap`` (sampling beside a valley) rounds a position to its 1/32-pixel
-table differently: positions are float32 and a band's rows count from its own
-first row (a test checks this on real photos: the same indices and line maps).
+the result is the whole image's, pixel for pixel (tests check this on real
+photos: the same skin, indices and line maps).
 
 Work already running on one of these threads runs its own pieces in turn, so
 the two threads never wait for each other.
@@ -28,6 +26,7 @@ import numpy.typing as npt
 
 BANDS = 2  # the workers' cores: one band each
 _pool: ThreadPoolExecutor | None = None
+_pool_made = threading.Lock()  # request threads may all start their first analysis at once
 _on_pool = threading.local()
 T = TypeVar("T")
 
@@ -35,16 +34,18 @@ T = TypeVar("T")
 def _executor() -> ThreadPoolExecutor:
     """The band threads, started on first use in this process."""
     global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=BANDS, thread_name_prefix="band",
-                                   initializer=setattr, initargs=(_on_pool, "inside", True))
-    return _pool
+    with _pool_made:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=BANDS, thread_name_prefix="band",
+                                       initializer=setattr, initargs=(_on_pool, "inside", True))
+        return _pool
 
 
 def _forget_executor() -> None:
-    # A forked child (a server worker) inherits the pool object but not its threads.
-    global _pool
-    _pool = None
+    # A forked child (a server worker) inherits the pool object but not its threads,
+    # and the lock in whatever state another thread held it.
+    global _pool, _pool_made
+    _pool, _pool_made = None, threading.Lock()
 
 
 os.register_at_fork(after_in_child=_forget_executor)

@@ -241,13 +241,14 @@ def _clip(polygon_px: npt.NDArray[np.float64], allowed: npt.NDArray[np.bool_],
     origin = np.array([left, top])
     allowed = allowed[top:bottom, left:right]
     height, width = allowed.shape
-    mask = (polygon_mask(allowed.shape, polygon_px - origin) & allowed).astype(np.uint8)
+    # Rounded before the shift, as on the whole image (numpy rounds halves to even).
+    mask = (polygon_mask(allowed.shape, np.round(polygon_px) - origin) & allowed).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
         return np.empty((0, 2))
     keep = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     if seed_px is not None:
-        seeds = np.round(seed_px - origin).astype(int)
+        seeds = np.round(seed_px).astype(int) - origin
         inside = (seeds[:, 0] >= 0) & (seeds[:, 0] < width) & (seeds[:, 1] >= 0) & (seeds[:, 1] < height)
         hits = labels[seeds[inside, 1], seeds[inside, 0]]
         hits = hits[hits > 0]

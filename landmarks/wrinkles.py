@@ -130,6 +130,8 @@ DIP_SHARE = 0.05
 # DIP_REACH sigma further, the Hessian one pixel more (work split into bands that
 # overlap by this much gives the same pixels as the whole: ``landmarks.parallel``).
 VALLEY_REACH_MM = (4 + DIP_REACH) * max(SIGMAS_MM) + 2 * GRID_MM_PER_PX
+_REMAP_BITS = 5  # OpenCV's INTER_BITS: remap interpolates at 1/32-pixel steps
+_REMAP_STEPS = 1 << _REMAP_BITS
 _PIXEL_BLUR = 0.36  # a pixel of width p blurs like a Gaussian of sigma ~0.36 p
 _BACKGROUND_MM = 3.0  # skin with valleys narrower than this closed over, for depth
 
@@ -337,11 +339,28 @@ def sides_across(image: npt.NDArray[np.float32], across: npt.NDArray[np.float32]
                  rows: npt.NDArray[np.float32], cols: npt.NDArray[np.float32]
                  ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """The image ``reach`` pixels away on either side of each pixel along ``across``
-    (radians). ``rows``, ``cols``: the image's pixel coordinates (``pixel_axes``)."""
+    (radians). ``rows``, ``cols``: the image's pixel coordinates (``pixel_axes``).
+
+    Bilinear, at OpenCV's 1/32-pixel steps, with the step rounded from the offset alone:
+    given float positions, OpenCV rounds the whole coordinate, whose float32 rounding
+    depends on how far the pixel lies from the array's corner, so a band of an image
+    (``landmarks.parallel``) read a few sides a step apart from the whole image (one
+    crow's feet index moved by 0.1 %).
+    """
     dx, dy = reach * np.cos(across), reach * np.sin(across)
-    ahead = cv2.remap(image, cols + dx, rows + dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    behind = cv2.remap(image, cols - dx, rows - dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    return ahead, behind
+    return _shifted(image, dx, dy, rows, cols), _shifted(image, -dx, -dy, rows, cols)
+
+
+def _shifted(image: npt.NDArray[np.float32], dx: npt.NDArray[np.float32], dy: npt.NDArray[np.float32],
+             rows: npt.NDArray[np.float32], cols: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """``image`` at each pixel plus (``dx``, ``dy``), through remap's fixed-point maps: whole pixels
+    (int16, so images under 32,768 px a side) and the index of the 1/32-pixel fraction."""
+    steps_x = np.rint(dx * _REMAP_STEPS).astype(np.int32)
+    steps_y = np.rint(dy * _REMAP_STEPS).astype(np.int32)
+    whole = np.stack([cols.astype(np.int32) + (steps_x >> _REMAP_BITS),  # >>: floor, negatives too
+                      rows.astype(np.int32) + (steps_y >> _REMAP_BITS)], axis=-1).astype(np.int16)
+    fraction = ((steps_y & (_REMAP_STEPS - 1)) * _REMAP_STEPS + (steps_x & (_REMAP_STEPS - 1))).astype(np.uint16)
+    return cv2.remap(image, whole, fraction, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
 
 def orientation_weight(direction: npt.NDArray[np.float32], expected: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:

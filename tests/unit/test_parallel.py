@@ -41,9 +41,7 @@ def test_each_output_of_a_tuple_is_stitched():
     log_lum = np.log1p(np.abs(_texture((300, 200))) * 40).astype(np.float32)
     reach = int(np.ceil(VALLEY_REACH_MM / GRID_MM_PER_PX))
     for banded, whole in zip(in_bands(valley_strength, log_lum, reach), valley_strength(log_lum)):
-        assert banded.shape == whole.shape
-        # remap's sub-pixel table may round the odd position differently (see landmarks.parallel)
-        assert np.mean(banded != whole) < 1e-3
+        assert np.array_equal(banded, whole)
 
 
 def test_an_image_too_short_for_bands_is_worked_on_whole():
@@ -93,26 +91,28 @@ def test_hairs_across_the_bands_meeting_are_painted_as_in_the_whole_image():
     whole = _painted(image)
     assert (whole != image).sum() > 500  # hairs were found and painted
     banded = in_bands(_painted, image, int(np.ceil(REACH_MM / GRID_MM_PER_PX)))
-    assert np.mean(banded != whole) < 1e-3
+    assert np.array_equal(banded, whole)
     # With too little overlap, the short hairs across the meeting rows are cut below a strand's length.
     short = in_bands(_painted, image, 1)
     assert np.sum(short != whole) > 50
 
 
-@pytest.mark.parametrize("colour", [(20, 14, 10), (235, 235, 230)])
+@pytest.mark.parametrize("colour", [None, (20, 14, 10), (235, 235, 230)])
 def test_a_sharp_photo_with_hairs_measures_the_same_in_bands_as_whole(monkeypatch, colour):
     # The portrait at 0.2 mm/px: hairs are painted out at its own pixels, the heaviest
     # step split into bands; dark and bright hairs across the forehead make both
-    # passes find strands, so the reach of each step is exercised.
+    # passes find strands, so the reach of each step is exercised. Without hairs, a side
+    # sampled beside a valley a 1/32-pixel step apart in a band once moved its crow's feet
+    # by 0.1 % (see wrinkles.sides_across).
     face = portrait(2.5)
-    hairy = with_strands(face, analyse(face), colour)
+    hairy = face if colour is None else with_strands(face, analyse(face), colour)
     banded = analyse(hairy)
     monkeypatch.setattr(parallel, "BANDS", 1)
     whole = analyse(hairy)
     assert banded.lines and banded.lines.keys() == whole.lines.keys()
     for name, measure in whole.lines.items():
-        assert banded.lines[name].wrinkle_index == pytest.approx(measure.wrinkle_index, rel=1e-3), name
-    assert np.mean(banded.line_map != whole.line_map) < 1e-5
+        assert banded.lines[name] == measure, name
+    assert np.array_equal(banded.line_map, whole.line_map)
 
 
 @pytest.mark.parametrize("photo", ["portrait", "astronaut"])

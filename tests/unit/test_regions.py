@@ -19,6 +19,7 @@ from landmarks.anatomy import (
     FaceFrame,
 )
 from landmarks.masks import dilate, polygon_mask
+from landmarks.regions import _clip
 from landmarks.skin import skin_mask
 from tests.images import astronaut
 from tests.measurement_validation import cut_face, gamma, portrait
@@ -270,3 +271,15 @@ def test_head_roll_past_the_limit_is_flagged(face):
     # Image rotated counter-clockwise: the patient's left eye (image right) rises,
     # which is a tilt towards the right shoulder: negative roll.
     assert result.pose.roll_deg < -15
+
+
+@pytest.mark.parametrize("corner", [10.5, 11.5, 10.25])
+def test_a_region_is_clipped_in_its_box_as_on_the_whole_image(corner):
+    # The clip works in the polygon's box (regions._clip); rounded after the shift into the
+    # box, a corner at x.5 moved a pixel, as numpy rounds halves to even.
+    square = np.array([[corner, corner], [corner + 20, corner], [corner + 20, corner + 20], [corner, corner + 20]])
+    allowed = np.ones((60, 80), bool)
+    clipped = _clip(square, allowed, seed_px=square[:1])
+    expected = np.argwhere(polygon_mask(allowed.shape, square))
+    assert clipped.min(axis=0).tolist() == expected.min(axis=0)[::-1].tolist()
+    assert clipped.max(axis=0).tolist() == expected.max(axis=0)[::-1].tolist()

@@ -114,8 +114,8 @@ NO_LINES_BELOW = 1.0
 # 90th percentile of the change, (b - a) / a both ways, between two recaptures of
 # one at-rest face a few seconds apart (shift, scale, roll, sensor noise, JPEG),
 # where the face has lines (bench/population.py, London development half, 51
-# faces, v12): forehead 24 %, glabella 40 %, crow's feet 48 % (left) and 53 %
-# (right), one band for both eyes. Read at rest, the quietest case for lines; a
+# faces, v12): forehead 24 %, glabella 38-40 % (it moved with a 1/32-pixel rounding
+# in ``sides_across``), crow's feet 48 % (left) and 53 % (right), one band for both eyes. Read at rest, the quietest case for lines; a
 # contraction's deeper lines likely repeat more closely (not measured: the set has
 # no contractions), so the band errs towards "about the same".
 RECAPTURE_CHANGE = {"forehead": 0.25, "glabella": 0.40, "crows_feet_right": 0.50, "crows_feet_left": 0.50}
@@ -130,8 +130,7 @@ DIP_SHARE = 0.05
 # DIP_REACH sigma further, the Hessian one pixel more (work split into bands that
 # overlap by this much gives the same pixels as the whole: ``landmarks.parallel``).
 VALLEY_REACH_MM = (4 + DIP_REACH) * max(SIGMAS_MM) + 2 * GRID_MM_PER_PX
-_REMAP_BITS = 5  # OpenCV's INTER_BITS: remap interpolates at 1/32-pixel steps
-_REMAP_STEPS = 1 << _REMAP_BITS
+_REMAP_STEPS = np.float32(32)  # OpenCV's INTER_TAB_SIZE: remap interpolates at 1/32-pixel steps
 _PIXEL_BLUR = 0.36  # a pixel of width p blurs like a Gaussian of sigma ~0.36 p
 _BACKGROUND_MM = 3.0  # skin with valleys narrower than this closed over, for depth
 
@@ -341,26 +340,17 @@ def sides_across(image: npt.NDArray[np.float32], across: npt.NDArray[np.float32]
     """The image ``reach`` pixels away on either side of each pixel along ``across``
     (radians). ``rows``, ``cols``: the image's pixel coordinates (``pixel_axes``).
 
-    Bilinear, at OpenCV's 1/32-pixel steps, with the step rounded from the offset alone:
-    given float positions, OpenCV rounds the whole coordinate, whose float32 rounding
-    depends on how far the pixel lies from the array's corner, so a band of an image
+    Bilinear, at OpenCV's 1/32-pixel steps, with the offset rounded to a step before
+    it is added: OpenCV rounds the whole position, whose float32 rounding depends on
+    how far the pixel lies from the array's corner, so a band of an image
     (``landmarks.parallel``) read a few sides a step apart from the whole image (one
-    crow's feet index moved by 0.1 %).
+    crow's feet index moved by 0.1 %). A whole pixel plus whole steps is exact in float32.
     """
-    dx, dy = reach * np.cos(across), reach * np.sin(across)
-    return _shifted(image, dx, dy, rows, cols), _shifted(image, -dx, -dy, rows, cols)
-
-
-def _shifted(image: npt.NDArray[np.float32], dx: npt.NDArray[np.float32], dy: npt.NDArray[np.float32],
-             rows: npt.NDArray[np.float32], cols: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    """``image`` at each pixel plus (``dx``, ``dy``), through remap's fixed-point maps: whole pixels
-    (int16, so images under 32,768 px a side) and the index of the 1/32-pixel fraction."""
-    steps_x = np.rint(dx * _REMAP_STEPS).astype(np.int32)
-    steps_y = np.rint(dy * _REMAP_STEPS).astype(np.int32)
-    whole = np.stack([cols.astype(np.int32) + (steps_x >> _REMAP_BITS),  # >>: floor, negatives too
-                      rows.astype(np.int32) + (steps_y >> _REMAP_BITS)], axis=-1).astype(np.int16)
-    fraction = ((steps_y & (_REMAP_STEPS - 1)) * _REMAP_STEPS + (steps_x & (_REMAP_STEPS - 1))).astype(np.uint16)
-    return cv2.remap(image, whole, fraction, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    dx = np.rint(reach * np.cos(across) * _REMAP_STEPS) / _REMAP_STEPS
+    dy = np.rint(reach * np.sin(across) * _REMAP_STEPS) / _REMAP_STEPS
+    ahead = cv2.remap(image, cols + dx, rows + dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    behind = cv2.remap(image, cols - dx, rows - dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    return ahead, behind
 
 
 def orientation_weight(direction: npt.NDArray[np.float32], expected: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:

@@ -1,6 +1,9 @@
 """Work split into bands gives the pixels of the whole image (``landmarks.parallel``)."""
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import cv2
 import numpy as np
 import pytest
@@ -125,3 +128,25 @@ def test_the_skin_mask_is_the_same_in_bands_as_whole(monkeypatch, photo):
     monkeypatch.setattr(parallel, "BANDS", 1)
     assert banded.sum() > 50_000  # the face's skin, in the mask's window
     assert np.array_equal(banded, skin_mask(rgb, xy, iod_px))
+
+
+def test_threads_starting_at_once_share_one_pool(monkeypatch):
+    made = []
+
+    class Counted(parallel.ThreadPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            made.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "ThreadPoolExecutor", Counted)
+    monkeypatch.setattr(parallel, "_pool", None)
+    start = threading.Barrier(8)
+
+    def first_analysis():
+        start.wait()
+        return at_once([lambda: 1, lambda: 2])
+
+    with ThreadPoolExecutor(8) as requests:
+        results = list(requests.map(lambda _: first_analysis(), range(8)))
+    assert results == [[1, 2]] * 8 and len(made) == 1
+    made[0].shutdown()

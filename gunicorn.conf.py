@@ -34,7 +34,7 @@ def _two_malloc_arenas() -> bool:
 
     Each thread that allocates gets an arena of its own, and keeps the memory it frees there:
     with the request threads and the analysis's two band threads, four concurrent uploads of
-    a 49 MP photo peaked at 990-1,014 MB, 921 MB with two arenas, as fast (``bench/memory.py``).
+    a 49 MP photo peaked at 990-1,014 MB, 921-924 MB with two arenas, as fast (``bench/memory.py``).
     Returns whether the limit was set (not glibc, as on musl or macOS: nothing to do).
     """
     try:

@@ -192,8 +192,8 @@ class _ColourModel:
         # the saturation floor (white highlights are filled as holes below).
         clipped = (brightest - 1.0 >= _NEAR_CLIPPING) & (distance_sq < (2 * _CHROMA_DISTANCE) ** 2) \
             & (saturation > 0.5 * _MIN_SATURATION * self.saturation)
-        skin = bright_enough & (energy <= self.hair_threshold) & (
-            clipped | sheen | ((distance_sq < _CHROMA_DISTANCE ** 2) & (saturation > _MIN_SATURATION * self.saturation)))
+        skin_coloured = (distance_sq < _CHROMA_DISTANCE ** 2) & (saturation > _MIN_SATURATION * self.saturation)
+        skin = bright_enough & (energy <= self.hair_threshold) & (clipped | sheen | skin_coloured)
         # Close pores and fine lines (they are skin), then drop isolated specks.
         skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_CLOSE, kernel)
         return cv2.morphologyEx(skin, cv2.MORPH_OPEN, kernel) > 0

@@ -57,10 +57,15 @@ def _no_change_reason(before: dict[str, Any], after: dict[str, Any], same_standa
     return "no lines to compare before"
 
 
+def relative_changes(comparison: Comparison) -> dict[str, float]:
+    """Each region's change, (after - before) / before, where the comparison gives one."""
+    return {name: region["change_pct"] / 100 for name, region in comparison.result["regions"].items()
+            if region.get("change_pct") is not None}
+
+
 def inside_repeatability_regions(comparison: Comparison) -> set[str]:
     """The regions whose change is smaller than two photos seconds apart differ by: not a change."""
-    return {name for name, region in comparison.result["regions"].items()
-            if region.get("change_pct") is not None and inside_repeatability(region["change_pct"] / 100, name)}
+    return {name for name, change in relative_changes(comparison).items() if inside_repeatability(change, name)}
 
 
 def measured_alike(before: Photo, after: Photo) -> bool:

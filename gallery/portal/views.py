@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from gallery import audit
 from gallery.auth import end_patient_sessions, hash_password, password_matches, token_sha256
 from gallery.auth.forms import MIN_PASSWORD_LENGTH
-from gallery.compare.service import pair_captions, render, side_of
+from gallery.compare.service import pair_captions, relative_changes, render, side_of
 from gallery.consent.gate import private_image, require
 from gallery.consent.records import SCOPE_WORDS, effective_consent, history, parse_scopes
 from gallery.db import get_db
@@ -146,8 +146,7 @@ def comparison(comparison_id: int) -> str:
     record = _own(Comparison, comparison_id)
     require(record.patient_id, "portal")
     audit.viewed("comparison", record.id, clinic_id=record.clinic_id, actor=actor())
-    changes = {name: change_in_words(region["change_pct"] / 100, name)
-               for name, region in record.result["regions"].items() if region.get("change_pct") is not None}
+    changes = {name: change_in_words(change, name) for name, change in relative_changes(record).items()}
     return render_template("portal/comparison.html", comparison=record, area_names=AREA_NAMES,
                            captions=pair_captions(record), changes=changes)
 

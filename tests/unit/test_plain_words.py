@@ -88,6 +88,18 @@ def test_about_the_same_is_each_areas_own_repeatability():
     assert sentences["glabella"].startswith("Frown lines, at rest: about the same as before your treatment")
 
 
+def test_crows_feet_changes_within_a_recaptures_difference_read_as_about_the_same():
+    """Issue 29: two recaptures of the right eye differ by up to 53 % (90th percentile,
+    bench/population.py), so +52 % there is no change to tell the patient; +60 % is."""
+    photos = [Photo(taken_at=datetime.fromisoformat(day), expression="smile", analysis_version=4,
+                    summary={"face_found": True, "measurement_standard": MEASUREMENT_STANDARD,
+                             "indices": {"crows_feet_right": right, "crows_feet_left": left}})
+              for day, right, left in (("2026-01-12", 10.0, 10.0), ("2026-01-26", 15.2, 16.0))]
+    sentences = {change.region: change.sentence for change in area_changes(_patient(photos, ["2026-01-12"]))}
+    assert sentences["crows_feet_right"].startswith("Crow's feet by your right eye, when smiling: about the same")
+    assert sentences["crows_feet_left"].startswith("Crow's feet by your left eye, when smiling: 60 % more visible")
+
+
 def test_without_a_photo_in_the_review_window_the_closest_one_speaks():
     patient = _patient([_photo("2026-03-01", "frown", 10.0), _photo("2026-03-08", "frown", 5.0),
                         _photo("2026-04-15", "frown", 5.5)], ["2026-03-01"])

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from gallery.auth import current_user, login_required
 from gallery.csvfiles import csv_stream
 from gallery.errors import InvalidInput
+from gallery.models import utcnow
 from gallery.paging import page_number, paginate
 from gallery.stock.service import add_lot, add_product, lots_query, products, recall, recall_all, require_admin
 
@@ -39,7 +40,7 @@ def index() -> str:
     require_admin(user)
     page = paginate(lots_query(user.clinic_id), page_number(request.args.get("page")), LOTS_PER_PAGE)
     return render_template("stock/index.html", products=products(user.clinic_id), lots=page.items, page=page,
-                           today=date.today())
+                           today=utcnow().date())
 
 
 @bp.post("/admin/stock/products")

@@ -8,19 +8,14 @@ it as it was), or as one that writes to nothing of a visit.
 from __future__ import annotations
 
 import io
-from datetime import date
-
 import pytest
 from sqlalchemy import func, select
 
 from gallery.db import get_db
-from gallery.models import InjectionPlan, Photo, RegionGrade, TreatmentRecord, Visit
+from gallery.models import InjectionPlan, Photo, RegionGrade, TreatmentRecord, Visit, utcnow
 from tests.images import astronaut, encode
 from tests.web.helpers import api_caller, ready_for_treatment
 from tests.web.test_planning import _save
-
-TODAY = date.today().isoformat()
-
 
 def _photo_bytes(scale: float) -> bytes:
     return encode(astronaut(scale), "JPEG", quality=90)
@@ -33,7 +28,7 @@ def _plan_etag(api, photo: int) -> str:
 # endpoint -> the request that would change the signed visit: (web or api, method, path, keyword arguments)
 VISIT_WRITES = {
     "patients.add_visit": lambda w: ("web", "POST", f"/patients/{w['patient']}/visits",
-                                     {"data": {"visit_date": TODAY, "notes": "Added after signing"}}),
+                                     {"data": {"visit_date": w["today"], "notes": "Added after signing"}}),
     "patients.upload": lambda w: ("web", "POST", f"/patients/{w['patient']}/upload", {
         "content_type": "multipart/form-data",
         "data": {"expression": "rest", "visit_id": str(w["visit"]),
@@ -48,7 +43,7 @@ VISIT_WRITES = {
         "json": {"sites": [], "lot": "B2"}, "headers": {"If-Match": _plan_etag(w["api"], w["photo"])}}),
     "api.upload_photo": lambda w: ("api", "POST", f"/api/v1/patients/{w['patient']}/photos", {
         "content_type": "multipart/form-data",
-        "data": {"file": (io.BytesIO(_photo_bytes(2.8)), "p.jpg"), "expression": "rest", "taken_at": TODAY}}),
+        "data": {"file": (io.BytesIO(_photo_bytes(2.8)), "p.jpg"), "expression": "rest", "taken_at": w["today"]}}),
     "api.put_plan": lambda w: ("api", "PUT", f"/api/v1/photos/{w['photo']}/plan", {
         "json": {"sites": [], "lot": "B2"}, "headers": {"If-Match": _plan_etag(w["api"], w["photo"])}}),
     "planning.record_treatment_page": lambda w: ("web", "POST", f"/visits/{w['visit']}/treatment",
@@ -84,14 +79,16 @@ NOT_VISIT_WRITES = {
 @pytest.fixture
 def signed(app, staff):
     """Today's visit of a patient, with a photo, a plan, its treatment recorded and a grade, signed by the
-    medical director."""
+    medical director. Today is the app's (UTC) day, read when the fixture runs: a module-level date
+    went stale when a run crossed midnight, and the capture page then opened the next day's visit."""
+    today = utcnow().date().isoformat()
     staff.create()
     staff.create("mo@clinic-a.test", role="medical_director", name="Dr Mo Dir")
     api = api_caller(app, staff.token())
     director = api_caller(app, staff.token("mo@clinic-a.test"))
     patient = api("POST", "/api/v1/patients", json={"name": "Sign Me"}).get_json()["id"]
     made = api("POST", f"/api/v1/patients/{patient}/photos", content_type="multipart/form-data",
-               data={"file": (io.BytesIO(_photo_bytes(3.0)), "p.jpg"), "expression": "frown", "taken_at": TODAY})
+               data={"file": (io.BytesIO(_photo_bytes(3.0)), "p.jpg"), "expression": "frown", "taken_at": today})
     assert made.status_code == 201, made.data
     photo = made.get_json()["id"]
     plan = api("GET", f"/api/v1/photos/{photo}/plan").get_json()
@@ -101,7 +98,8 @@ def signed(app, staff):
     web = staff.login(app.test_client())
     assert web.post(f"/photos/{photo}/grades", data={"grade_glabella": "3"}).status_code in (200, 302)
     assert director("POST", f"/api/v1/visits/{plan['visit_id']}/sign-off").status_code == 200
-    return {"app": app, "api": api, "web": web, "patient": patient, "photo": photo, "visit": plan["visit_id"]}
+    return {"app": app, "api": api, "web": web, "patient": patient, "photo": photo, "visit": plan["visit_id"],
+            "today": today}
 
 
 def _snapshot(app, visit_id: int) -> dict:

@@ -42,7 +42,7 @@ from landmarks.wrinkles import (
     photometric_scale,
 )
 
-ANALYSIS_VERSION = 13
+ANALYSIS_VERSION = 14
 WORKING_LONG_SIDE_PX = 2048
 # Above this share of a region's measured skin blown out to white, its index
 # is flagged: lines in a blown-out patch cannot be seen.

@@ -35,6 +35,7 @@ from landmarks.wrinkles import (
     GRID_MM_PER_PX,
     MIN_LINE_LENGTH_MM,
     REFERENCE_SKIN_CHROMA,
+    RELIEF_REACH_MM,
     SIGMAS_MM,
     VALLEY_REACH_MM,
     LineMap,
@@ -48,6 +49,7 @@ from landmarks.wrinkles import (
     meets_standard,
     pixel_axes,
     valley_strength,
+    without_relief,
 )
 
 NON_SKIN_MARGIN_MM = 2.0  # hair tips and strands at the hairline's edge
@@ -153,13 +155,32 @@ def _painted(log_lum: npt.NDArray[np.float32], source_mm_per_px: float, scale: f
                     int(np.ceil(STRANDS_REACH_MM / mm_per_px)))
 
 
+def _valleys_without_relief(log_lum: npt.NDArray[np.float32], box: tuple[slice, slice],
+                            scale: float) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """``valley_strength`` in ``box`` of the window's log-luminance with its relief taken out (the
+    glabella's; see ``wrinkles.RELIEF_MM``), worked out over the box grown by the work's reach so
+    its edges see the skin beyond them."""
+    reach = int(np.ceil((RELIEF_REACH_MM + VALLEY_REACH_MM) / GRID_MM_PER_PX))
+    rows = slice(max(box[0].start - reach, 0), min(box[0].stop + reach, log_lum.shape[0]))
+    cols = slice(max(box[1].start - reach, 0), min(box[1].stop + reach, log_lum.shape[1]))
+    strength, direction = valley_strength(without_relief(log_lum[rows, cols]) / scale)
+    inner = (slice(box[0].start - rows.start, box[0].stop - rows.start),
+             slice(box[1].start - cols.start, box[1].stop - cols.start))
+    return strength[inner], direction[inner]
+
+
 def _region_lines(name: str, polygon: npt.NDArray[np.float64], strength: npt.NDArray[np.float32],
                   direction: npt.NDArray[np.float32], log_lum: npt.NDArray[np.float32],
                   allowed_skin: npt.NDArray[np.bool_], window_xy: npt.NDArray[np.float64], frame: FaceFrame,
                   scale: float) -> tuple[tuple[slice, slice], npt.NDArray[np.bool_], LineMap]:
     """One region's lines in its box of the grid window: the box, its allowed skin and the line map,
-    in the region's own line direction (the glabella's across its nasal root too)."""
+    in the region's own line direction (the glabella's across its nasal root too, and without its
+    relief)."""
     box = _box(polygon, strength.shape)
+    if name == "glabella":
+        box_strength, box_direction = _valleys_without_relief(log_lum, box, scale)
+    else:
+        box_strength, box_direction = strength[box], direction[box]
     allowed = polygon_mask(strength.shape, polygon)[box] & allowed_skin[box]
     box_shape = allowed.shape
     origin = (box[1].start, box[0].start)
@@ -173,12 +194,12 @@ def _region_lines(name: str, polygon: npt.NDArray[np.float64], strength: npt.NDA
         canthus = window_xy[LEFT_EYE_OUTER if name.endswith("left") else RIGHT_EYE_OUTER] - origin
         expected = expected_directions(box_shape, "radial", centre=(float(canthus[0]), float(canthus[1])))
     min_mm, full_mm = LINE_LENGTHS_MM.get(name, (MIN_LINE_LENGTH_MM, FULL_LINE_LENGTH_MM))
-    lines = line_map(strength[box], direction[box], log_lum[box], allowed, expected, scale=scale,
+    lines = line_map(box_strength, box_direction, log_lum[box], allowed, expected, scale=scale,
                      min_length_mm=min_mm, full_length_mm=full_mm)
     if name == "glabella":
         root = _below_brow_heads(box_shape, window_xy - origin, frame) & allowed
         across = expected_directions(box_shape, "axis", axis_angle=horizontal)
-        lines = lines.joined(line_map(strength[box], direction[box], log_lum[box], root, across, scale=scale,
+        lines = lines.joined(line_map(box_strength, box_direction, log_lum[box], root, across, scale=scale,
                                       min_length_mm=PROCERUS_LINE_MM[0], full_length_mm=PROCERUS_LINE_MM[1]))
     return box, allowed, lines
 

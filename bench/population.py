@@ -246,7 +246,7 @@ def _against_rater(people: list[dict], ages: dict[str, float | None]) -> None:
 def _by_group(people: list[dict], rated: dict[str, dict], scores: dict, picks: dict) -> None:
     """Median index and mean rater score per ethnic group the set records (groups of 5 or more): the index is
     compared within a patient, and this shows how far apart the same rater's scores and the index read across
-    skin (the glabella's skin texture on darker skin reads as frown lines the rater does not see)."""
+    skin (at v12 the glabella's relief read as frown lines on the Black faces, where the rater saw none)."""
     groups: dict[str, list[dict]] = {}
     for p in people:
         groups.setdefault(p["group"], []).append(p)

@@ -118,9 +118,9 @@ NO_LINES_BELOW = 1.0
 # feet 42 % (left) and 44 % (right); each rounded up to the next 5 %, one band for
 # both eyes at the larger eye's. At v12 two recaptures a face (one pair) gave 24,
 # 38, 48 and 53 % where all 15 pairs give 27, 44, 42 and 44 %: one pair's 90th
-# percentile was up to 9 points off. Read at rest, the quietest case for lines; a contraction's deeper
-# lines likely repeat more closely (not measured: the set has no contractions), so
-# the band errs towards "about the same".
+# percentile was up to 9 points off. Read at rest, the quietest case for lines; a
+# contraction's deeper lines likely repeat more closely (not measured: the set has
+# no contractions), so the band errs towards "about the same".
 RECAPTURE_CHANGE = {"forehead": 0.30, "glabella": 0.50, "crows_feet_right": 0.45, "crows_feet_left": 0.45}
 LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R BT.601, as in JPEG
 CLIPPED = 250  # a channel value at which the sensor or the tone curve has cut off
@@ -140,13 +140,13 @@ VALLEY_REACH_MM = (4 + DIP_REACH) * max(SIGMAS_MM) + 2 * GRID_MM_PER_PX
 # lines, and 3.4 on the white ones). There lines are found on the log-luminance less
 # its blur at 1.5 mm (``without_relief``): a crease 0.5 mm wide keeps about 85 % of
 # its depth, a fold 2 mm wide about half, shade 5 mm wide a fifth, 1 cm wide next
-# to nothing. On
-# those faces the glabella then follows age at +0.37 instead of +0.19 and the rater
-# at +0.36 instead of +0.28; its recaptures differ about as before. The blur was
-# chosen among 1.05-3 mm: each alternate half of the faces picks 1.5, and the other
-# half then reads +0.47 and +0.31 (+0.09 and +0.27 before). The forehead and crow's
-# feet keep their relief: taken out there, the forehead followed the rater less
-# (+0.37-0.42 instead of +0.47) and both repeated worse.
+# to nothing. On those faces the glabella then follows age at +0.37 instead of
+# +0.19 and the rater at +0.36 instead of +0.28; its recaptures differ about as
+# before. The blur was chosen among 1.05-3 mm: each alternate half of the faces
+# picks 1.5, and the other half then reads +0.47 and +0.31 (+0.09 and +0.27
+# before). The forehead and crow's feet keep their relief: taken out there, the
+# forehead followed the rater less (+0.37-0.42 instead of +0.47) and both repeated
+# worse.
 RELIEF_MM = 1.5
 RELIEF_REACH_MM = 4 * RELIEF_MM  # OpenCV's Gaussian kernel for float images
 _REMAP_STEPS = np.float32(32)  # OpenCV's INTER_TAB_SIZE: remap interpolates at 1/32-pixel steps
@@ -280,8 +280,8 @@ def equalise_resolution(log_lum: npt.NDArray[np.float32], source_mm_per_px: floa
 
 
 def without_relief(log_lum: npt.NDArray[np.float32], mm_per_px: float = GRID_MM_PER_PX) -> npt.NDArray[np.float32]:
-    """``log_lum`` less its Gaussian blur at ``RELIEF_MM``: shade broader than the
-    widest line looked for taken out, narrower valleys kept (see ``RELIEF_MM``)."""
+    """``log_lum`` less its Gaussian blur at ``RELIEF_MM``: shade several millimetres
+    wide taken out, creases kept (see ``RELIEF_MM``)."""
     return (log_lum - cv2.GaussianBlur(log_lum, (0, 0), RELIEF_MM / mm_per_px)).astype(np.float32)
 
 

@@ -10,7 +10,6 @@ import pytest
 from landmarks import analyse
 from landmarks.masks import polygon_mask
 from tests.images import astronaut
-from tests.synthetic import DrawnLine
 from tests.measurement_validation import (
     Face,
     draw_on,
@@ -26,6 +25,7 @@ from tests.measurement_validation import (
     with_strands,
     zone_overlap,
 )
+from tests.synthetic import DrawnLine
 
 # The target: no camera change moves an index by more than 10 %. The
 # portrait's forehead and glabella are smooth at rest; faint drawn lines give

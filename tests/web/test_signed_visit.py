@@ -8,6 +8,7 @@ it as it was), or as one that writes to nothing of a visit.
 from __future__ import annotations
 
 import io
+
 import pytest
 from sqlalchemy import func, select
 
@@ -16,6 +17,7 @@ from gallery.models import InjectionPlan, Photo, RegionGrade, TreatmentRecord, V
 from tests.images import astronaut, encode
 from tests.web.helpers import api_caller, ready_for_treatment
 from tests.web.test_planning import _save
+
 
 def _photo_bytes(scale: float) -> bytes:
     return encode(astronaut(scale), "JPEG", quality=90)

@@ -161,11 +161,10 @@ def _valleys_without_relief(log_lum: npt.NDArray[np.float32], box: tuple[slice, 
     glabella's; see ``wrinkles.RELIEF_MM``), worked out over the box grown by the work's reach so
     its edges see the skin beyond them."""
     reach = int(np.ceil((RELIEF_REACH_MM + VALLEY_REACH_MM) / GRID_MM_PER_PX))
-    rows = slice(max(box[0].start - reach, 0), min(box[0].stop + reach, log_lum.shape[0]))
-    cols = slice(max(box[1].start - reach, 0), min(box[1].stop + reach, log_lum.shape[1]))
-    strength, direction = valley_strength(without_relief(log_lum[rows, cols]) / scale)
-    inner = (slice(box[0].start - rows.start, box[0].stop - rows.start),
-             slice(box[1].start - cols.start, box[1].stop - cols.start))
+    rows, cols = box
+    left, top, right, bottom = window_around([(cols.start, rows.start), (cols.stop, rows.stop)], reach, log_lum.shape)
+    strength, direction = valley_strength(without_relief(log_lum[top:bottom, left:right]) / scale)
+    inner = (slice(rows.start - top, rows.stop - top), slice(cols.start - left, cols.stop - left))
     return strength[inner], direction[inner]
 
 
